@@ -1,0 +1,154 @@
+"""Igor binary waves (``.ibw``), as written by Asylum Research instruments (read with igor2)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_afm_profiler.errors import AFMFormatError
+from napari_afm_profiler.io._common import make_scan, read_bytes
+from napari_afm_profiler.io.scan import AfmScan
+from napari_afm_profiler.io.units import parse_unit
+
+_MAX_LENGTH_M = 1e-3
+
+# Asylum stores every channel of a wave with one data unit; the real unit follows from the
+# channel name (the convention Gwyddion's igorfile module uses too).
+_NAME_UNITS = (
+    (("height", "zsensor", "amplitude", "deflection", "nap", "zsnsr", "z sensor"), "m"),
+    (("phase",), "deg"),
+    (("current",), "A"),
+    (("frequency", "freq"), "Hz"),
+    (("potential", "bias", "userin", "voltage", "lateral", "inputi", "inputq"), "V"),
+)
+
+
+def read_ibw(path: str | Path) -> list[AfmScan]:
+    """Read every layer (channel) of an Igor binary wave.
+
+    The pixel size is the wave's own x/y scaling (``sfA``), as in Igor and Gwyddion; Asylum's
+    ``ScanSize / ScanPoints`` from the note is kept in the metadata as ``scan_size_pixel_nm``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.ibw`` file.
+
+    Returns
+    -------
+    scans : list of AfmScan
+        One per channel (third wave dimension).
+    """
+    path = Path(path)
+    buf = read_bytes(path)
+    if len(buf) < 64:
+        raise AFMFormatError(path, f"too short for an Igor binary wave ({len(buf)} bytes)")
+    try:
+        from igor2 import binarywave
+
+        # igor2 logs whole data buffers at ERROR level on corrupt input; we raise instead
+        with _quiet("igor2.binarywave"):
+            wave = binarywave.load(str(path))["wave"]
+    except Exception as exc:  # igor2 raises ValueError/TypeError/struct.error on bad input
+        raise AFMFormatError(path, f"not a valid Igor binary wave or truncated ({type(exc).__name__}: {exc})") from exc
+    data = np.asarray(wave["wData"])
+    if data.ndim == 2:
+        data = data[:, :, np.newaxis]
+    if data.ndim != 3 or data.size == 0:
+        raise AFMFormatError(path, f"wave has shape {data.shape}, not an image (x, y[, channel])")
+    header = wave["wave_header"]
+    note = _parse_note(wave.get("note", b""))
+    data_unit = _join(header.get("dataUnits")) or _decode(wave.get("data_units", b""))
+    xy_units = [_join(u) for u in header.get("dimUnits", [])] or ["", ""]
+    sf = [float(v) for v in header.get("sfA", [1.0, 1.0])]
+    pixel = _pixel_size(sf, xy_units)
+    labels = _labels(wave.get("labels"), data.shape[2])
+    meta_common: dict[str, Any] = {"note": note, "wave_name": _decode(header.get("bname", b""))}
+    scan_size = note.get("ScanSize")
+    if scan_size:
+        try:
+            meta_common["scan_size_pixel_nm"] = float(scan_size) * 1e9 / data.shape[0]
+        except ValueError:
+            pass
+    scans = []
+    for k in range(data.shape[2]):
+        name = labels[k] or f"Channel {k + 1}"
+        unit = _unit_for(name, data_unit)
+        # Igor stores [x, y]; row 0 of the wave's y axis is the bottom of the image.
+        values = np.asarray(data[:, :, k], dtype=np.float64).T[::-1]
+        if unit == "m" and np.nanmax(np.abs(values), initial=0.0) > _MAX_LENGTH_M:
+            # a "length" channel spanning more than a millimetre is not in metres (e.g. an
+            # uncalibrated sensor in volts): keep the numbers, do not pretend they are nm
+            unit = ""
+        scans.append(make_scan(values, unit=unit, pixel_size_nm=pixel, channel=name, file_format="ibw",
+                               metadata=dict(meta_common, data_unit=data_unit), path=path))
+    return scans
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    previous = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = previous
+
+
+def _decode(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1").strip("\0 ")
+    return str(value or "")
+
+
+def _join(chars: Any) -> str:
+    if chars is None:
+        return ""
+    if isinstance(chars, (bytes, str)):
+        return _decode(chars)
+    return "".join(_decode(c) for c in np.asarray(chars).ravel())
+
+
+def _labels(labels: Any, n: int) -> list[str]:
+    out = [""] * n
+    if labels and len(labels) > 2 and labels[2]:
+        names = [_decode(v) for v in labels[2]]
+        # index 0 is the label of the whole dimension; channel labels follow
+        names = names[1:] if len(names) == n + 1 else names
+        for i, name in enumerate(names[:n]):
+            out[i] = name
+    return out
+
+
+def _unit_for(name: str, data_unit: str) -> str:
+    lower = name.lower()
+    for words, unit in _NAME_UNITS:
+        if any(w in lower for w in words):
+            return unit
+    return data_unit
+
+
+def _pixel_size(sf: list[float], units: list[str]) -> tuple[float, float] | None:
+    ux = units[0] if units else ""
+    uy = units[1] if len(units) > 1 else ux
+    fx, cx = parse_unit(ux)
+    fy, cy = parse_unit(uy or ux)
+    if cx != "nm" or cy != "nm":
+        return None
+    return (abs(sf[1]) * fy, abs(sf[0]) * fx)
+
+
+def _parse_note(note: Any) -> dict[str, str]:
+    text = _decode(note) if not isinstance(note, str) else note
+    out = {}
+    for line in text.replace("\n", "\r").split("\r"):
+        if ":" in line:
+            key, value = line.split(":", 1)
+            out[key.strip()] = value.strip()
+    return out

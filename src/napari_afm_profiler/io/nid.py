@@ -1,0 +1,86 @@
+"""Nanosurf ``.nid`` images (read with Nanosurf's NSFopen)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_afm_profiler.errors import AFMFormatError
+from napari_afm_profiler.io._common import make_scan, parse_float, read_bytes
+from napari_afm_profiler.io.scan import AfmScan
+from napari_afm_profiler.io.units import parse_unit
+
+_DATASET = re.compile(r"^DataSet-(\d+):(\d+)$")
+
+
+def read_nid(path: str | Path) -> list[AfmScan]:
+    """Read every image channel of a Nanosurf ``.nid`` file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.nid`` file.
+
+    Returns
+    -------
+    scans : list of AfmScan
+        One per image channel and scan direction (spectroscopy groups are skipped).
+    """
+    path = Path(path)
+    buf = read_bytes(path)
+    if not buf.lstrip().startswith(b"[DataSet]"):
+        raise AFMFormatError(path, "not a Nanosurf NID file (no '[DataSet]' section)")
+    if b"#!" not in buf:
+        raise AFMFormatError(path, "no binary data block ('#!'): truncated")
+    try:
+        from NSFopen.read import read
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            nid = read(str(path))
+        data, dump = nid.data, nid.param["HeaderDump"]
+    except Exception as exc:
+        raise AFMFormatError(path, f"corrupt or truncated NID file ({type(exc).__name__}: {exc})") from exc
+    scans = []
+    for key in sorted((k for k in dump.index if _DATASET.match(str(k))), key=_dataset_order):
+        section = dict(dump[key])
+        frame = str(section.get("Frame", ""))
+        direction = frame.split()[-1].capitalize() if frame else ""
+        name = str(section.get("Dim2Name", ""))
+        lookup = ("Image", direction, name)
+        if lookup not in data.index:
+            continue
+        values = np.asarray(data[lookup], dtype=np.float64)
+        if values.ndim != 2 or values.size == 0:
+            continue
+        scans.append(_scan(values, section, f"{name} ({direction.lower()})", path, dump))
+    if not scans:
+        raise AFMFormatError(path, "no image channels found")
+    return scans
+
+
+def _dataset_order(key: Any) -> tuple[int, int]:
+    m = _DATASET.match(str(key))
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def _scan(values: np.ndarray, section: dict[str, Any], name: str, path: Path, dump: Any) -> AfmScan:
+    ny, nx = values.shape
+    pixel = None
+    try:
+        fx, cx = parse_unit(section.get("Dim0Unit", "m"))
+        fy, cy = parse_unit(section.get("Dim1Unit", "m"))
+        if cx == cy == "nm":
+            pixel = (parse_float(section["Dim1Range"]) * fy / ny, parse_float(section["Dim0Range"]) * fx / nx)
+    except (KeyError, ValueError):
+        pixel = None
+    info = dict(dump["DataSet-Info"]) if "DataSet-Info" in dump.index else {}
+    if str(info.get("Scan direction", "")).strip().lower() == "up":
+        values = values[::-1]  # the first scan line is the bottom of the image
+    meta = {"dataset": {k: str(v) for k, v in section.items()}, "info": {k: str(v) for k, v in info.items()}}
+    return make_scan(values, unit=str(section.get("Dim2Unit", "")), pixel_size_nm=pixel, channel=name,
+                     file_format="nid", metadata=meta, path=path)

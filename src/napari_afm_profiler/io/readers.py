@@ -1,0 +1,166 @@
+"""Format detection and dispatch: one entry point, :func:`read_afm`, for every supported file."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from napari_afm_profiler.errors import AFMFormatError
+from napari_afm_profiler.io import (
+    ascii_matrix, asd, generic, gsf, gwy, ibw, jpk, jpk_h5, mdt, mi, nanoscope, nid, park, sxm, wsxm,
+)
+from napari_afm_profiler.io.scan import AfmScan, order_channels
+
+Reader = Callable[[Path], list[AfmScan]]
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """A supported format: its name, instrument, reader and the library doing the parsing."""
+
+    name: str
+    instrument: str
+    reader: Reader
+    library: str
+
+
+FORMATS: dict[str, FormatInfo] = {
+    "gwy": FormatInfo("gwy", "Gwyddion (GWYP; legacy GWYO)", gwy.read_gwy, "gwyfile (GWYP) / own parser (GWYO)"),
+    "gsf": FormatInfo("gsf", "Gwyddion Simple Field", gsf.read_gsf, "own parser"),
+    "nanoscope": FormatInfo("nanoscope", "Bruker/Veeco Nanoscope", nanoscope.read_nanoscope, "own parser"),
+    "ibw": FormatInfo("ibw", "Asylum Research (Igor binary wave)", ibw.read_ibw, "igor2"),
+    "jpk": FormatInfo("jpk", "JPK/Bruker image, QI image", jpk.read_jpk, "tifffile"),
+    "jpk-h5": FormatInfo("jpk-h5", "JPK/Bruker HDF5 image series", jpk_h5.read_jpk_h5, "h5py"),
+    "sxm": FormatInfo("sxm", "Nanonis", sxm.read_sxm, "own parser"),
+    "nid": FormatInfo("nid", "Nanosurf", nid.read_nid, "NSFopen"),
+    "mdt": FormatInfo("mdt", "NT-MDT (MDA frames)", mdt.read_mdt, "own parser"),
+    "asd": FormatInfo("asd", "High-speed AFM (RIBM/Ando lab)", asd.read_asd, "own parser"),
+    "park": FormatInfo("park", "Park Systems TIFF", park.read_park, "tifffile + own header parser"),
+    "wsxm": FormatInfo("wsxm", "WSxM", wsxm.read_wsxm, "own parser"),
+    "mi": FormatInfo("mi", "Molecular Imaging / Agilent PicoView", mi.read_mi, "own parser"),
+    "ascii-matrix": FormatInfo("ascii-matrix", "Gwyddion ASCII matrix export", ascii_matrix.read_ascii_matrix,
+                               "numpy"),
+    "tiff": FormatInfo("tiff", "Plain / ImageJ / OME TIFF", generic.read_tiff, "tifffile, bioio"),
+    "npy": FormatInfo("npy", "NumPy array (heights in nm)", generic.read_npy, "numpy"),
+    "bioimage": FormatInfo("bioimage", "Generic microscopy (OME-TIFF, CZI, ND2, LIF ...)", generic.read_bioimage,
+                           "bioio (aicsimageio if only that is installed)"),
+}
+
+# suffix -> candidate formats, checked in order by content sniffing
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    ".gwy": ("gwy",), ".gsf": ("gsf",), ".spm": ("nanoscope",), ".di": ("nanoscope",),
+    ".ibw": ("ibw",), ".jpk": ("jpk",), ".jpk-qi-image": ("jpk",), ".h5-jpk": ("jpk-h5",),
+    ".sxm": ("sxm",), ".nid": ("nid",), ".mdt": ("mdt",), ".asd": ("asd",),
+    ".tiff": ("park", "jpk", "tiff"), ".tif": ("park", "jpk", "tiff"),
+    ".stp": ("wsxm",), ".top": ("wsxm",), ".mi": ("mi",), ".txt": ("ascii-matrix",), ".npy": ("npy",),
+    ".czi": ("bioimage",), ".nd2": ("bioimage",), ".lif": ("bioimage",), ".ome.tif": ("tiff",),
+    ".ome.tiff": ("tiff",),
+}
+_NUMBERED = re.compile(r"^\.\d{3}$")
+
+
+def supported_suffixes() -> list[str]:
+    """Every file-name suffix the readers accept (numbered Nanoscope suffixes listed as .000-.999)."""
+    return sorted(SUFFIXES) + [f".{i:03d}" for i in range(1000)]
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for multi in (".ome.tiff", ".ome.tif", ".jpk-qi-image", ".h5-jpk"):
+        if name.endswith(multi):
+            return multi
+    return path.suffix.lower()
+
+
+def detect_format(path: str | Path) -> str | None:
+    """Name of the format of ``path`` (by suffix, confirmed by content), or None if unsupported.
+
+    Never raises: unreadable files give None so that other napari readers can try.
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    candidates = SUFFIXES.get(suffix)
+    if candidates is None and _NUMBERED.match(suffix):
+        candidates = ("nanoscope",)
+    if candidates is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return candidates[0]  # let the reader report the I/O problem with a clear message
+    for name in candidates:
+        if _content_matches(name, head, path):
+            return name
+    if _NUMBERED.match(suffix) or suffix == ".txt":
+        return None  # a numbered or .txt file that is not ours: leave it to other readers
+    return candidates[0]
+
+
+def _content_matches(name: str, head: bytes, path: Path) -> bool:
+    if name == "nanoscope":
+        return nanoscope.is_nanoscope(head) or not head
+    if name == "park":
+        return park.is_park_tiff(path)
+    if name == "jpk":
+        return path.suffix.lower() != ".tif" and path.suffix.lower() != ".tiff" or _is_jpk_tiff(path)
+    if name == "ascii-matrix":
+        return ascii_matrix.is_ascii_matrix(head)
+    return True
+
+
+def _is_jpk_tiff(path: Path) -> bool:
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(str(path)) as tif:
+            return 32834 in tif.pages[0].tags
+    except Exception:
+        return False
+
+
+def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmScan]:
+    """Read all channels of an AFM (or generic image) file, heights in nm, height channels first.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    file_format : str, optional
+        Force a format name from :data:`FORMATS`; detected from suffix and content if omitted.
+
+    Returns
+    -------
+    scans : list of AfmScan
+        Every channel, calibrated.
+
+    Raises
+    ------
+    AFMFormatError
+        If the file is missing, unsupported, truncated or corrupt; the message names the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise AFMFormatError(path, "no such file")
+    if path.is_dir():
+        raise AFMFormatError(path, "is a directory, not a file")
+    name = file_format or detect_format(path)
+    if name is None:
+        raise AFMFormatError(path, f"unsupported file type {_suffix(path)!r}")
+    if name not in FORMATS:
+        raise AFMFormatError(path, f"unknown format name {name!r}")
+    logging.getLogger("tifffile").setLevel(logging.ERROR)
+    try:
+        scans = FORMATS[name].reader(path)
+    except AFMFormatError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise AFMFormatError(path, f"corrupt file ({type(exc).__name__})") from exc
+    except Exception as exc:  # a reader library failed in an unforeseen way: still a clear message
+        raise AFMFormatError(path, f"could not be read as {name} ({type(exc).__name__}: {exc})") from exc
+    if not scans:
+        raise AFMFormatError(path, "contains no image channels")
+    return order_channels(scans)
