@@ -1,0 +1,1 @@
+"""Everything napari-facing: reader, writers, sample data and dock widgets (no science here)."""

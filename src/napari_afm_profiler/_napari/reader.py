@@ -1,0 +1,68 @@
+"""npe2 reader: AFM files -> one Image layer per channel, calibrated in nm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from napari_afm_profiler.io import detect_format, read_afm
+from napari_afm_profiler.io.scan import AfmScan
+
+LayerData = tuple[Any, dict[str, Any], str]
+
+# AFM-style colormaps: heights get the classic "afmhot", other channels a neutral map
+HEIGHT_COLORMAP = "afmhot"
+OTHER_COLORMAP = "gray"
+
+
+def napari_get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[LayerData]] | None:
+    """Return a reader for files we recognise, None otherwise (so other plugins can try).
+
+    Never raises and never opens dialogs.
+    """
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    if not paths:
+        return None
+    try:
+        if any(detect_format(p) is None for p in paths):
+            return None
+    except Exception:
+        return None
+    return read_layers
+
+
+def read_layers(path: str | list[str]) -> list[LayerData]:
+    """Read one or several files into layer data tuples (height channels first)."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    layers: list[LayerData] = []
+    for p in paths:
+        for scan in read_afm(p):
+            layers.append(scan_to_layer(scan, Path(p).name))
+    return layers
+
+
+def scan_to_layer(scan: AfmScan, file_name: str) -> LayerData:
+    """Turn an :class:`AfmScan` into an Image ``LayerDataTuple`` with nm scale and metadata."""
+    pixel = scan.pixel_size_nm or (1.0, 1.0)
+    scale = tuple(pixel) if scan.data.ndim == 2 else (1.0, *pixel)
+    metadata = {
+        "afm": {
+            "channel": scan.channel,
+            "z_unit": scan.z_unit,
+            "pixel_size_nm": scan.pixel_size_nm,
+            "file_format": scan.file_format,
+            "file": file_name,
+        },
+        "instrument": scan.metadata,
+    }
+    kwargs = {
+        "name": f"{file_name} · {scan.channel}",
+        "scale": scale,
+        "units": ("pixel", "pixel") if scan.pixel_size_nm is None else ("nm",) * len(scale) if scan.data.ndim == 2
+        else ("frame", "nm", "nm"),
+        "colormap": HEIGHT_COLORMAP if scan.is_height else OTHER_COLORMAP,
+        "metadata": metadata,
+        "visible": True,
+    }
+    return scan.data, kwargs, "image"
