@@ -42,6 +42,11 @@ def read_layers(path: str | list[str]) -> list[LayerData]:
     return layers
 
 
+def _units(scan: AfmScan) -> tuple[str, ...]:
+    lateral = ("pixel", "pixel") if scan.pixel_size_nm is None else ("nm", "nm")
+    return lateral if scan.data.ndim == 2 else ("pixel", *lateral)
+
+
 def scan_to_layer(scan: AfmScan, file_name: str) -> LayerData:
     """Turn an :class:`AfmScan` into an Image ``LayerDataTuple`` with nm scale and metadata."""
     pixel = scan.pixel_size_nm or (1.0, 1.0)
@@ -59,8 +64,7 @@ def scan_to_layer(scan: AfmScan, file_name: str) -> LayerData:
     kwargs = {
         "name": f"{file_name} · {scan.channel}",
         "scale": scale,
-        "units": ("pixel", "pixel") if scan.pixel_size_nm is None else ("nm",) * len(scale) if scan.data.ndim == 2
-        else ("frame", "nm", "nm"),
+        "units": _units(scan),
         "colormap": HEIGHT_COLORMAP if scan.is_height else OTHER_COLORMAP,
         "metadata": metadata,
         "visible": True,

@@ -121,7 +121,9 @@ def read_bioimage(path: str | Path) -> list[AfmScan]:
     if data.ndim != 5:
         raise AFMFormatError(path, f"unexpected dimensions {data.shape}")
     pixel = None
-    if sizes is not None and sizes.Y and sizes.X:
+    # a plain TIFF read by bioio-tifffile reports 1 µm when the file says nothing: not a calibration
+    trusted = "tifffile" not in type(image.reader).__module__ if hasattr(image, "reader") else True
+    if trusted and sizes is not None and sizes.Y and sizes.X:
         pixel = (float(sizes.Y) * 1000.0, float(sizes.X) * 1000.0)
     t, c, z = data.shape[:3]
     scans = []

@@ -30,10 +30,10 @@ def level_widget(
     image: napari.layers.Image,
     method: str = "plane",
     mask: napari.layers.Labels | None = None,
-) -> napari.types.LayerDataTuple | None:
+) -> napari.types.LayerDataTuple:
     """Level ``image`` with ``method`` into a new layer with the same scale (mask pixels ignored)."""
     if image is None:
-        return None
+        raise ValueError("choose an image layer to level")
     ignore = None
     if mask is not None:
         ignore = mask.data.astype(bool)

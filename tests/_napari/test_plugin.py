@@ -1,0 +1,68 @@
+"""Headless napari: the plugin's reader, sample data and Level widget through the manifest."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import SAMPLES
+
+napari = pytest.importorskip("napari")
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
+def test_open_sample_file_through_plugin(make_napari_viewer):
+    viewer = make_napari_viewer()
+    layers = viewer.open(str(SAMPLES / "kpg20080408.007"), plugin="napari-afm-profiler")
+    assert [layer.name for layer in layers] == ["kpg20080408.007 · Height (retrace)", "kpg20080408.007 · Phase (retrace)"]
+    height = layers[0]
+    assert tuple(height.scale) == pytest.approx((3.90625, 3.90625))
+    assert height.metadata["afm"]["z_unit"] == "nm"
+    assert height.colormap.name == "afmhot"
+    assert layers[1].metadata["afm"]["z_unit"] == "deg"
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
+def test_stack_file_opens_as_stack(make_napari_viewer):
+    viewer = make_napari_viewer()
+    layers = viewer.open(str(SAMPLES / "asd_sample_0.asd"), plugin="napari-afm-profiler")
+    assert layers[0].data.shape == (32, 200, 200)
+    assert tuple(layers[0].scale)[1:] == pytest.approx((0.5, 0.5))
+
+
+def test_reader_declines_foreign_files(tmp_path):
+    from napari_afm_profiler._napari.reader import napari_get_reader
+
+    (tmp_path / "a.txt").write_text("hello")
+    assert napari_get_reader(str(tmp_path / "a.txt")) is None
+    assert napari_get_reader(str(tmp_path / "a.xyz")) is None
+
+
+def test_sample_data_and_level_widget(make_napari_viewer):
+    viewer = make_napari_viewer()
+    viewer.open_sample("napari-afm-profiler", "virtual_scene")
+    image = viewer.layers["virtual scene · Height"]
+    assert tuple(image.scale) == (2.0, 2.0)
+    yy, xx = np.mgrid[0:image.data.shape[0], 0:image.data.shape[1]]
+    image.data = image.data + 0.5 * xx  # add a tilt the widget must remove
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    widget.image.value = image
+    widget.method.value = "plane"
+    widget()
+    levelled = viewer.layers["virtual scene · Height · levelled (plane)"]
+    assert tuple(levelled.scale) == (2.0, 2.0)
+    # the levelled substrate has no tilt left: a plane fit to it is flat
+    from napari_afm_profiler.io.level import polynomial_background
+
+    background = polynomial_background(levelled.data, 1)
+    assert np.ptp(background) < 1e-6
+
+
+def test_writer_round_trip(make_napari_viewer, tmp_path):
+    from napari_afm_profiler.io import read_afm
+
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(np.random.default_rng(0).random((20, 30)), scale=(1.5, 2.5), name="h")
+    out = tmp_path / "h.tif"
+    viewer.layers.save(str(out), selected=False, plugin="napari-afm-profiler")
+    scan = read_afm(out)[0]
+    assert scan.pixel_size_nm == pytest.approx((1.5, 2.5))
+    assert np.allclose(scan.data, layer.data, atol=1e-6)

@@ -1,0 +1,77 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from napari_afm_profiler.cli import main
+from napari_afm_profiler.io import read_afm
+from tests.conftest import SAMPLES
+
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
+
+
+@needs_samples
+def test_info_json(capsys):
+    assert main(["info", str(SAMPLES / "kpg20080408.007"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "nanoscope"
+    height = report["channels"][0]
+    assert height["shape"] == [256, 256]
+    assert height["pixel_size_nm"] == pytest.approx([3.90625, 3.90625])
+    assert height["z_unit"] == "nm"
+    assert height["min"] == pytest.approx(-8.199215860415388, rel=1e-6)
+    assert {"name", "shape", "pixel_size_nm", "z_unit", "min", "max", "mean"} <= set(height)
+
+
+@needs_samples
+def test_info_table(capsys):
+    assert main(["info", str(SAMPLES / "mi-1.mi")]) == 0
+    out = capsys.readouterr().out
+    assert "Topography" in out and "78.12" in out
+
+
+@needs_samples
+def test_bad_file_exit_code_2_without_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "napari_afm_profiler.cli", "info", str(SAMPLES / "broken" / "text_file_renamed.ibw")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "text_file_renamed.ibw" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@needs_samples
+@pytest.mark.parametrize("suffix", [".tif", ".gwy", ".npy"])
+def test_export_levelled(tmp_path, suffix):
+    out = tmp_path / f"out{suffix}"
+    assert main(["export", str(SAMPLES / "Veeco_20160622.003"), "--level", "plane", "-o", str(out)]) == 0
+    scan = read_afm(out)[0]
+    assert scan.data.shape == (512, 512)
+    assert abs(np.nanmean(scan.data)) < 1e-3  # a levelled surface has zero mean
+    if suffix != ".npy":
+        assert scan.pixel_size_nm == pytest.approx((3.455234375, 3.455234375))
+
+
+def test_export_npy_needs_pixel_size_for_calibration(tmp_path, capsys):
+    src = tmp_path / "in.npy"
+    np.save(src, np.ones((8, 8)))
+    assert main(["info", str(src), "--pixel-size", "2.0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["channels"][0]["pixel_size_nm"] == [2.0, 2.0]
+
+
+def test_unknown_channel_is_an_error(tmp_path, capsys):
+    src = tmp_path / "in.npy"
+    np.save(src, np.ones((8, 8)))
+    assert main(["export", str(src), "--channel", "Phase", "-o", str(tmp_path / "o.npy")]) == 2
+    assert "no channel 'Phase'" in capsys.readouterr().err
+
+
+def test_sample_command(tmp_path):
+    out = tmp_path / "scene.tif"
+    assert main(["sample", "-o", str(out)]) == 0
+    scan = read_afm(out)[0]
+    assert scan.pixel_size_nm == (2.0, 2.0)
+    assert scan.data.max() > 10.0  # particles stand out of the substrate

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
+
+
+def samples_dir() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture
+def samples() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip("../shared/afm-samples is not available")
+    return SAMPLES
+
+
+def load_oracle() -> list[dict]:
+    path = SAMPLES / "oracle.json"
+    if not path.exists():
+        return []
+    return json.loads(path.read_text())
