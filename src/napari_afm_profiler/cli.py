@@ -55,7 +55,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"{'channel':32s} {'shape':>14s} {'pixel (nm)':>20s} {'unit':>6s} {'min':>12s} {'max':>12s} {'mean':>12s}")
     for c in channels:
         px = "uncalibrated" if c["pixel_size_nm"] is None else "{:.4g} x {:.4g}".format(*c["pixel_size_nm"])
-        vals = ["{:.6g}".format(v) if v is not None else "-" for v in (c["min"], c["max"], c["mean"])]
+        vals = [f"{v:.6g}" if v is not None else "-" for v in (c["min"], c["max"], c["mean"])]
         print(f"{c['name'][:32]:32s} {'x'.join(map(str, c['shape'])):>14s} {px:>20s} {c['z_unit']:>6s} "
               f"{vals[0]:>12s} {vals[1]:>12s} {vals[2]:>12s}")
     return 0
@@ -89,7 +89,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of ``afm-profiler`` (exposed for documentation and tests)."""
+    """Build the argparse parser of ``afm-profiler`` (exposed for documentation and tests)."""
     from napari_afm_profiler.io.level import LEVEL_METHODS
 
     parser = argparse.ArgumentParser(prog="afm-profiler", description="AFM images to trustworthy numbers.")

@@ -9,6 +9,7 @@ import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io._common import array_from, make_scan, read_bytes, unpack
+from napari_afm_profiler.io.scan import AfmScan
 
 _MAIN = "<16i"  # version .. y scan range (nm)
 _REST = "<?i6i2i3f4i3i6f"  # averaging .. z drive gain

@@ -54,7 +54,7 @@ def _load_gwyp(path: Path) -> dict[str, Any]:
 
 
 def _plain(obj: Any) -> Any:
-    """gwyfile objects -> plain dicts (keeping ``__type__``) so both paths look the same."""
+    """Gwyfile objects -> plain dicts (keeping ``__type__``) so both paths look the same."""
     if isinstance(obj, dict):
         out = {k: _plain(v) for k, v in obj.items()}
         name = getattr(obj, "name", None)
@@ -130,7 +130,7 @@ def _meta_dict(meta: Any) -> dict[str, Any]:
 
 
 class _GwyoWalker:
-    """Bounds-checked reader of the legacy GWYO serialisation.
+    r"""Bounds-checked reader of the legacy GWYO serialisation.
 
     GWYO containers store items as ``GType (uint32), key\\0, value``; objects inside are
     serialised as in GWYP (``name\\0, size, components``) with one-letter type codes.

@@ -14,7 +14,10 @@ from napari_afm_profiler.io.scan import AfmScan
 from napari_afm_profiler.io.units import parse_unit
 
 MAGICS = (b"\\*File list", b"\\*EC File list", b"?*File list")
-_SCALE = re.compile(r"^\s*V\s*\[(?P<sens>[^\]]*)\]\s*\((?P<lsb>[-+0-9.eE]+)\s*(?P<lsbunit>[^)]*)\)\s*(?P<hard>[-+0-9.eE]+)\s*(?P<unit>\S*)")
+_SCALE = re.compile(
+    r"^\s*V\s*\[(?P<sens>[^\]]*)\]\s*\((?P<lsb>[-+0-9.eE]+)\s*(?P<lsbunit>[^)]*)\)"
+    r"\s*(?P<hard>[-+0-9.eE]+)\s*(?P<unit>\S*)"
+)
 _FIELD = re.compile(r"^\\(?P<key>@?(?:\d+:)?[^:]+):(?P<value>.*)$")
 _SENS = re.compile(r"^\s*V\s+(?P<value>[-+0-9.eE]+)\s*(?P<unit>.*)$")
 

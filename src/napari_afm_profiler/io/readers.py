@@ -10,7 +10,21 @@ from pathlib import Path
 
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io import (
-    ascii_matrix, asd, generic, gsf, gwy, ibw, jpk, jpk_h5, mdt, mi, nanoscope, nid, park, sxm, wsxm,
+    ascii_matrix,
+    asd,
+    generic,
+    gsf,
+    gwy,
+    ibw,
+    jpk,
+    jpk_h5,
+    mdt,
+    mi,
+    nanoscope,
+    nid,
+    park,
+    sxm,
+    wsxm,
 )
 from napari_afm_profiler.io.scan import AfmScan, order_channels
 

@@ -44,7 +44,7 @@ def level_widget(
     meta["levelling"] = method
     return (
         result,
-        {"name": f"{image.name} · levelled ({method})", "scale": tuple(image.scale), "colormap": image.colormap.name,
-         "metadata": meta},
+        {"name": f"{image.name} · levelled ({method})", "scale": tuple(image.scale), "units": tuple(image.units),
+         "colormap": image.colormap.name, "metadata": meta},
         "image",
     )
