@@ -75,3 +75,14 @@ def test_sample_command(tmp_path):
     scan = read_afm(out)[0]
     assert scan.pixel_size_nm == (2.0, 2.0)
     assert scan.data.max() > 10.0  # particles stand out of the substrate
+
+
+def test_gui_launcher_without_display_runs_cli_pipeline(monkeypatch, capsys):
+    from napari_afm_profiler._napari.launch import main as launch
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert launch() == 0
+    out = capsys.readouterr().out
+    assert "no display" in out and "Height (virtual)" in out
