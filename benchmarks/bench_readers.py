@@ -101,8 +101,8 @@ def main() -> None:
             name, ref = "np.fromfile (no GWYO library)", _raw
         else:
             name, ref = LIBRARY.get(fmt, ("np.fromfile (own parser)", _raw))
-        ours = best_time(lambda: read_layers(str(path)), args.repeat)
-        theirs = best_time(lambda: ref(path), args.repeat)
+        ours = best_time(lambda p=path: read_layers(str(p)), args.repeat)
+        theirs = best_time(lambda p=path, f=ref: f(p), args.repeat)
         print(f"{path.name[:40]:40s} {fmt:12s} {ours * 1e3:12.2f} {name[:28]:>28s} {theirs * 1e3:10.2f} "
               f"{ours / theirs:7.2f}")
 

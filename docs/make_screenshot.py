@@ -15,6 +15,7 @@ DEFAULT = ROOT.parent / "shared" / "afm-samples" / "Veeco_20160622.003"
 
 
 def main() -> None:
+    """Open the file, dock and run the Level widget, save docs/screenshot.png."""
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1400, 850)
