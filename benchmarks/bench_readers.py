@@ -71,6 +71,7 @@ LIBRARY: dict[str, tuple[str, Callable[[Path], object]]] = {
     "gwy": ("gwyfile.load", _gwyfile),
     "ibw": ("igor2 binarywave.load", _igor),
     "jpk": ("tifffile (all pages)", _tifffile),
+    "tiff": ("tifffile (all pages)", _tifffile),
     "park": ("tifffile (all pages)", _tifffile),
     "jpk-h5": ("h5py (all datasets)", _h5),
     "nid": ("NSFopen read", _nsf),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,9 +102,30 @@ def make_scan(
     )
 
 
-def text_header(buf: bytes, end: int, encoding: str = "latin-1") -> str:
-    """Decode the first ``end`` bytes of ``buf`` as text (lenient)."""
-    return buf[:end].decode(encoding, errors="replace")
+@contextmanager
+def quiet_logger(name: str) -> Iterator[None]:
+    """Silence a library's logger while it parses a file (we raise clear errors instead)."""
+    logger = logging.getLogger(name)
+    previous = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = previous
+
+
+@contextmanager
+def open_tiff(path: Path) -> Iterator[Any]:
+    """Open a TIFF once with tifffile, its warnings silenced, failures as :class:`AFMFormatError`."""
+    import tifffile
+
+    with quiet_logger("tifffile"), quiet_logger("tifffile.tifffile"):
+        try:
+            tif = tifffile.TiffFile(str(path))
+        except Exception as exc:
+            raise AFMFormatError(path, f"not a readable TIFF ({type(exc).__name__}: {exc})") from exc
+        with tif:
+            yield tif
 
 
 def parse_float(text: str) -> float:

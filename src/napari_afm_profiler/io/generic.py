@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
-from napari_afm_profiler.io._common import make_scan
+from napari_afm_profiler.io._common import make_scan, open_tiff
 from napari_afm_profiler.io.scan import AfmScan
 
 METADATA_KEY = "napari_afm_profiler"
@@ -37,23 +37,27 @@ def read_npy(path: str | Path, *, pixel_size_nm: tuple[float, float] | None = No
 
 
 def read_tiff(path: str | Path) -> list[AfmScan]:
-    """Read a plain TIFF: our own export (exact nm calibration), ImageJ TIFF, else via bioio.
+    """Read any TIFF, opening it once: Park Systems, JPK, our own export, ImageJ, else bioio.
 
     Parameters
     ----------
     path : str or Path
-        A ``.tif``/``.tiff`` that is not a Park Systems or JPK file.
+        A ``.tif``/``.tiff`` file.
 
     Returns
     -------
     scans : list of AfmScan
         One per channel.
     """
-    import tifffile
+    from napari_afm_profiler.io import jpk, park
 
     path = Path(path)
     try:
-        with tifffile.TiffFile(str(path)) as tif:
+        with open_tiff(path) as tif:
+            if park.is_park_tiff(tif):
+                return park.read_park_tiff(tif, path)
+            if jpk.is_jpk_tiff(tif):
+                return jpk.read_jpk_tiff(tif, path)
             own = _own_metadata(tif)
             if own is not None:
                 data = tif.asarray()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
-from napari_afm_profiler.io._common import make_scan, read_bytes
+from napari_afm_profiler.io._common import make_scan, quiet_logger, read_bytes
 from napari_afm_profiler.io.scan import AfmScan
 from napari_afm_profiler.io.units import parse_unit
 
@@ -52,7 +49,7 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
         from igor2 import binarywave
 
         # igor2 logs whole data buffers at ERROR level on corrupt input; we raise instead
-        with _quiet("igor2.binarywave"):
+        with quiet_logger("igor2.binarywave"):
             wave = binarywave.load(str(path))["wave"]
     except Exception as exc:  # igor2 raises ValueError/TypeError/struct.error on bad input
         raise AFMFormatError(path, f"not a valid Igor binary wave or truncated ({type(exc).__name__}: {exc})") from exc
@@ -88,17 +85,6 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
         scans.append(make_scan(values, unit=unit, pixel_size_nm=pixel, channel=name, file_format="ibw",
                                metadata=dict(meta_common, data_unit=data_unit), path=path))
     return scans
-
-
-@contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    logger = logging.getLogger(logger_name)
-    previous = logger.disabled
-    logger.disabled = True
-    try:
-        yield
-    finally:
-        logger.disabled = previous
 
 
 def _decode(value: Any) -> str:

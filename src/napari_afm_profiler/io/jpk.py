@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
-from napari_afm_profiler.io._common import make_scan
+from napari_afm_profiler.io._common import make_scan, open_tiff
 from napari_afm_profiler.io.scan import AfmScan
 
 _ULENGTH, _VLENGTH, _ILENGTH, _JLENGTH = 32834, 32835, 32838, 32839
@@ -35,35 +35,36 @@ def read_jpk(path: str | Path) -> list[AfmScan]:
     scans : list of AfmScan
         One per channel page.
     """
-    import tifffile
-
     path = Path(path)
-    try:
-        tif = tifffile.TiffFile(str(path))
-    except Exception as exc:
-        raise AFMFormatError(path, f"not a readable TIFF/JPK file ({type(exc).__name__}: {exc})") from exc
-    with tif:
-        pages = list(tif.pages)
-        if not pages:
-            raise AFMFormatError(path, "no TIFF pages")
-        first = pages[0].tags
-        if _ULENGTH not in first or _ILENGTH not in first:
-            raise AFMFormatError(path, "not a JPK image (no JPK grid tags on the first page)")
-        glob = {code: first[code].value for code in (_ULENGTH, _VLENGTH, _ILENGTH, _JLENGTH) if code in first}
-        meta_common = {str(tag.code): _plain(tag.value) for tag in first.values() if tag.code >= 32768}
-        scans = []
-        for index, page in enumerate(pages[1:], start=1):
-            tags = page.tags
-            if _CHANNEL not in tags:
-                continue
-            try:
-                raw = page.asarray()
-            except Exception as exc:
-                raise AFMFormatError(path, f"channel page {index} is truncated or corrupt ({exc})") from exc
-            scans.append(_channel(raw, tags, glob, meta_common, path))
-        declared = len(pages) - 1
-        if declared and not scans:
-            raise AFMFormatError(path, "no channel pages could be read")
+    with open_tiff(path) as tif:
+        return read_jpk_tiff(tif, path)
+
+
+def is_jpk_tiff(tif: Any) -> bool:
+    """Whether an open ``tifffile.TiffFile`` carries the JPK grid tags on its first page."""
+    return len(tif.pages) > 0 and _ULENGTH in tif.pages[0].tags and _ILENGTH in tif.pages[0].tags
+
+
+def read_jpk_tiff(tif: Any, path: Path) -> list[AfmScan]:
+    """Read every JPK channel page from an already open ``tifffile.TiffFile``."""
+    if not is_jpk_tiff(tif):
+        raise AFMFormatError(path, "not a JPK image (no JPK grid tags on the first page)")
+    pages = list(tif.pages)
+    first = pages[0].tags
+    glob = {code: first[code].value for code in (_ULENGTH, _VLENGTH, _ILENGTH, _JLENGTH) if code in first}
+    meta_common = {str(tag.code): _plain(tag.value) for tag in first.values() if tag.code >= 32768}
+    scans = []
+    for index, page in enumerate(pages[1:], start=1):
+        tags = page.tags
+        if _CHANNEL not in tags:
+            continue
+        try:
+            raw = page.asarray()
+        except Exception as exc:
+            raise AFMFormatError(path, f"channel page {index} is truncated or corrupt ({exc})") from exc
+        scans.append(_channel(raw, tags, glob, meta_common, path))
+    if not scans:
+        raise AFMFormatError(path, "no channel pages could be read")
     return scans
 
 

@@ -6,6 +6,8 @@ pixels to *ignore* when fitting (e.g. particles), and return a new levelled arra
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
@@ -109,12 +111,9 @@ def correct_lines(
     masked = np.where(use, height, np.nan)
     if method in ("median", "mean"):
         stat = np.nanmedian if method == "median" else np.nanmean
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                offsets = stat(masked, axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN lines get offset 0 below
+            offsets = stat(masked, axis=1)
         offsets = np.where(np.isfinite(offsets), offsets, 0.0)
         return out - offsets[:, None]
     if method == "poly":

@@ -9,6 +9,7 @@ import numpy as np
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io._common import array_from, make_scan, read_bytes, unpack
 from napari_afm_profiler.io.scan import AfmScan
+from napari_afm_profiler.io.units import parse_unit
 
 MAGIC = b"\x01\xb0\x04\xe1"
 _FILE_HEADER = 33
@@ -92,8 +93,6 @@ def _read_mda(buf: bytes, frame_pos: int, frame_size: int, index: int, path: Pat
     values = raw * meas["scale"] + meas["bias"]
     pixel = None
     if _is_length(xdim["unit"]) and _is_length(ydim["unit"]):
-        from napari_afm_profiler.io.units import parse_unit
-
         pixel = (abs(ydim["scale"]) * parse_unit(ydim["unit"])[0], abs(xdim["scale"]) * parse_unit(xdim["unit"])[0])
     meta = {"frame": index, "x_offset": xdim["bias"], "y_offset": ydim["bias"], "x_unit": xdim["unit"]}
     return make_scan(values, unit=meas["unit"], pixel_size_nm=pixel, channel=name or f"Frame {index}",
@@ -113,6 +112,4 @@ def _calibration(buf: bytes, pos: int, path: Path, what: str) -> tuple[dict, int
 
 
 def _is_length(unit: str) -> bool:
-    from napari_afm_profiler.io.units import parse_unit
-
     return parse_unit(unit)[1] == "nm"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
-from napari_afm_profiler.io._common import array_from, make_scan
+from napari_afm_profiler.io._common import array_from, make_scan, open_tiff
 from napari_afm_profiler.io.scan import AfmScan
 
 PARK_MAGIC = 0x0E031301
@@ -29,15 +30,12 @@ _HEADER_V2 = [
 _DTYPES = {0: "<i2", 1: "<i4", 2: "<f4"}
 
 
-def is_park_tiff(path: Path) -> bool:
-    """Whether a TIFF carries the Park Systems magic tag."""
-    import tifffile
-
+def is_park_tiff(tif: Any) -> bool:
+    """Whether an open ``tifffile.TiffFile`` carries the Park Systems magic tag."""
+    tag = tif.pages[0].tags.get(_TAG_MAGIC) if len(tif.pages) else None
     try:
-        with tifffile.TiffFile(str(path)) as tif:
-            tag = tif.pages[0].tags.get(_TAG_MAGIC)
-            return tag is not None and int(tag.value) == PARK_MAGIC
-    except Exception:
+        return tag is not None and int(tag.value) == PARK_MAGIC
+    except (TypeError, ValueError):
         return False
 
 
@@ -57,19 +55,20 @@ def read_park(path: str | Path) -> list[AfmScan]:
     scans : list of AfmScan
         One channel.
     """
-    import tifffile
-
     path = Path(path)
+    with open_tiff(path) as tif:
+        return read_park_tiff(tif, path)
+
+
+def read_park_tiff(tif: Any, path: Path) -> list[AfmScan]:
+    """Read a Park Systems image from an already open ``tifffile.TiffFile``."""
+    if not is_park_tiff(tif):
+        raise AFMFormatError(path, "not a Park Systems TIFF (no Park magic tag 50432)")
     try:
-        with tifffile.TiffFile(str(path)) as tif:
-            tags = tif.pages[0].tags
-            if _TAG_MAGIC not in tags or int(tags[_TAG_MAGIC].value) != PARK_MAGIC:
-                raise AFMFormatError(path, "not a Park Systems TIFF (no Park magic tag 50432)")
-            version = int(tags[_TAG_VERSION].value) if _TAG_VERSION in tags else 1
-            header_bytes = bytes(tags[_TAG_HEADER].value)
-            data_bytes = bytes(tags[_TAG_DATA].value)
-    except AFMFormatError:
-        raise
+        tags = tif.pages[0].tags
+        version = int(tags[_TAG_VERSION].value) if _TAG_VERSION in tags else 1
+        header_bytes = bytes(tags[_TAG_HEADER].value)
+        data_bytes = bytes(tags[_TAG_DATA].value)
     except Exception as exc:
         raise AFMFormatError(path, f"corrupt Park TIFF ({type(exc).__name__}: {exc})") from exc
     header = _unpack_header(header_bytes, version, path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +56,8 @@ FORMATS: dict[str, FormatInfo] = {
     "mi": FormatInfo("mi", "Molecular Imaging / Agilent PicoView", mi.read_mi, "own parser"),
     "ascii-matrix": FormatInfo("ascii-matrix", "Gwyddion ASCII matrix export", ascii_matrix.read_ascii_matrix,
                                "numpy"),
-    "tiff": FormatInfo("tiff", "Plain / ImageJ / OME TIFF", generic.read_tiff, "tifffile, bioio"),
+    "tiff": FormatInfo("tiff", "Any TIFF: Park, JPK, own export, ImageJ, OME", generic.read_tiff,
+                       "tifffile, bioio"),
     "npy": FormatInfo("npy", "NumPy array (heights in nm)", generic.read_npy, "numpy"),
     "bioimage": FormatInfo("bioimage", "Generic microscopy (OME-TIFF, CZI, ND2, LIF ...)", generic.read_bioimage,
                            "bioio (aicsimageio if only that is installed)"),
@@ -68,7 +68,7 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     ".gwy": ("gwy",), ".gsf": ("gsf",), ".spm": ("nanoscope",), ".di": ("nanoscope",),
     ".ibw": ("ibw",), ".jpk": ("jpk",), ".jpk-qi-image": ("jpk",), ".h5-jpk": ("jpk-h5",),
     ".sxm": ("sxm",), ".nid": ("nid",), ".mdt": ("mdt",), ".asd": ("asd",),
-    ".tiff": ("park", "jpk", "tiff"), ".tif": ("park", "jpk", "tiff"),
+    ".tiff": ("tiff",), ".tif": ("tiff",),
     ".stp": ("wsxm",), ".top": ("wsxm",), ".mi": ("mi",), ".txt": ("ascii-matrix",), ".npy": ("npy",),
     ".czi": ("bioimage",), ".nd2": ("bioimage",), ".lif": ("bioimage",), ".ome.tif": ("tiff",),
     ".ome.tiff": ("tiff",),
@@ -107,33 +107,19 @@ def detect_format(path: str | Path) -> str | None:
     except OSError:
         return candidates[0]  # let the reader report the I/O problem with a clear message
     for name in candidates:
-        if _content_matches(name, head, path):
+        if _content_matches(name, head):
             return name
     if _NUMBERED.match(suffix) or suffix == ".txt":
         return None  # a numbered or .txt file that is not ours: leave it to other readers
     return candidates[0]
 
 
-def _content_matches(name: str, head: bytes, path: Path) -> bool:
+def _content_matches(name: str, head: bytes) -> bool:
     if name == "nanoscope":
         return nanoscope.is_nanoscope(head) or not head
-    if name == "park":
-        return park.is_park_tiff(path)
-    if name == "jpk":
-        return path.suffix.lower() != ".tif" and path.suffix.lower() != ".tiff" or _is_jpk_tiff(path)
     if name == "ascii-matrix":
         return ascii_matrix.is_ascii_matrix(head)
     return True
-
-
-def _is_jpk_tiff(path: Path) -> bool:
-    import tifffile
-
-    try:
-        with tifffile.TiffFile(str(path)) as tif:
-            return 32834 in tif.pages[0].tags
-    except Exception:
-        return False
 
 
 def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmScan]:
@@ -166,7 +152,6 @@ def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmSca
         raise AFMFormatError(path, f"unsupported file type {_suffix(path)!r}")
     if name not in FORMATS:
         raise AFMFormatError(path, f"unknown format name {name!r}")
-    logging.getLogger("tifffile").setLevel(logging.ERROR)
     try:
         scans = FORMATS[name].reader(path)
     except AFMFormatError:
