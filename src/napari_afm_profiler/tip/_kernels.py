@@ -1,0 +1,201 @@
+"""Compiled inner loops of the tip operations (numba, parallel over image rows).
+
+The public functions in :mod:`napari_afm_profiler.tip.morphology` and
+:mod:`napari_afm_profiler.tip.blind` validate the input and call these; nothing here
+checks shapes or units.  Every kernel works on an edge-padded copy of the image so the
+inner loop is a contiguous, branch-light pass that LLVM vectorises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def max_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
+    """``out[i, j] = max_t padded[i + rows[t], j + cols[t]] + values[t]`` (NaN terms ignored)."""
+    ny, nx = out.shape
+    for i in prange(ny):
+        acc = np.full(nx, -np.inf)
+        for t in range(values.size):
+            src = padded[i + rows[t], cols[t]:cols[t] + nx]
+            v = values[t]
+            for j in range(nx):
+                x = src[j] + v
+                if x > acc[j]:
+                    acc[j] = x
+        out[i, :] = acc
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def min_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
+    """``out[i, j] = min_t padded[i + rows[t], j + cols[t]] + values[t]`` (NaN terms ignored)."""
+    ny, nx = out.shape
+    for i in prange(ny):
+        acc = np.full(nx, np.inf)
+        for t in range(values.size):
+            src = padded[i + rows[t], cols[t]:cols[t] + nx]
+            v = values[t]
+            for j in range(nx):
+                x = src[j] + v
+                if x < acc[j]:
+                    acc[j] = x
+        out[i, :] = acc
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compiled
+    """Mark surface pixels touched by exactly one tip contact (Villarrubia's certainty map).
+
+    All three arrays are integers (heights quantised by the caller).  ``tip`` follows the
+    dilation convention with its maximum at 0.  For each image position ``(i, j)`` with the
+    whole tip inside the image (rows and columns ``first .. last``), the tip apex sits at
+    ``image[i, j]``; a surface pixel ``(i + k - c, j + l - c)`` is a contact where the
+    eroded surface equals the tip surface there.  Exactly one contact makes that surface
+    pixel certain.  Returns one ``(y, x)`` flat index per position, or -1.
+    """
+    ny, nx = image.shape
+    n = tip.shape[0]
+    c = n // 2
+    hit = np.full((ny, nx), -1, dtype=np.int64)
+    for i in prange(first[0], last[0] + 1):
+        for j in range(first[1], last[1] + 1):
+            apex = image[i, j]
+            count = 0
+            where = -1
+            for k in range(n):
+                y = i + k - c
+                for l in range(n):
+                    x = j + l - c
+                    if eroded[y, x] == apex + tip[k, l]:
+                        count += 1
+                        where = y * nx + x
+                        if count > 1:
+                            break
+                if count > 1:
+                    break
+            if count == 1:
+                hit[i, j] = where
+    return hit
+
+
+@njit(cache=True, nogil=True)
+def _point_bound(image, y0, x0, tip, thresh, use_edges, bound):  # pragma: no cover - compiled
+    """Villarrubia's tip bound from one image point; returns False where it bounds nothing.
+
+    ``tip`` is in the *image-of-a-spike* orientation (the dilation tip reflected through
+    its centre), maximum 0 at the centre.  ``bound`` receives, for every tip offset, the
+    largest tip height consistent with the image around ``(y0, x0)``; offsets whose bound
+    would leave the image are skipped (``+inf`` where nothing bounds an offset).
+    """
+    ny, nx = image.shape
+    n = tip.shape[0]
+    c = n // 2
+    apex = image[y0, x0]
+    # contacts still possible: offsets v with image(x0 - v) >= image(x0) + tip(v)
+    vk = np.empty(n * n, dtype=np.int64)
+    vl = np.empty(n * n, dtype=np.int64)
+    nv = 0
+    for k in range(n):
+        y = y0 + c - k
+        if y < 0 or y >= ny:
+            continue
+        for l in range(n):
+            x = x0 + c - l
+            if x < 0 or x >= nx:
+                continue
+            if apex - image[y, x] > tip[k, l]:
+                continue
+            vk[nv] = k
+            vl[nv] = l
+            nv += 1
+    if nv == 0:
+        return False
+    interior = (y0 >= n - 1) and (x0 >= n - 1) and (y0 <= ny - n) and (x0 <= nx - n)
+    if not interior and not use_edges:
+        return False
+    for a in range(n):
+        for b in range(n):
+            best = -np.inf
+            for t in range(nv):
+                y = a + y0 - vk[t]
+                x = b + x0 - vl[t]
+                if y < 0 or y >= ny or x < 0 or x >= nx:
+                    continue
+                val = image[y, x] + tip[vk[t], vl[t]] - apex
+                if val > best:
+                    best = val
+            bound[a, b] = best if best > -np.inf else np.inf
+    return True
+
+
+@njit(cache=True, nogil=True)
+def refine_sequential(image, points, tip, thresh, use_edges):  # pragma: no cover - compiled
+    """One pass over ``points`` (k, 2), refining ``tip`` in place after each point.
+
+    Returns how many tip pixels changed.  Gauss-Seidel order, as Villarrubia's algorithm.
+    """
+    n = tip.shape[0]
+    bound = np.empty((n, n))
+    changed = 0
+    for p in range(points.shape[0]):
+        if not _point_bound(image, points[p, 0], points[p, 1], tip, thresh, use_edges, bound):
+            continue
+        for a in range(n):
+            for b in range(n):
+                if bound[a, b] < tip[a, b] - thresh:
+                    tip[a, b] = bound[a, b] + thresh
+                    changed += 1
+    return changed
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def tightest_bounds(image, points, tip, thresh, use_edges, chunks):  # pragma: no cover - compiled
+    """Minimum of the point bounds over ``points``, against one fixed ``tip`` (Jacobi step).
+
+    The points are split into ``chunks`` groups bounded in parallel; the result does not
+    depend on the grouping because the minimum is taken over the same fixed tip.
+    """
+    n = tip.shape[0]
+    npts = points.shape[0]
+    partial = np.full((chunks, n, n), np.inf)
+    for g in prange(chunks):
+        bound = np.empty((n, n))
+        lo = g * npts // chunks
+        hi = (g + 1) * npts // chunks
+        for p in range(lo, hi):
+            y0 = points[p, 0]
+            x0 = points[p, 1]
+            # cheap test: the contact at the apex itself gives bound >= image(x0 + d) - image(x0)
+            # so a point can tighten the tip only where that difference is already below it
+            c = n // 2
+            useful = False
+            ny, nx = image.shape
+            for a in range(n):
+                y = y0 + a - c
+                for b in range(n):
+                    x = x0 + b - c
+                    if y < 0 or y >= ny or x < 0 or x >= nx:
+                        useful = True  # no apex term there: let the full bound decide
+                        break
+                    if image[y, x] - image[y0, x0] < tip[a, b] - thresh:
+                        useful = True
+                        break
+                if useful:
+                    break
+            if not useful:
+                continue
+            if not _point_bound(image, y0, x0, tip, thresh, use_edges, bound):
+                continue
+            for a in range(n):
+                for b in range(n):
+                    if bound[a, b] < partial[g, a, b]:
+                        partial[g, a, b] = bound[a, b]
+    best = np.full((n, n), np.inf)
+    for g in range(chunks):
+        for a in range(n):
+            for b in range(n):
+                if partial[g, a, b] < best[a, b]:
+                    best[a, b] = partial[g, a, b]
+    return best

@@ -1,0 +1,234 @@
+"""Simulated imaging (dilation), Villarrubia reconstruction (erosion) and the certainty map.
+
+Tip convention (``../shared/design.md``, Gwyddion's): the tip is an odd square array on
+the image's pixel grid whose maximum is the apex at the centre pixel ``c = n // 2``;
+``T[c + u] = -p(u)`` where ``p(u)`` is the height of the tip surface above the apex at
+lateral offset ``u``.  Only ``T - T.max()`` matters.  Image edges are clamped (nearest
+pixel), exactly as ``gwy_tip_dilation`` / ``gwy_tip_erosion`` of Gwyddion 2.62.
+
+References
+----------
+J. S. Villarrubia, "Algorithms for scanned probe microscope image simulation, surface
+reconstruction, and tip estimation", J. Res. Natl. Inst. Stand. Technol. 102, 425 (1997).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.tip import _kernels
+from napari_afm_profiler.tip.models import Tip, tip_for_pixel_size
+
+#: Gwyddion quantises heights to this many levels of the image range for the certainty map.
+CERTAINTY_LEVELS = 10000
+
+
+def _as_image(data: np.ndarray, what: str) -> np.ndarray:
+    arr = np.asarray(data, dtype=np.float64)
+    if arr.ndim not in (2, 3):
+        raise InputError(f"{what} must be a 2-D height map or a 3-D stack of frames; got shape {arr.shape}")
+    if min(arr.shape[-2:]) < 1:
+        raise InputError(f"{what} is empty (shape {arr.shape})")
+    return arr
+
+
+def _frames(arr: np.ndarray, func) -> np.ndarray:
+    if arr.ndim == 2:
+        return func(arr)
+    return np.stack([func(frame) for frame in arr])
+
+
+def check_tip(tip: np.ndarray | Tip, image_shape: tuple[int, ...], *,
+              pixel_size_nm: tuple[float, float] | float | None = None) -> np.ndarray:
+    """Return the tip as a float array on the image's grid, or raise a clear error.
+
+    Parameters
+    ----------
+    tip : (n, n) float ndarray or Tip
+        Tip heights in nm (apex = maximum at the centre).  A :class:`Tip` that carries a
+        pixel size different from ``pixel_size_nm`` is resampled (with a warning).
+    image_shape : tuple of int
+        Shape of the image the tip will be applied to; the tip may not be larger.
+    pixel_size_nm : float or (dy, dx), optional
+        The image's pixel size; needed only to resample a :class:`Tip`.
+
+    Returns
+    -------
+    tip : (n, n) float64 ndarray, nm
+        Non-finite values mark pixels that are not part of the tip.
+    """
+    if isinstance(tip, Tip):
+        tip = tip_for_pixel_size(tip, pixel_size_nm).heights
+    arr = np.asarray(tip, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise InputError(f"tip must be a square 2-D array; got shape {arr.shape}")
+    n = arr.shape[0]
+    if n % 2 == 0:
+        raise InputError(f"tip size must be odd so that its apex is a pixel centre; got {n}x{n}")
+    if n > image_shape[-2] or n > image_shape[-1]:
+        raise InputError(f"tip ({n}x{n} px) is larger than the image "
+                         f"({image_shape[-2]}x{image_shape[-1]} px); use a smaller tip or a larger image")
+    if not np.isfinite(arr[n // 2, n // 2]):
+        raise InputError("tip apex (centre pixel) is not a finite height")
+    return arr
+
+
+def _offsets(tip: np.ndarray, reflect: bool, z_range: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tip offsets that can ever win, as (rows, cols, depth-below-apex) in padded coordinates."""
+    t = tip[::-1, ::-1] if reflect else tip
+    depth = t - np.nanmax(tip)
+    # a pixel deeper than the image's whole height range can never beat the apex term
+    keep = np.isfinite(depth) & (depth >= -z_range)
+    rows, cols = np.nonzero(keep)
+    order = np.argsort(-depth[rows, cols], kind="stable")  # near-apex offsets first
+    rows, cols = rows[order], cols[order]
+    return rows.astype(np.int64), cols.astype(np.int64), np.ascontiguousarray(depth[rows, cols])
+
+
+def _morph(image: np.ndarray, tip: np.ndarray, erosion: bool) -> np.ndarray:
+    finite = np.isfinite(image)
+    if not finite.any():
+        return np.full_like(image, np.nan)
+    lo, hi = float(image[finite].min()), float(image[finite].max())
+    c = tip.shape[0] // 2
+    padded = np.pad(image, c, mode="edge")
+    if not finite.all():
+        # a missing pixel must not leak into the clamped border
+        padded = np.pad(np.where(finite, image, np.nan), c, mode="edge")
+    rows, cols, depth = _offsets(tip, reflect=erosion, z_range=hi - lo)
+    out = np.empty_like(image)
+    if erosion:
+        _kernels.min_plus(padded, rows, cols, -depth, out)
+    else:
+        _kernels.max_plus(padded, rows, cols, depth, out)
+    out[~finite] = np.nan
+    return out
+
+
+def dilate(surface: np.ndarray, tip: np.ndarray | Tip, *,
+           pixel_size_nm: tuple[float, float] | float | None = None) -> np.ndarray:
+    """Simulate the AFM image of ``surface`` scanned by ``tip`` (grey-scale dilation).
+
+    ``D[i, j] = max_kl S[i + k - c, j + l - c] + T[k, l] - max(T)`` with clamped edges,
+    identical to Gwyddion's ``gwy_tip_dilation``.
+
+    Parameters
+    ----------
+    surface : (M, N) or (F, M, N) float ndarray, nm
+        True surface heights; a stack is processed frame by frame.  NaN pixels are ignored
+        by their neighbours and stay NaN.
+    tip : (n, n) float ndarray or Tip
+        Tip heights in nm on the same pixel grid (see the module docstring).
+    pixel_size_nm : float or (dy, dx), optional
+        The surface's pixel size, used only to resample a :class:`Tip` made for another one.
+
+    Returns
+    -------
+    image : ndarray like ``surface``, nm
+        The simulated image; ``image >= surface`` everywhere.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spike = np.zeros((5, 5)); spike[2, 2] = 10.0
+    >>> tip = -np.array([[2., 1., 2.], [1., 0., 1.], [2., 1., 2.]])
+    >>> dilate(spike, tip)[1:4, 1:4]
+    array([[8., 9., 8.],
+           [9., 10., 9.],
+           [8., 9., 8.]])
+    """
+    arr = _as_image(surface, "surface")
+    t = check_tip(tip, arr.shape, pixel_size_nm=pixel_size_nm)
+    return _frames(arr, lambda f: _morph(f, t, erosion=False))
+
+
+def erode(image: np.ndarray, tip: np.ndarray | Tip, *,
+          pixel_size_nm: tuple[float, float] | float | None = None) -> np.ndarray:
+    """Villarrubia reconstruction: the greatest surface whose image by ``tip`` is ``image``.
+
+    ``E[i, j] = min_kl I[i + k - c, j + l - c] - T[n-1-k, n-1-l] + max(T)`` with clamped
+    edges, identical to Gwyddion's ``gwy_tip_erosion`` (same tip array as :func:`dilate`).
+
+    Parameters
+    ----------
+    image : (M, N) or (F, M, N) float ndarray, nm
+        Measured heights; NaN pixels are ignored by their neighbours and stay NaN.
+    tip : (n, n) float ndarray or Tip
+        The tip that made the image, in the dilation convention.
+    pixel_size_nm : float or (dy, dx), optional
+        The image's pixel size, used only to resample a :class:`Tip`.
+
+    Returns
+    -------
+    surface : ndarray like ``image``, nm
+        Upper bound of the true surface: ``S <= erode(dilate(S)) <= dilate(S)``.
+    """
+    arr = _as_image(image, "image")
+    t = check_tip(tip, arr.shape, pixel_size_nm=pixel_size_nm)
+    return _frames(arr, lambda f: _morph(f, t, erosion=True))
+
+
+def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int) -> np.ndarray:
+    finite = np.isfinite(image)
+    result = np.zeros(image.shape)
+    if not finite.any():
+        return result
+    lo, hi = float(image[finite].min()), float(image[finite].max())
+    step = (hi - lo) / levels if hi > lo else 1.0
+    tip_max, tip_min = float(np.nanmax(tip)), float(np.nanmin(tip))
+    # Gwyddion's integer heights: truncated steps above the image minimum; the tip offset by
+    # its max and min (only differences matter, but truncation depends on the offset)
+    quantised_tip = np.trunc((tip - tip_max - tip_min) / step)
+    n = tip.shape[0]
+    c = n // 2
+    # the image sits in a field larger by the tip size, padded with its minimum: contacts
+    # beyond the edge land on that floor instead of being unknown
+    ny, nx = image.shape
+    field = np.zeros((ny + n, nx + n))
+    field[c:c + ny, c:c + nx] = np.where(finite, np.trunc((image - lo) / step), np.nan)
+    padded = np.pad(field, c, constant_values=np.nan)  # nothing beyond the larger field
+    rows, cols, depth = _offsets(quantised_tip, reflect=True, z_range=np.inf)
+    eroded = np.empty_like(field)
+    _kernels.min_plus(padded, rows, cols, -depth, eroded)
+    first = np.array([c, c])
+    last = np.array([field.shape[0] - 1 - c, field.shape[1] - 1 - c])
+    hit = _kernels.contact_counts(field, -(quantised_tip - np.nanmax(quantised_tip)), eroded, first, last)
+    hy, hx = np.divmod(hit[hit >= 0], field.shape[1])
+    inside = (hy >= c) & (hy < c + ny) & (hx >= c) & (hx < c + nx)
+    result[hy[inside] - c, hx[inside] - c] = 1.0
+    result[~finite] = np.nan
+    return result
+
+
+def certainty_map(image: np.ndarray, tip: np.ndarray | Tip, *, levels: int = CERTAINTY_LEVELS,
+                  pixel_size_nm: tuple[float, float] | float | None = None) -> np.ndarray:
+    """Pixels where the Villarrubia reconstruction equals the true surface.
+
+    Where the tip, placed at some image position, touched the reconstructed surface at
+    exactly one point, that point was certainly touched and the reconstruction is exact
+    there.  Heights are compared after quantising them to ``levels`` steps of the image
+    range, and the image is surrounded by a floor at its minimum, as Gwyddion's
+    ``gwy_tip_cmap`` does, so the map is identical to Gwyddion's.
+
+    Parameters
+    ----------
+    image : (M, N) or (F, M, N) float ndarray, nm
+        Measured heights.
+    tip : (n, n) float ndarray or Tip
+        Tip in the dilation convention.
+    levels : int, optional
+        Height quantisation: the image range is divided into this many steps.
+    pixel_size_nm : float or (dy, dx), optional
+        The image's pixel size, used only to resample a :class:`Tip`.
+
+    Returns
+    -------
+    certain : ndarray like ``image``
+        1.0 where the reconstruction is certain, 0.0 elsewhere, NaN where the image is NaN.
+    """
+    if levels < 1:
+        raise InputError(f"levels must be a positive number of height steps; got {levels}")
+    arr = _as_image(image, "image")
+    t = check_tip(tip, arr.shape, pixel_size_nm=pixel_size_nm)
+    return _frames(arr, lambda f: _certainty_frame(f, t, levels))
