@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
+GWYDDION_TIP_ORACLE = Path(__file__).resolve().parents[2] / "shared" / "oracles" / "gwyddion-tip"
 
 
 def samples_dir() -> Path:

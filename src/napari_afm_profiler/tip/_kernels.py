@@ -81,7 +81,7 @@ def contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compi
 
 
 @njit(cache=True, nogil=True)
-def _point_bound(image, y0, x0, tip, thresh, use_edges, bound):  # pragma: no cover - compiled
+def _point_bound(image, y0, x0, tip, tol, use_edges, bound):  # pragma: no cover - compiled
     """Villarrubia's tip bound from one image point; returns False where it bounds nothing.
 
     ``tip`` is in the *image-of-a-spike* orientation (the dilation tip reflected through
@@ -93,28 +93,23 @@ def _point_bound(image, y0, x0, tip, thresh, use_edges, bound):  # pragma: no co
     n = tip.shape[0]
     c = n // 2
     apex = image[y0, x0]
-    # contacts still possible: offsets v with image(x0 - v) >= image(x0) + tip(v)
+    interior = (y0 >= n - 1) and (x0 >= n - 1) and (y0 <= ny - n) and (x0 <= nx - n)
+    if not interior and not use_edges:
+        return False
+    # possible contacts: offsets v with image(x0 - v) >= image(x0) + tip(v); beyond the
+    # image edge the surface is unknown, so a contact there cannot be ruled out
     vk = np.empty(n * n, dtype=np.int64)
     vl = np.empty(n * n, dtype=np.int64)
     nv = 0
     for k in range(n):
         y = y0 + c - k
-        if y < 0 or y >= ny:
-            continue
         for l in range(n):
             x = x0 + c - l
-            if x < 0 or x >= nx:
-                continue
-            if apex - image[y, x] > tip[k, l]:
+            if 0 <= y < ny and 0 <= x < nx and apex - image[y, x] > tip[k, l] + tol:
                 continue
             vk[nv] = k
             vl[nv] = l
             nv += 1
-    if nv == 0:
-        return False
-    interior = (y0 >= n - 1) and (x0 >= n - 1) and (y0 <= ny - n) and (x0 <= nx - n)
-    if not interior and not use_edges:
-        return False
     for a in range(n):
         for b in range(n):
             best = -np.inf
@@ -122,7 +117,8 @@ def _point_bound(image, y0, x0, tip, thresh, use_edges, bound):  # pragma: no co
                 y = a + y0 - vk[t]
                 x = b + x0 - vl[t]
                 if y < 0 or y >= ny or x < 0 or x >= nx:
-                    continue
+                    best = np.inf  # a possible contact whose bound lies outside the image
+                    break
                 val = image[y, x] + tip[vk[t], vl[t]] - apex
                 if val > best:
                     best = val
@@ -131,7 +127,7 @@ def _point_bound(image, y0, x0, tip, thresh, use_edges, bound):  # pragma: no co
 
 
 @njit(cache=True, nogil=True)
-def refine_sequential(image, points, tip, thresh, use_edges):  # pragma: no cover - compiled
+def refine_sequential(image, points, tip, thresh, tol, margin, use_edges):  # pragma: no cover - compiled
     """One pass over ``points`` (k, 2), refining ``tip`` in place after each point.
 
     Returns how many tip pixels changed.  Gauss-Seidel order, as Villarrubia's algorithm.
@@ -140,18 +136,18 @@ def refine_sequential(image, points, tip, thresh, use_edges):  # pragma: no cove
     bound = np.empty((n, n))
     changed = 0
     for p in range(points.shape[0]):
-        if not _point_bound(image, points[p, 0], points[p, 1], tip, thresh, use_edges, bound):
+        if not _point_bound(image, points[p, 0], points[p, 1], tip, tol, use_edges, bound):
             continue
         for a in range(n):
             for b in range(n):
                 if bound[a, b] < tip[a, b] - thresh:
-                    tip[a, b] = bound[a, b] + thresh
+                    tip[a, b] = bound[a, b] + margin
                     changed += 1
     return changed
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def tightest_bounds(image, points, tip, thresh, use_edges, chunks):  # pragma: no cover - compiled
+def tightest_bounds(image, points, tip, thresh, tol, use_edges, chunks):  # pragma: no cover - compiled
     """Minimum of the point bounds over ``points``, against one fixed ``tip`` (Jacobi step).
 
     The points are split into ``chunks`` groups bounded in parallel; the result does not
@@ -186,7 +182,7 @@ def tightest_bounds(image, points, tip, thresh, use_edges, chunks):  # pragma: n
                     break
             if not useful:
                 continue
-            if not _point_bound(image, y0, x0, tip, thresh, use_edges, bound):
+            if not _point_bound(image, y0, x0, tip, tol, use_edges, bound):
                 continue
             for a in range(n):
                 for b in range(n):

@@ -9,8 +9,14 @@ good on images with sharp features); the *full* estimate then uses every point.
 The result is an upper bound of the true tip, in the dilation convention (apex 0 at the
 centre pixel), directly usable in :func:`~napari_afm_profiler.tip.morphology.dilate`,
 ``erode`` and ``certainty_map``.  It agrees with Gwyddion's ``gwy_tip_estimate_partial``
-/ ``_full`` after point-reflecting theirs; heights are kept in floating point instead of
-Gwyddion's 10 000 integer levels, so a threshold of 0 is safe on noise-free data.
+/ ``_full`` after point-reflecting theirs, with two measured improvements (see
+``benchmarks/RESULTS.md``): heights stay in floating point instead of Gwyddion's 10 000
+integer levels, and the noise threshold is used where noise does harm.  Villarrubia
+lowers a tip pixel only when a bound is below it by more than the threshold and then
+sets it one threshold above the bound; a noisy image can still rule out the true contact
+point and the estimate then collapses.  Here a contact stays possible while the image is
+within one threshold of it, and a lowered pixel is set half a threshold above its bound:
+exact on noise-free images, and stable at noise levels where the classical rule collapses.
 
 References
 ----------
@@ -28,10 +34,14 @@ from scipy import ndimage as ndi
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.tip import _kernels
 
-#: a sweep over the maxima stops once no more than this many tip pixels change (Gwyddion: 20)
+#: safety cap on refinement sweeps (each sweep must lower some tip pixel to continue)
 MAX_SWEEPS = 10000
 
 Progress = tuple[str, int, int]
+#: a contact stays possible while the image is within this many thresholds of it
+TOL = 1.0
+#: a tightened tip pixel is set this many thresholds above its bound (Villarrubia: 1)
+MARGIN = 0.5
 
 
 def _local_maxima(image: np.ndarray, size: int) -> np.ndarray:
@@ -74,9 +84,13 @@ def estimate_tip_steps(image: np.ndarray, size: int, threshold: float = 0.0, ful
     value (``StopIteration.value``), so callers can show progress and cancel between sweeps.
     """
     arr, spike_tip = _validate(image, size, threshold, initial)
+    finite = arr[np.isfinite(arr)]
+    # equal heights are common (an image of a spike is the tip itself): compare with a
+    # rounding tolerance so that float64 round-off never rules out the true contact
+    tol = TOL * float(threshold) + 1e-9 * max(float(np.abs(finite).max()), 1.0)
     maxima = _local_maxima(arr, size)
     for sweep in range(1, MAX_SWEEPS + 1):
-        changed = _kernels.refine_sequential(arr, maxima, spike_tip, float(threshold), bool(use_edges))
+        changed = _kernels.refine_sequential(arr, maxima, spike_tip, float(threshold), tol, MARGIN * float(threshold), bool(use_edges))
         yield "partial", sweep, int(changed)
         if changed == 0:
             break
@@ -84,9 +98,9 @@ def estimate_tip_steps(image: np.ndarray, size: int, threshold: float = 0.0, ful
         points = np.argwhere(np.isfinite(arr)).astype(np.int64)
         chunks = max(1, min(4 * (os.cpu_count() or 1), len(points)))
         for sweep in range(1, MAX_SWEEPS + 1):
-            bound = _kernels.tightest_bounds(arr, points, spike_tip, float(threshold), bool(use_edges), chunks)
+            bound = _kernels.tightest_bounds(arr, points, spike_tip, float(threshold), tol, bool(use_edges), chunks)
             tighter = bound < spike_tip - threshold
-            spike_tip[tighter] = bound[tighter] + threshold
+            spike_tip[tighter] = bound[tighter] + MARGIN * threshold
             yield "full", sweep, int(tighter.sum())
             if not tighter.any():
                 break

@@ -1,0 +1,112 @@
+"""Dilation, erosion and certainty map against definitions and morphological identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
+
+RNG = np.random.default_rng(42)
+
+
+def _rough(shape=(64, 80), sigma=2.0, scale=10.0):
+    return ndi.gaussian_filter(RNG.normal(size=shape), sigma) * scale
+
+
+def _lopsided_tip(n=9):
+    c = n // 2
+    y, x = np.mgrid[-c:c + 1, -c:c + 1]
+    return -(0.8 * np.abs(y) + 0.3 * x**2 + 0.5 * np.maximum(x, 0))
+
+
+def test_dilation_is_the_max_plus_definition():
+    surface, tip = _rough(), _lopsided_tip()
+    expected = ndi.grey_dilation(surface, structure=tip[::-1, ::-1] - tip.max(), mode="nearest")
+    np.testing.assert_allclose(dilate(surface, tip), expected, rtol=0, atol=1e-12)
+
+
+def test_erosion_is_the_min_plus_definition():
+    image, tip = _rough(), _lopsided_tip()
+    expected = ndi.grey_erosion(image, structure=tip[::-1, ::-1] - tip.max(), mode="nearest")
+    np.testing.assert_allclose(erode(image, tip), expected, rtol=0, atol=1e-12)
+
+
+def test_flat_surface_stays_flat():
+    flat = np.full((20, 30), 3.25)
+    tip = _lopsided_tip()
+    assert np.array_equal(dilate(flat, tip), flat)
+    assert np.array_equal(erode(flat, tip), flat)
+
+
+def test_image_of_a_spike_is_the_reflected_tip():
+    tip = _lopsided_tip(7)
+    surface = np.zeros((21, 21))
+    surface[10, 10] = 100.0
+    image = dilate(surface, tip)
+    np.testing.assert_array_equal(image[7:14, 7:14], 100.0 + tip[::-1, ::-1])
+
+
+def test_villarrubia_bounds_and_idempotence():
+    surface, tip = _rough(scale=20.0), _lopsided_tip(11)
+    image = dilate(surface, tip)
+    recon = erode(image, tip)
+    assert np.all(surface <= recon + 1e-12)
+    assert np.all(recon <= image + 1e-12)
+    # the reconstruction images exactly to the image, and eroding that again changes nothing
+    np.testing.assert_allclose(dilate(recon, tip), image, atol=1e-12)
+    np.testing.assert_allclose(erode(dilate(recon, tip), tip), recon, atol=1e-12)
+
+
+def test_anisotropic_pixels_and_stacks():
+    tip = make_tip("cone", pixel_size_nm=(2.0, 1.0), radius_nm=3.0, half_angle_deg=30, height_nm=20)
+    stack = np.stack([_rough(), _rough()])
+    out = dilate(stack, tip, pixel_size_nm=(2.0, 1.0))
+    assert out.shape == stack.shape
+    np.testing.assert_allclose(out[1], dilate(stack[1], tip.heights))
+
+
+def test_nan_stays_local():
+    surface, tip = _rough(), _lopsided_tip(7)
+    holed = surface.copy()
+    holed[30, 40] = np.nan
+    out = dilate(holed, tip)
+    reference = dilate(surface, tip)
+    assert np.isnan(out[30, 40])
+    assert np.isnan(out).sum() == 1
+    far = np.ones_like(surface, bool)
+    far[27:34, 37:44] = False
+    np.testing.assert_array_equal(out[far], reference[far])
+    eroded = erode(holed, tip)
+    assert np.isnan(eroded).sum() == 1
+
+
+def test_certainty_map_marks_spike_apices():
+    tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=2.0, size=9).heights
+    surface = np.zeros((40, 40))
+    for y, x in [(10, 12), (25, 30), (30, 8)]:
+        surface[y, x] = 30.0
+    cmap = certainty_map(dilate(surface, tip), tip)
+    assert set(np.unique(cmap)) <= {0.0, 1.0}
+    for y, x in [(10, 12), (25, 30), (30, 8)]:
+        assert cmap[y, x] == 1.0
+    # next to a spike the reconstruction is the tip's flank, not the substrate: uncertain
+    assert cmap[10, 13] == 0.0
+
+
+@pytest.mark.parametrize("tip, message", [
+    (np.zeros((4, 4)), "odd"),
+    (np.zeros((3, 5)), "square"),
+    (np.zeros((99, 99)), "larger than the image"),
+    (np.zeros((3, 3, 3)), "square"),
+])
+def test_bad_tips_are_named(tip, message):
+    with pytest.raises(InputError, match=message):
+        dilate(np.zeros((50, 50)), tip)
+
+
+def test_bad_images_are_named():
+    with pytest.raises(InputError, match="2-D"):
+        erode(np.zeros(10), np.zeros((3, 3)))
