@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-o", "--output", required=True)
     sample.add_argument("--seed", type=int, default=0)
     sample.set_defaults(func=cmd_sample)
+
+    from napari_afm_profiler.cli_tip import add_tip_parser
+
+    add_tip_parser(sub)
     return parser
 
 
