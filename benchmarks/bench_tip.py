@@ -45,11 +45,11 @@ def _gwyddion():
     return module
 
 
-def best_time(func, repeat=3):
+def best_time(func, *args, repeat=3, **kwargs):
     best, result = np.inf, None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        result = func()
+        result = func(*args, **kwargs)
         best = min(best, time.perf_counter() - t0)
     return best, result
 
@@ -69,10 +69,10 @@ def main() -> None:
             tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=10.0, size=tn).heights
             repeat = 3 if n * n * tn * tn < 3e8 else 1
             structure = tip[::-1, ::-1] - tip.max()
-            td, d = best_time(lambda: dilate(s, tip), repeat)
-            te, e = best_time(lambda: erode(d, tip), repeat)
-            sd, d_ref = best_time(lambda: ndi.grey_dilation(s, structure=structure, mode="nearest"), repeat)
-            se, e_ref = best_time(lambda: ndi.grey_erosion(d, structure=structure, mode="nearest"), repeat)
+            td, d = best_time(dilate, s, tip, repeat=repeat)
+            te, e = best_time(erode, d, tip, repeat=repeat)
+            sd, d_ref = best_time(ndi.grey_dilation, s, structure=structure, mode="nearest", repeat=repeat)
+            se, e_ref = best_time(ndi.grey_erosion, d, structure=structure, mode="nearest", repeat=repeat)
             gd = ge = None
             diff_g = ""
             if gwy:
@@ -85,7 +85,7 @@ def main() -> None:
     for n in (256, 512):
         tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=10.0, size=21).heights
         d = dilate(surface(n), tip)
-        tc, c = best_time(lambda: certainty_map(d, tip))
+        tc, c = best_time(certainty_map, d, tip)
         gc, diff = None, ""
         if gwy:
             c_g, gc = gwy.cmap(d, tip, 1.0)
@@ -100,7 +100,7 @@ def main() -> None:
     step = (image.max() - image.min()) / 1e4
     estimate_tip(image[:40, :40], 15, 2 * step, True)  # compile
     for full in (False, True):
-        tb, est = best_time(lambda: estimate_tip(image, 15, 2 * step, full))
+        tb, est = best_time(estimate_tip, image, 15, 2 * step, full)
         rmse = np.sqrt(np.mean((est - (tip - tip.max())) ** 2))
         gb, note = None, f"RMSE ours {rmse:.2g} nm"
         if gwy:

@@ -51,7 +51,7 @@ def contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compi
     All three arrays are integers (heights quantised by the caller).  ``tip`` follows the
     dilation convention with its maximum at 0.  For each image position ``(i, j)`` with the
     whole tip inside the image (rows and columns ``first .. last``), the tip apex sits at
-    ``image[i, j]``; a surface pixel ``(i + k - c, j + l - c)`` is a contact where the
+    ``image[i, j]``; a surface pixel ``(i + k - c, j + m - c)`` is a contact where the
     eroded surface equals the tip surface there.  Exactly one contact makes that surface
     pixel certain.  Returns one ``(y, x)`` flat index per position, or -1.
     """
@@ -66,9 +66,9 @@ def contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compi
             where = -1
             for k in range(n):
                 y = i + k - c
-                for l in range(n):
-                    x = j + l - c
-                    if eroded[y, x] == apex + tip[k, l]:
+                for m in range(n):
+                    x = j + m - c
+                    if eroded[y, x] == apex + tip[k, m]:
                         count += 1
                         where = y * nx + x
                         if count > 1:
@@ -103,12 +103,12 @@ def _point_bound(image, y0, x0, tip, tol, use_edges, bound):  # pragma: no cover
     nv = 0
     for k in range(n):
         y = y0 + c - k
-        for l in range(n):
-            x = x0 + c - l
-            if 0 <= y < ny and 0 <= x < nx and apex - image[y, x] > tip[k, l] + tol:
+        for m in range(n):
+            x = x0 + c - m
+            if 0 <= y < ny and 0 <= x < nx and apex - image[y, x] > tip[k, m] + tol:
                 continue
             vk[nv] = k
-            vl[nv] = l
+            vl[nv] = m
             nv += 1
     for a in range(n):
         for b in range(n):

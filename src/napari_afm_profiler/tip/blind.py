@@ -90,7 +90,8 @@ def estimate_tip_steps(image: np.ndarray, size: int, threshold: float = 0.0, ful
     tol = TOL * float(threshold) + 1e-9 * max(float(np.abs(finite).max()), 1.0)
     maxima = _local_maxima(arr, size)
     for sweep in range(1, MAX_SWEEPS + 1):
-        changed = _kernels.refine_sequential(arr, maxima, spike_tip, float(threshold), tol, MARGIN * float(threshold), bool(use_edges))
+        changed = _kernels.refine_sequential(arr, maxima, spike_tip, float(threshold), tol,
+                                             MARGIN * float(threshold), bool(use_edges))
         yield "partial", sweep, int(changed)
         if changed == 0:
             break

@@ -214,7 +214,7 @@ def make_tip(shape: str, *, pixel_size_nm: float | tuple[float, float], radius_n
     --------
     >>> tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=2.0, size=5)
     >>> tip.heights[2]
-    array([-4.  , -1.  ,  0.  , -1.  , -4.  ])
+    array([-1.  , -0.25,  0.  , -0.25, -1.  ])
     """
     params: dict[str, Any] = {"radius_nm": radius_nm}
     if half_angle_deg is not None:

@@ -134,9 +134,9 @@ def dilate(surface: np.ndarray, tip: np.ndarray | Tip, *,
     >>> spike = np.zeros((5, 5)); spike[2, 2] = 10.0
     >>> tip = -np.array([[2., 1., 2.], [1., 0., 1.], [2., 1., 2.]])
     >>> dilate(spike, tip)[1:4, 1:4]
-    array([[8., 9., 8.],
-           [9., 10., 9.],
-           [8., 9., 8.]])
+    array([[ 8.,  9.,  8.],
+           [ 9., 10.,  9.],
+           [ 8.,  9.,  8.]])
     """
     arr = _as_image(surface, "surface")
     t = check_tip(tip, arr.shape, pixel_size_nm=pixel_size_nm)

@@ -1,0 +1,210 @@
+"""The "Tip" dock widget: model a tip, preview it, and dilate / erode / map certainty / estimate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FloatSpinBox,
+    Label,
+    PushButton,
+    SpinBox,
+)
+from napari.qt.threading import thread_worker
+
+from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
+
+if TYPE_CHECKING:
+    import napari
+
+MODEL = "model (parameters above)"
+OPERATIONS = {"dilate": (dilate, "dilated (simulated image)"), "erode": (erode, "eroded (reconstruction)"),
+              "certainty": (certainty_map, "certainty map")}
+
+
+class TipWidget(Container):
+    """Model or pick a tip, preview it, and apply the tip operations to an image layer."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self.viewer = napari_viewer
+        self.worker: Any = None
+        self.shape = ComboBox(label="shape", choices=list(TIP_SHAPES), value="cone")
+        self.radius = FloatSpinBox(label="apex radius (nm)", value=10.0, min=0.0, max=1e4, step=0.5)
+        self.half_angle = FloatSpinBox(label="half-angle (°)", value=20.0, min=0.5, max=89.5, step=0.5)
+        self.size = SpinBox(label="size (px, 0 = auto)", value=0, min=0, max=2049, step=2)
+        self.image = ComboBox(label="image", choices=self._image_layers)
+        self.tip_source = ComboBox(label="tip", choices=self._tip_sources)
+        self.threshold = FloatSpinBox(label="noise threshold (nm)", value=0.0, min=0.0, max=1e4, step=0.01)
+        self.full = CheckBox(label="full estimate", value=False)
+        self.preview = PushButton(text="Show tip")
+        self.buttons = {name: PushButton(text=name.capitalize()) for name in (*OPERATIONS, "estimate")}
+        self.cancel = PushButton(text="Cancel", enabled=False)
+        self.status = Label(value="")
+        self.extend([self.shape, self.radius, self.half_angle, self.size, self.image, self.tip_source, self.preview,
+                     *[self.buttons[k] for k in OPERATIONS], self.threshold, self.full, self.buttons["estimate"],
+                     self.cancel, self.status])
+        self._add_canvas()
+        self.preview.changed.connect(self.show_tip)
+        for name in OPERATIONS:
+            self.buttons[name].changed.connect(lambda *_, op=name: self.apply(op))
+        self.buttons["estimate"].changed.connect(self.estimate)
+        self.cancel.changed.connect(self._cancel)
+        for w in (self.shape, self.radius, self.half_angle, self.size):
+            w.changed.connect(self._redraw)
+        self.viewer.layers.events.inserted.connect(self._refresh_choices)
+        self.viewer.layers.events.removed.connect(self._refresh_choices)
+
+    # -- choices ------------------------------------------------------------------------
+    def _image_layers(self, *_: Any) -> list[Any]:
+        import napari
+
+        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, napari.layers.Image)]
+
+    def _tip_sources(self, *_: Any) -> list[Any]:
+        return [(MODEL, None), *self._image_layers()]
+
+    def _refresh_choices(self, *_: Any) -> None:
+        self.image.reset_choices()
+        self.tip_source.reset_choices()
+
+    # -- the tip ------------------------------------------------------------------------
+    def _pixel_size(self) -> tuple[float, float]:
+        layer = self.image.value
+        return (1.0, 1.0) if layer is None else (float(layer.scale[-2]), float(layer.scale[-1]))
+
+    def current_tip(self) -> np.ndarray:
+        """Return the tip on the selected image's grid: the model, or a chosen tip layer (resampled if needed)."""
+        from napari_afm_profiler.tip import tip_for_pixel_size
+
+        source = self.tip_source.value
+        if source is not None:
+            tip = tip_from_array(source.data, pixel_size_nm=(float(source.scale[-2]), float(source.scale[-1])))
+            return tip_for_pixel_size(tip, self._pixel_size()).heights
+        layer = self.image.value
+        height = None
+        if layer is not None and self.size.value == 0:
+            finite = np.asarray(layer.data)[np.isfinite(layer.data)]
+            height = float(np.ptp(finite)) if finite.size else None
+        half_angle = self.half_angle.value if "half_angle_deg" in TIP_SHAPES[self.shape.value][1] else None
+        return make_tip(self.shape.value, pixel_size_nm=self._pixel_size(), radius_nm=self.radius.value,
+                        half_angle_deg=half_angle, size=self.size.value or None,
+                        height_nm=height if height else None).heights
+
+    def _add_canvas(self) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=(6.0, 2.8))
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(240)
+        self.native.layout().addWidget(self.canvas)
+        self._redraw()
+
+    def _redraw(self, *_: Any) -> None:
+        from napari_afm_profiler.tip.plots import tip_figure
+
+        try:
+            tip = self.current_tip()
+        except ValueError as exc:
+            self.status.value = str(exc)
+            return
+        tip_figure(tip, self._pixel_size(), title=f"{self.shape.value} tip {tip.shape[0]}×{tip.shape[0]} px",
+                   figure=self.figure)
+        self.canvas.draw_idle()
+
+    def show_tip(self, *_: Any) -> Any:
+        """Add the current tip as an image layer with the image's pixel size (save it to reuse it)."""
+        tip = self.current_tip()
+        self._redraw()
+        name = f"tip · {self.shape.value} R={self.radius.value:g} nm"
+        units = tuple(self.image.value.units[-2:]) if self.image.value is not None else None
+        return self.viewer.add_image(tip, name=name, scale=self._pixel_size(), units=units, colormap="viridis",
+                                     metadata={"tip": {"shape": self.shape.value, "radius_nm": self.radius.value,
+                                                       "half_angle_deg": self.half_angle.value}})
+
+    # -- operations ---------------------------------------------------------------------
+    def _start(self, worker: Any, on_done: Any) -> Any:
+        self.worker = worker
+        self.cancel.enabled = True
+        for button in self.buttons.values():
+            button.enabled = False
+        worker.returned.connect(on_done)
+        worker.errored.connect(lambda exc: setattr(self.status, "value", f"error: {exc}"))
+        worker.finished.connect(self._finished)
+        worker.start()
+        return worker
+
+    def _finished(self) -> None:
+        self.cancel.enabled = False
+        for button in self.buttons.values():
+            button.enabled = True
+
+    def _cancel(self, *_: Any) -> None:
+        if self.worker is not None:
+            self.worker.quit()
+            self.status.value = "cancelled"
+
+    def apply(self, op: str) -> Any:
+        """Run dilate / erode / certainty on the selected image in a worker; the result becomes a layer."""
+        layer = self.image.value
+        if layer is None:
+            self.status.value = "choose an image layer"
+            return None
+        func, label = OPERATIONS[op]
+        tip = self.current_tip()
+        data = np.asarray(layer.data, dtype=np.float64)
+
+        @thread_worker(progress={"total": 0, "desc": f"tip {op}"})
+        def work() -> np.ndarray:
+            return func(data, tip)
+
+        def done(result: np.ndarray) -> None:
+            kwargs: dict[str, Any] = {"name": f"{layer.name} · {label}", "scale": tuple(layer.scale),
+                                      "units": tuple(layer.units), "metadata": dict(layer.metadata, tip_operation=op)}
+            if op == "certainty":
+                kwargs.update(colormap="gray", contrast_limits=(0, 1), blending="additive", opacity=0.6)
+            else:
+                kwargs.update(colormap=layer.colormap.name, contrast_limits=layer.contrast_limits)
+            self.viewer.add_image(result, **kwargs)
+            self.status.value = f"{op}: done"
+
+        return self._start(work(), done)
+
+    def estimate(self, *_: Any) -> Any:
+        """Blind tip estimation from the selected image, with progress and cancel."""
+        layer = self.image.value
+        if layer is None:
+            self.status.value = "choose an image layer"
+            return None
+        size = self.size.value or 15
+        size += 1 - size % 2
+        data = np.asarray(layer.data, dtype=np.float64)
+        frame = data if data.ndim == 2 else data[int(self.viewer.dims.current_step[0])]
+        threshold, full = self.threshold.value, self.full.value
+
+        @thread_worker(progress={"total": 0, "desc": "blind tip estimation"})
+        def work():
+            steps = estimate_tip_steps(frame, size, threshold, full)
+            while True:
+                try:
+                    yield next(steps)
+                except StopIteration as finished:
+                    return finished.value
+
+        def report(step: tuple[str, int, int]) -> None:
+            self.status.value = f"{step[0]} sweep {step[1]}: {step[2]} pixels lowered"
+
+        def done(tip: np.ndarray) -> None:
+            self.viewer.add_image(tip, name=f"tip · blind estimate from {layer.name}", scale=tuple(layer.scale[-2:]),
+                                  units=tuple(layer.units[-2:]), colormap="viridis",
+                                  metadata={"tip": {"threshold_nm": threshold, "full": full}})
+            self.status.value = f"estimated a {size}×{size} px tip"
+
+        worker = work()
+        worker.yielded.connect(report)
+        return self._start(worker, done)

@@ -1,0 +1,70 @@
+"""Headless napari: the Tip dock widget on a real instrument file (dilation then erosion round trip)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import SAMPLES
+
+napari = pytest.importorskip("napari")
+
+
+def _dock(viewer):
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Tip")
+    return widget
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
+def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    height = viewer.open(str(SAMPLES / "kpg20080408.007"), plugin="napari-afm-profiler")[0]
+    widget = _dock(viewer)
+    widget.image.value = height
+    widget.shape.value = "cone"
+    widget.radius.value = 8.0
+    widget.half_angle.value = 25.0
+    widget.size.value = 0
+    tip = widget.current_tip()
+    assert tip.shape[0] % 2 == 1 and tip[tip.shape[0] // 2, tip.shape[0] // 2] == 0.0
+    with qtbot.waitSignal(widget.apply("dilate").finished, timeout=30000):
+        pass
+    dilated = viewer.layers[f"{height.name} · dilated (simulated image)"]
+    assert tuple(dilated.scale) == tuple(height.scale)
+    widget.image.value = dilated
+    with qtbot.waitSignal(widget.apply("erode").finished, timeout=30000):
+        pass
+    eroded = viewer.layers[f"{dilated.name} · eroded (reconstruction)"]
+    surface = np.asarray(height.data, float)
+    # Villarrubia: S <= erode(dilate(S)) <= dilate(S)
+    assert np.all(eroded.data >= surface - 1e-9)
+    assert np.all(eroded.data <= dilated.data + 1e-9)
+    assert tuple(eroded.scale) == tuple(height.scale)
+
+
+def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtbot):
+    from napari_afm_profiler.tip import dilate, make_tip
+
+    viewer = make_napari_viewer()
+    true_tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=3.0, size=9).heights
+    surface = np.zeros((96, 96))
+    rng = np.random.default_rng(1)
+    surface[rng.integers(8, 88, 25), rng.integers(8, 88, 25)] = 25.0
+    image = viewer.add_image(dilate(surface, true_tip), name="spikes", scale=(1.0, 1.0))
+    widget = _dock(viewer)
+    widget.image.value = image
+    widget.shape.value = "paraboloid"
+    widget.radius.value = 3.0
+    widget.size.value = 9
+    shown = widget.show_tip()
+    np.testing.assert_allclose(shown.data, true_tip)
+    assert len(widget.figure.axes) >= 2  # 3-D surface and apex profile drawn
+    worker = widget.estimate()
+    with qtbot.waitSignal(worker.finished, timeout=30000):
+        pass
+    estimated = viewer.layers["tip · blind estimate from spikes"]
+    np.testing.assert_allclose(estimated.data, true_tip, atol=1e-9)
+    # the estimated tip can be chosen as the tip for the operations
+    widget.tip_source.reset_choices()
+    widget.tip_source.value = estimated
+    np.testing.assert_allclose(widget.current_tip(), true_tip, atol=1e-9)
