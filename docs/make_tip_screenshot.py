@@ -29,7 +29,7 @@ def main() -> None:
     app = napari.qt.get_qapp()
     for op in ("erode", "certainty"):
         done = []
-        widget.apply(op).finished.connect(lambda: done.append(True))
+        widget.apply(op).finished.connect(lambda flag=done: flag.append(True))
         while not done:
             app.processEvents()
     viewer.layers[0].visible = False
