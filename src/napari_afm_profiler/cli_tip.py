@@ -31,11 +31,11 @@ def _write(path: str, data: Any, scan: Any, what: str) -> None:
 
 def _tip_for(args: argparse.Namespace, scan: Any) -> Any:
     from napari_afm_profiler.tip.files import load_tip
-    from napari_afm_profiler.tip.models import TipResampledWarning, tip_for_pixel_size
+    from napari_afm_profiler.tip.models import tip_for_pixel_size
 
-    tip = load_tip(args.tip, pixel_size_nm=args.tip_pixel_size, reflect=args.reflect_tip)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TipResampledWarning)
+        warnings.simplefilter("always", UserWarning)
+        tip = load_tip(args.tip, pixel_size_nm=args.tip_pixel_size, reflect=args.reflect_tip)
         tip = tip_for_pixel_size(tip, scan.pixel_size_nm)
     for w in caught:
         print(f"note: {w.message}", file=sys.stderr)

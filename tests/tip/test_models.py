@@ -10,6 +10,7 @@ import pytest
 
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.tip import TipResampledWarning, make_tip, tip_for_pixel_size, tip_from_array
+from napari_afm_profiler.tip.models import TipOffCentreWarning
 
 
 def _offsets(tip, axis=1):
@@ -101,8 +102,11 @@ def test_bad_parameters_are_named(kwargs, message):
         make_tip(pixel_size_nm=1.0, **kwargs)
 
 
-def test_array_tip_needs_its_apex_at_the_centre():
-    with pytest.raises(InputError, match="centre"):
-        tip_from_array(np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.0]]))
+def test_array_tip_with_an_off_centre_maximum_is_accepted_with_a_warning():
+    with pytest.warns(TipOffCentreWarning, match="not its centre"):
+        tip = tip_from_array(np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.0]]))
+    assert tip.heights[0, 1] == 1.0 and tip.heights[1, 1] == 0.5
+    with pytest.raises(InputError, match="finite"):
+        tip_from_array(np.array([[0.0, 0.0, 0.0], [0.0, np.nan, 0.0], [0.0, 0.0, 0.0]]))
     flipped = tip_from_array(-np.arange(9.0).reshape(3, 3) ** 0 * np.array([[1, 2, 3], [4, 0, 6], [7, 8, 9]]), reflect=True)
     assert flipped.heights[0, 0] == -9.0

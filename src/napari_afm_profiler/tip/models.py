@@ -27,6 +27,10 @@ class TipResampledWarning(UserWarning):
     """A tip made for one pixel size was resampled to the image's pixel size."""
 
 
+class TipOffCentreWarning(UserWarning):
+    """A tip array's maximum is not its centre pixel."""
+
+
 @dataclass(frozen=True)
 class Tip:
     """A tip sampled on a pixel grid.
@@ -259,7 +263,12 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     Returns
     -------
     Tip
-        Heights shifted so the apex is 0.
+        Heights as given (their maximum need not be 0).
+
+    Warns
+    -----
+    TipOffCentreWarning
+        When the maximum is not the centre pixel (accepted, as Gwyddion does).
     """
     arr = np.array(heights, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] % 2 == 0:
@@ -267,9 +276,16 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if reflect:
         arr = arr[::-1, ::-1].copy()
     c = arr.shape[0] // 2
-    if not np.isfinite(arr[c, c]) or np.nanmax(arr) > arr[c, c]:
-        raise InputError("the tip's apex (its maximum) must be the centre pixel; crop or shift the tip array")
-    return Tip(heights=arr - arr[c, c], pixel_size_nm=None if pixel_size_nm is None else _pair(pixel_size_nm))
+    if not np.isfinite(arr[c, c]):
+        raise InputError("the tip's centre pixel (its apex) is not a finite height")
+    if np.nanmax(arr) > arr[c, c]:
+        # Gwyddion accepts such tips (only T - max(T) matters), so we do too, but the image
+        # they make is shifted by the offset of the maximum from the centre
+        warnings.warn("the tip's maximum is not its centre pixel: images made with it are shifted; "
+                      "crop or shift the tip so its apex is the centre", TipOffCentreWarning, stacklevel=2)
+    # kept as given: only differences matter to dilation and erosion, and the certainty map
+    # quantises the tip exactly as Gwyddion does, which depends on its absolute heights
+    return Tip(heights=arr, pixel_size_nm=None if pixel_size_nm is None else _pair(pixel_size_nm))
 
 
 def tip_for_pixel_size(tip: Tip, pixel_size_nm: float | tuple[float, float] | None) -> Tip:
