@@ -12,41 +12,59 @@ def fractal_surface(
     *,
     rms_nm: float = 1.0,
     hurst: float = 0.8,
-    pixel_size_nm: float = 1.0,
-    seed: int | None = 0,
+    pixel_size_nm: float | tuple[float, float] = 1.0,
+    seed: int | np.random.Generator | None = 0,
 ) -> np.ndarray:
-    """Self-affine rough surface by spectral synthesis (power spectrum ~ q^-(2+2H)).
+    """Self-affine, isotropic rough surface by spectral synthesis.
+
+    Fourier amplitudes are complex Gaussian with a power spectrum ``C(q) ~ q^-(2 + 2H)`` from
+    the image size down to the pixel size (no roll-off), then the result is scaled to the
+    exact RMS height.
 
     Parameters
     ----------
     shape : (ny, nx)
         Image size in pixels.
     rms_nm : float
-        Root-mean-square height Sq of the result, nm.
+        Root-mean-square height Sq of the result, nm (> 0).
     hurst : float
-        Hurst exponent in (0, 1]; larger is smoother.
-    pixel_size_nm : float
-        Lateral sampling, nm (sets the physical frequency axis).
-    seed : int or None
-        Random seed (same seed, same surface).
+        Hurst exponent in (0, 1); larger is smoother (fractal dimension 3 - H).
+    pixel_size_nm : float or (dy, dx)
+        Lateral sampling, nm (sets the physical frequency axes).
+    seed : int, Generator or None
+        Random seed (same seed, same surface) or a generator to draw from.
 
     Returns
     -------
     height : (ny, nx) float ndarray, nm
         Zero-mean surface with Sq equal to ``rms_nm``.
+
+    References
+    ----------
+    B. N. J. Persson et al., "On the nature of surface roughness with application to
+    contact mechanics, sealing, rubber friction and adhesion", J. Phys.: Condens. Matter 17,
+    R1 (2005), section 2.
     """
     ny, nx = shape
-    if ny < 2 or nx < 2 or rms_nm < 0 or not 0 < hurst <= 1.5:
-        raise InputError(f"invalid fractal parameters shape={shape} rms={rms_nm} hurst={hurst}")
-    rng = np.random.default_rng(seed)
-    qy = np.fft.fftfreq(ny, d=pixel_size_nm)[:, None]
-    qx = np.fft.rfftfreq(nx, d=pixel_size_nm)[None, :]
+    if ny < 2 or nx < 2:
+        raise InputError(f"shape must be at least 2 x 2 pixels; got {shape}")
+    if not (np.isfinite(rms_nm) and rms_nm > 0):
+        raise InputError(f"rms_nm must be > 0; got {rms_nm}")
+    if not 0 < hurst < 1:
+        raise InputError(f"hurst must be in (0, 1); got {hurst}")
+    dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else pixel_size_nm
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    qy = np.fft.fftfreq(ny, d=dy)[:, None]
+    qx = np.fft.rfftfreq(nx, d=dx)[None, :]
     q = np.hypot(qx, qy)
     q[0, 0] = np.inf
     amplitude = q ** (-(1.0 + hurst))
-    phase = rng.uniform(0, 2 * np.pi, size=amplitude.shape)
-    noise = rng.normal(size=amplitude.shape)
-    spectrum = amplitude * noise * np.exp(1j * phase)
+    spectrum = amplitude * (rng.normal(size=amplitude.shape) + 1j * rng.normal(size=amplitude.shape))
+    # irfft2 keeps only the Hermitian part of the qx = 0 (and Nyquist) column, which halves
+    # its power; restore it so the spectrum is the same power law in every direction
+    spectrum[:, 0] *= np.sqrt(2.0)
+    if nx % 2 == 0:
+        spectrum[:, -1] *= np.sqrt(2.0)
     height = np.fft.irfft2(spectrum, s=(ny, nx))
     height -= height.mean()
     sq = height.std()

@@ -1,0 +1,97 @@
+"""Paired datasets on disk: the ``.npz`` format of ``../shared/design.md``, written atomically."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_afm_profiler.errors import AFMFormatError, InputError
+
+REQUIRED = ("surface", "image", "pixel_size_nm")
+
+
+def check_dataset(data: dict[str, Any], *, name: str = "dataset") -> dict[str, Any]:
+    """Validate a dataset dict (shapes, dtypes, pixel size) and return it with defaults filled in.
+
+    Raises
+    ------
+    InputError
+        Naming the missing key or the mismatched shape.
+    """
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise InputError(f"{name} lacks {', '.join(missing)} (a paired dataset needs {', '.join(REQUIRED)})")
+    surface = np.asarray(data["surface"], dtype=np.float64)
+    image = np.asarray(data["image"], dtype=np.float64)
+    if surface.ndim == 2:
+        surface, image = surface[None], image[None]
+    if surface.ndim != 3 or surface.shape != image.shape or surface.shape[0] == 0:
+        raise InputError(f"{name}: surface {surface.shape} and image {image.shape} must both be (n, ny, nx)")
+    pixel = float(np.asarray(data["pixel_size_nm"]).ravel()[0])
+    if not (np.isfinite(pixel) and pixel > 0):
+        raise InputError(f"{name}: pixel_size_nm must be > 0; got {pixel}")
+    out = dict(data)
+    out["surface"], out["image"], out["pixel_size_nm"] = surface, image, pixel
+    mask = np.asarray(data.get("mask", np.zeros(surface.shape, np.int32)))
+    if mask.shape != surface.shape:
+        raise InputError(f"{name}: mask {mask.shape} does not match surface {surface.shape}")
+    out["mask"] = mask.astype(np.int32)
+    out.setdefault("kind", "pairs")
+    out.setdefault("parameters", json.dumps({}))
+    return out
+
+
+def save_dataset(path: str | Path, data: dict[str, Any]) -> Path:
+    """Write a paired dataset as ``.npz`` (temp file + rename; no pickled objects).
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file; ``.npz`` is appended if missing.
+    data : dict
+        From :func:`~napari_afm_profiler.synth.generator.make_dataset` or built from layers.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    from napari_afm_profiler.io.writers import atomic_write
+
+    checked = check_dataset(data)
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        path = path.with_name(path.name + ".npz")
+    arrays = {k: np.asarray(v) for k, v in checked.items()}
+    return atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
+
+
+def load_dataset(path: str | Path) -> dict[str, Any]:
+    """Read a paired ``.npz`` dataset (never unpickles anything).
+
+    Returns
+    -------
+    dict
+        ``surface``, ``image``, ``mask`` as ``(n, ny, nx)`` arrays, ``pixel_size_nm`` as float,
+        ``kind`` and ``parameters`` (a dict) plus any other stored arrays.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            data = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise AFMFormatError(path, f"not a readable .npz dataset ({type(exc).__name__}: {exc})") from exc
+    try:
+        data = check_dataset(data, name=path.name)
+    except InputError as exc:
+        raise AFMFormatError(path, str(exc).removeprefix(f"{path.name}: ")) from exc
+    data["kind"] = str(np.asarray(data["kind"]))
+    try:
+        data["parameters"] = json.loads(str(np.asarray(data["parameters"])))
+    except json.JSONDecodeError:
+        data["parameters"] = {}
+    return data
