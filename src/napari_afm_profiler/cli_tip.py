@@ -29,17 +29,22 @@ def _write(path: str, data: Any, scan: Any, what: str) -> None:
     print(f"wrote {out}")
 
 
-def _tip_for(args: argparse.Namespace, scan: Any) -> Any:
+def load_tip_for(path: str, image_pixel_nm: Any, *, tip_pixel_nm: float | None = None, reflect: bool = False) -> Any:
+    """Load a tip file on the image's grid, printing a note when it is resampled or off-centre."""
     from napari_afm_profiler.tip.files import load_tip
     from napari_afm_profiler.tip.models import tip_for_pixel_size
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        tip = load_tip(args.tip, pixel_size_nm=args.tip_pixel_size, reflect=args.reflect_tip)
-        tip = tip_for_pixel_size(tip, scan.pixel_size_nm)
+        tip = load_tip(path, pixel_size_nm=tip_pixel_nm, reflect=reflect)
+        tip = tip_for_pixel_size(tip, image_pixel_nm)
     for w in caught:
         print(f"note: {w.message}", file=sys.stderr)
     return tip.heights
+
+
+def _tip_for(args: argparse.Namespace, scan: Any) -> Any:
+    return load_tip_for(args.tip, scan.pixel_size_nm, tip_pixel_nm=args.tip_pixel_size, reflect=args.reflect_tip)
 
 
 def cmd_model(args: argparse.Namespace) -> int:

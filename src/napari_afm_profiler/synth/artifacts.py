@@ -64,7 +64,7 @@ class ArtifactSpec:
 
     @classmethod
     def paper(cls) -> ArtifactSpec:
-        """The line-like and edge-lift artifacts of the paper's figures S6-S8, with mild noise."""
+        """Return the line-like and edge-lift artifacts of the paper's figures S6-S8, with mild noise."""
         return cls(line_probability=0.05, edge_overshoot=0.15, noise_nm=0.2)
 
     def check(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Generator, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,7 +55,7 @@ class TipSpec:
         make_tip(self.shape, pixel_size_nm=1.0, radius_nm=self.radius_nm, half_angle_deg=self.half_angle_deg, size=3)
 
     def draw(self, rng: np.random.Generator) -> tuple[float, float]:
-        """Radius and half-angle of one pair's tip."""
+        """Draw the radius and half-angle of one pair's tip."""
         if not self.variation:
             return self.radius_nm, self.half_angle_deg
         spread = rng.uniform(1 - self.variation, 1 + self.variation, 2)
@@ -175,7 +175,7 @@ def _true_surface(config: SynthConfig, rng: np.random.Generator) -> tuple[np.nda
     return place_objects(base, config._kinds(), config.objects, pixel_size_nm=px, rng=rng)
 
 
-def make_pair(config: SynthConfig, seed: int | np.random.SeedSequence) -> Pair:
+def make_pair(config: SynthConfig, seed: int | np.random.SeedSequence, *, tip: np.ndarray | None = None) -> Pair:
     """Make one pair: the true surface, its image by the (varied) tip with artifacts, and ground truth.
 
     Parameters
@@ -184,6 +184,8 @@ def make_pair(config: SynthConfig, seed: int | np.random.SeedSequence) -> Pair:
         What to make.
     seed : int or SeedSequence
         This pair's seed.
+    tip : (n, n) float ndarray, optional
+        Image with this tip array (on the config's pixel grid) instead of ``config.tip``.
 
     Returns
     -------
@@ -193,10 +195,13 @@ def make_pair(config: SynthConfig, seed: int | np.random.SeedSequence) -> Pair:
     rng = np.random.default_rng(seed)
     surface, mask, objects = _true_surface(config, rng)
     radius, angle = config.tip.draw(rng)
-    z_range = float(np.ptp(surface)) or 1.0
-    tip = make_tip(config.tip.shape, pixel_size_nm=config.pixel_size_nm, radius_nm=radius,
-                   half_angle_deg=angle if "half_angle_deg" in TIP_SHAPES[config.tip.shape][1] else None,
-                   height_nm=z_range).heights
+    if tip is None:
+        z_range = float(np.ptp(surface)) or 1.0
+        tip = make_tip(config.tip.shape, pixel_size_nm=config.pixel_size_nm, radius_nm=radius,
+                       half_angle_deg=angle if "half_angle_deg" in TIP_SHAPES[config.tip.shape][1] else None,
+                       height_nm=z_range).heights
+    else:
+        radius, angle = math.nan, math.nan
     limit = min(config.shape) - 1 + min(config.shape) % 2
     if tip.shape[0] > limit:  # a very blunt tip on a small image: crop to the image (deeper pixels never touch)
         cut = (tip.shape[0] - limit) // 2
@@ -213,30 +218,31 @@ def pair_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n)
 
 
-def iter_pairs(config: SynthConfig, seed: int = 0) -> Iterator[Pair]:
+def iter_pairs(config: SynthConfig, seed: int = 0, *, tip: np.ndarray | None = None) -> Iterator[Pair]:
     """Endless stream of pairs (for training on the fly); pair ``i`` is the same as in a dataset of the same seed."""
     config.check()
     root = np.random.SeedSequence(seed)
     while True:
         for child in root.spawn(1024):
-            yield make_pair(config, child)
+            yield make_pair(config, child, tip=tip)
 
 
-def generate_dataset(config: SynthConfig, n: int, seed: int = 0) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+def generate_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndarray | None = None,
+                     ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Make ``n`` pairs, yielding ``("pairs", i, n)`` progress; returns the dataset dict (see :func:`dataset_arrays`)."""
     config.check()
     if int(n) != n or n < 1:
         raise InputError(f"number of pairs must be >= 1; got {n}")
     pairs = []
     for i, child in enumerate(pair_seeds(seed, int(n))):
-        pairs.append(make_pair(config, child))
+        pairs.append(make_pair(config, child, tip=tip))
         yield "pairs", i + 1, int(n)
-    return dataset_arrays(pairs, config=config, seed=seed)
+    return dataset_arrays(pairs, config=config, seed=seed, extra={"tip_from": "array" if tip is not None else "config"})
 
 
-def make_dataset(config: SynthConfig, n: int, seed: int = 0) -> dict[str, Any]:
+def make_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndarray | None = None) -> dict[str, Any]:
     """Make ``n`` pairs at once (see :func:`generate_dataset` for progress)."""
-    steps = generate_dataset(config, n, seed)
+    steps = generate_dataset(config, n, seed, tip=tip)
     while True:
         try:
             next(steps)
@@ -278,8 +284,3 @@ def dataset_arrays(pairs: list[Pair], *, config: SynthConfig | None = None, seed
         "objects_pixel_area_nm2": np.array([o.pixel_area_nm2 for _, o in rows]),
         "parameters": json.dumps(params),
     }
-
-
-def with_kind(config: SynthConfig, kind: str) -> SynthConfig:
-    """The same configuration for another kind."""
-    return replace(config, kind=kind)

@@ -1,0 +1,1 @@
+"""Deep-learning tip deconvolution (torch is imported lazily, only by this package)."""
