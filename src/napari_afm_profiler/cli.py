@@ -115,11 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.set_defaults(func=cmd_sample)
 
+    from napari_afm_profiler.cli_deconv import add_deconv_parsers
     from napari_afm_profiler.cli_synth import add_synth_parser
     from napari_afm_profiler.cli_tip import add_tip_parser
 
     add_tip_parser(sub)
     add_synth_parser(sub)
+    add_deconv_parsers(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from napari_afm_profiler.synth.artifacts import ArtifactSpec, apply_artifacts
 from napari_afm_profiler.synth.objects import OBJECT_KINDS, ObjectSpec, PlacedObject, place_objects
 from napari_afm_profiler.synth.scene import fractal_surface
 from napari_afm_profiler.tip import TIP_SHAPES, dilate, make_tip
+from napari_afm_profiler.tip.models import crop_tip
 
 KINDS = (*OBJECT_KINDS, "fractal", "mixed")
 """Dataset kinds: one object class per image, fractal rough surfaces, or mixed scenes."""
@@ -202,10 +203,7 @@ def make_pair(config: SynthConfig, seed: int | np.random.SeedSequence, *, tip: n
                        height_nm=z_range).heights
     else:
         radius, angle = math.nan, math.nan
-    limit = min(config.shape) - 1 + min(config.shape) % 2
-    if tip.shape[0] > limit:  # a very blunt tip on a small image: crop to the image (deeper pixels never touch)
-        cut = (tip.shape[0] - limit) // 2
-        tip = tip[cut:cut + limit, cut:cut + limit]
+    tip = crop_tip(tip, min(config.shape))  # a very blunt tip on a small image
     image = dilate(surface, tip)
     if config.artifacts.any:
         image = apply_artifacts(image, config.artifacts, pixel_size_nm=(config.pixel_size_nm,) * 2, rng=rng)

@@ -318,3 +318,17 @@ def tip_for_pixel_size(tip: Tip, pixel_size_nm: float | tuple[float, float] | No
     heights = map_coordinates(tip.heights, [rows, cols], order=1, mode="nearest", cval=np.nan)
     heights[new_half, new_half] = 0.0
     return Tip(heights=heights, pixel_size_nm=new, shape="array", parameters=dict(tip.parameters, resampled_from=old))
+
+
+def crop_tip(heights: np.ndarray, size: int) -> np.ndarray:
+    """Crop a tip array about its apex to at most ``size`` pixels (made odd).
+
+    The cut-off border is the deepest part of the tip; it only touches features taller than
+    the cropped tip's depth, so this is the natural way to image a small picture with a deep tip.
+    """
+    size = min(int(size), heights.shape[0])
+    size -= 1 - size % 2
+    if size < 1:
+        raise InputError(f"cannot crop a tip to {size} px")
+    cut = (heights.shape[0] - size) // 2
+    return heights[cut:cut + size, cut:cut + size]

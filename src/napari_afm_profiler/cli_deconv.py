@@ -1,0 +1,122 @@
+"""``afm-profiler train`` and ``afm-profiler deconvolve``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a deconvolution model on virtual pairs or a paired ``.npz`` dataset."""
+    from napari_afm_profiler.deconv.train import TrainConfig, train_steps
+    from napari_afm_profiler.synth import SynthConfig, TipSpec
+
+    base = TrainConfig()
+    synth = replace(base.synth, shape=(args.size, args.size), pixel_size_nm=args.pixel_size,
+                    tip=TipSpec(shape=args.tip_shape, radius_nm=args.tip_radius, half_angle_deg=args.tip_half_angle,
+                                variation=args.tip_variation))
+    config = TrainConfig(architecture=args.architecture,
+                         model={**base.model, "base": args.base} if args.architecture == "bounded-unet"
+                         else {"in_channels": 1, "base": args.base, "depth": 3},
+                         kinds=tuple(args.kinds), synth=synth if isinstance(synth, SynthConfig) else base.synth,
+                         dataset=args.dataset, n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
+                         batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
+                         augment=not args.no_augment, seed=args.seed)
+    command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
+    steps = train_steps(config, args.output, resume=args.resume, command=command)
+    while True:
+        try:
+            p = next(steps)
+        except StopIteration as done:
+            card = done.value
+            break
+        if p["stage"] == "epoch":
+            mark = " *" if p["improved"] else ""
+            print(f"epoch {p['epoch'] + 1}/{p['epochs']}: train L1 {p['train_loss']:.4f} nm, "
+                  f"validation MAE {p['val_loss']:.4f} nm{mark}", file=sys.stderr, flush=True)
+        elif p["stage"] == "data":
+            print(p["message"], file=sys.stderr, flush=True)
+    print(f"wrote {args.output}: validation MAE {card['validation']['mae_nm']:.4f} nm "
+          f"(raw image {card['validation']['raw_image_mae_nm']:.4f}, erosion {card['validation']['erosion_mae_nm']:.4f})")
+    return 0
+
+
+def cmd_deconvolve(args: argparse.Namespace) -> int:
+    """Deconvolve an image file (or a .npy image/stack) with the default or a given model."""
+    import warnings
+
+    from napari_afm_profiler.cli import _load
+    from napari_afm_profiler.deconv.infer import deconvolve_steps
+    from napari_afm_profiler.io.writers import write_image
+
+    scan = _load(args.image, args.pixel_size, args.channel)[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, model=args.model,
+                                 uncertainty=args.uncertainty is not None)
+        while True:
+            try:
+                stage, i, n = next(steps)
+            except StopIteration as done:
+                result = done.value
+                break
+            if stage == "frame" and n > 1 and i < n:
+                print(f"frame {i + 1}/{n}", file=sys.stderr, flush=True)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    meta = {"source": str(args.image), "model": str(args.model)}
+    out = write_image(args.output, result.surface, pixel_size_nm=scan.pixel_size_nm,
+                      channel=f"{scan.channel} (deconvolved)", metadata=meta)
+    print(f"wrote {out}")
+    if args.uncertainty is not None:
+        unc = write_image(args.uncertainty, result.uncertainty, pixel_size_nm=scan.pixel_size_nm,
+                          channel=f"{scan.channel} (uncertainty)", metadata=meta)
+        print(f"wrote {unc}")
+    return 0
+
+
+def add_deconv_parsers(sub: Any) -> None:
+    """Add ``train`` and ``deconvolve`` to the ``afm-profiler`` parser."""
+    from napari_afm_profiler.deconv.names import ARCHITECTURE_NAMES, TRAINING_KINDS
+    from napari_afm_profiler.synth import KINDS
+
+    p = sub.add_parser("train", help="train a tip-deconvolution network (virtual pairs or a .npz dataset)")
+    p.add_argument("dataset", nargs="?", default=None, help="paired .npz dataset (default: virtual pairs on the fly)")
+    p.add_argument("-o", "--output", required=True, help="model folder (weights.safetensors + config.json)")
+    p.add_argument("--architecture", choices=list(ARCHITECTURE_NAMES), default="bounded-unet")
+    p.add_argument("--base", type=int, default=24, help="channels of the first level")
+    p.add_argument("--kinds", nargs="+", choices=KINDS, default=list(TRAINING_KINDS))
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--pixel-size", type=float, default=1.0)
+    p.add_argument("--tip-shape", default="cone")
+    p.add_argument("--tip-radius", type=float, default=10.0)
+    p.add_argument("--tip-half-angle", type=float, default=20.0)
+    p.add_argument("--tip-variation", type=float, default=0.15)
+    p.add_argument("--n-train", type=int, default=4000)
+    p.add_argument("--n-val", type=int, default=400)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--learning-rate", type=float, default=2e-3)
+    p.add_argument("--patience", type=int, default=6)
+    p.add_argument("--no-augment", action="store_true", help="no flips/transposes (asymmetric tips)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", default=None, help="checkpoint.pt to continue from")
+    p.set_defaults(func=cmd_train)
+
+    d = sub.add_parser("deconvolve", help="remove tip convolution with a trained network (default model shipped)")
+    d.add_argument("image", help=".npy image or stack (with --pixel-size) or any readable AFM file")
+    d.add_argument("-o", "--output", required=True)
+    d.add_argument("--model", default="default", help="'default' or a model folder (config.json + weights.safetensors)")
+    d.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm for .npy input")
+    d.add_argument("--channel", default=None, help="channel name (default: the height channel)")
+    d.add_argument("--uncertainty", default=None, metavar="OUT", help="also write the uncertainty map (4x slower)")
+    d.set_defaults(func=cmd_deconvolve)
+
+
+__all__ = ["Path", "add_deconv_parsers"]

@@ -1,0 +1,285 @@
+"""Training: seeded and deterministic on CPU, checkpoint every epoch, resume, validation, early stopping.
+
+A model is saved as a folder: ``weights.safetensors`` and ``config.json`` (the model card:
+architecture, pixel size, the nominal tip, training data, validation metrics, command).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Generator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F  # noqa: N812
+
+from napari_afm_profiler import __version__
+from napari_afm_profiler.deconv.model import build_model, model_inputs
+from napari_afm_profiler.deconv.names import TRAINING_KINDS
+from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.synth import ArtifactSpec, SynthConfig, TipSpec, load_dataset, make_pair
+from napari_afm_profiler.tip import erode, make_tip
+from napari_afm_profiler.tip.models import crop_tip
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train on and how.
+
+    Attributes
+    ----------
+    architecture : str
+        ``bounded-unet`` (ours) or ``paper-encoder-decoder`` (baseline).
+    model : dict
+        Keyword arguments of the network (``in_channels``, ``base``, ``depth``).
+    kinds : tuple of str
+        Virtual kinds mixed in equal parts (ignored with ``dataset``).
+    synth : SynthConfig
+        Generator settings of the virtual pairs (its ``kind`` is replaced per pair).
+    dataset : str, optional
+        A ``.npz`` paired dataset to train on instead of virtual pairs.
+    n_train, n_val : int
+        Virtual pairs for training and validation (validation uses its own seed).
+    epochs, batch_size, learning_rate, patience : training schedule; early stopping after
+        ``patience`` epochs without a better validation loss.
+    augment : bool
+        Random flips and transposes (valid for tips symmetric under them).
+    seed : int
+        Seed of everything.
+    """
+
+    architecture: str = "bounded-unet"
+    model: dict[str, Any] = field(default_factory=lambda: {"in_channels": 2, "base": 24, "depth": 3})
+    kinds: tuple[str, ...] = TRAINING_KINDS
+    synth: SynthConfig = field(default_factory=lambda: SynthConfig(
+        tip=TipSpec(variation=0.15), artifacts=ArtifactSpec(noise_nm=0.1, line_probability=0.01, edge_overshoot=0.05)))
+    dataset: str | None = None
+    n_train: int = 4000
+    n_val: int = 400
+    epochs: int = 30
+    batch_size: int = 16
+    learning_rate: float = 2e-3
+    patience: int = 6
+    augment: bool = True
+    seed: int = 0
+
+    def check(self) -> None:
+        """Raise :class:`InputError` naming the first impossible parameter."""
+        for name in ("n_train", "n_val", "epochs", "batch_size", "patience"):
+            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
+                raise InputError(f"{name} must be a whole number >= 1; got {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
+        if self.dataset is None:
+            for kind in self.kinds:
+                replace(self.synth, kind=kind).check()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form for the model card."""
+        return asdict(self)
+
+
+def nominal_tip(config: TrainConfig, pixel_size_nm: float | None = None) -> np.ndarray:
+    """Return the model's tip: the generator's tip without variation, deep enough for 60 nm features."""
+    tip = config.synth.tip
+    return make_tip(tip.shape, pixel_size_nm=pixel_size_nm or config.synth.pixel_size_nm, radius_nm=tip.radius_nm,
+                    half_angle_deg=tip.half_angle_deg if tip.shape in ("cone", "pyramid") else None,
+                    height_nm=60.0).heights
+
+
+def _virtual_arrays(config: TrainConfig, n: int, seed: int, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    inputs, targets = [], []
+    for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
+        kind = config.kinds[i % len(config.kinds)]
+        pair = make_pair(replace(config.synth, kind=kind), child)
+        inputs.append(np.stack([pair.image, erode(pair.image, crop_tip(tip, min(pair.image.shape)))]))
+        targets.append(pair.surface[None])
+    return np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
+
+
+def training_arrays(config: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], float]:
+    """Return training and validation ``(inputs (n, 2, ny, nx), targets (n, 1, ny, nx))`` (float32 nm) and the pixel size."""
+    if config.dataset is not None:
+        data = load_dataset(config.dataset)
+        image, surface = data["image"], data["surface"]
+        tip = nominal_tip(config, data["pixel_size_nm"])
+        tip = crop_tip(tip, min(image.shape[1:]))
+        inputs = np.stack([np.stack([im, erode(im, tip)]) for im in image]).astype(np.float32)
+        targets = surface[:, None].astype(np.float32)
+        order = np.random.default_rng(config.seed).permutation(len(image))
+        n_val = max(1, int(round(0.1 * len(image))))
+        if len(image) < 2:
+            raise InputError("a dataset needs at least 2 pairs to hold one out for validation")
+        val, train = order[:n_val], order[n_val:]
+        return (inputs[train], targets[train]), (inputs[val], targets[val]), float(data["pixel_size_nm"])
+    tip = nominal_tip(config)
+    return (_virtual_arrays(config, config.n_train, config.seed, tip),
+            _virtual_arrays(config, config.n_val, config.seed + 1_000_003, tip), config.synth.pixel_size_nm)
+
+
+def _augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    k = int(torch.randint(0, 8, (1,), generator=gen))
+    if k & 1:
+        x, y = x.flip(-1), y.flip(-1)
+    if k & 2:
+        x, y = x.flip(-2), y.flip(-2)
+    if k & 4 and x.shape[-1] == x.shape[-2]:
+        x, y = x.transpose(-1, -2), y.transpose(-1, -2)
+    return x, y
+
+
+def _forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    net_in, offset = model_inputs(x[:, :1], x[:, 1:2], model.in_channels)
+    return model(net_in) + offset
+
+
+def _evaluate(model: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray, batch: int) -> dict[str, float]:
+    model.eval()
+    abs_sum = sq_sum = raw_abs = ero_abs = 0.0
+    count = 0
+    with torch.inference_mode():
+        for i in range(0, len(inputs), batch):
+            x, y = torch.from_numpy(inputs[i:i + batch]), torch.from_numpy(targets[i:i + batch])
+            pred = _forward(model, x)
+            abs_sum += float((pred - y).abs().sum())
+            sq_sum += float(((pred - y) ** 2).sum())
+            raw_abs += float((x[:, :1] - y).abs().sum())
+            ero_abs += float((x[:, 1:2] - y).abs().sum())
+            count += y.numel()
+    model.train()
+    return {"mae_nm": abs_sum / count, "rmse_nm": math.sqrt(sq_sum / count), "raw_image_mae_nm": raw_abs / count,
+            "erosion_mae_nm": ero_abs / count}
+
+
+def save_model(folder: str | Path, model: torch.nn.Module, card: dict[str, Any]) -> Path:
+    """Write ``weights.safetensors`` and ``config.json`` (with the weights' sha256) into ``folder``."""
+    from safetensors.torch import save_file
+
+    from napari_afm_profiler.io.writers import atomic_write
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / "weights.safetensors"
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    atomic_write(weights, lambda tmp: save_file(state, str(tmp)))
+    card = dict(card, sha256=hashlib.sha256(weights.read_bytes()).hexdigest())
+    atomic_write(folder / "config.json", lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str)))
+    return folder
+
+
+def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | None = None,
+                command: str | None = None) -> Generator[dict[str, Any], None, dict[str, Any]]:
+    """Train, yielding a progress dict per batch (``stage="step"``) and per epoch (``stage="epoch"``).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Data and schedule.
+    out : str or Path
+        Model folder: the best weights and card are written there, ``checkpoint.pt`` every epoch.
+    resume : str or Path, optional
+        A ``checkpoint.pt`` to continue from (loaded with ``weights_only=True``).
+    command : str, optional
+        The command line recorded in the card.
+
+    Returns
+    -------
+    card : dict
+        The model card written to ``out/config.json``.
+    """
+    config.check()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    yield {"stage": "data", "message": "making training pairs"}
+    t0 = time.perf_counter()
+    (x_train, y_train), (x_val, y_val), pixel_size_nm = training_arrays(config)
+    data_seconds = time.perf_counter() - t0
+    model = build_model(config.architecture, **config.model)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate,
+                                                   total_steps=config.epochs * steps_per_epoch, pct_start=0.1)
+    gen = torch.Generator().manual_seed(config.seed)
+    start_epoch, best, best_epoch, history = 0, math.inf, -1, []
+    if resume is not None:
+        state = torch.load(resume, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        schedule.load_state_dict(state["schedule"])
+        gen.set_state(state["generator"])
+        start_epoch, best, best_epoch = int(state["epoch"]) + 1, float(state["best"]), int(state["best_epoch"])
+        history = json.loads(state["history"])
+    card: dict[str, Any] = {}
+    for epoch in range(start_epoch, config.epochs):
+        order = torch.randperm(len(x_train), generator=gen).numpy()
+        losses = []
+        for step in range(steps_per_epoch):
+            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
+            x, y = torch.from_numpy(x_train[idx]), torch.from_numpy(y_train[idx])
+            if config.augment:
+                x, y = _augment(x, y, gen)
+            loss = F.l1_loss(_forward(model, x), y)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            losses.append(loss.item())
+            yield {"stage": "step", "epoch": epoch, "step": step + 1, "steps": steps_per_epoch, "loss": losses[-1]}
+        metrics = _evaluate(model, x_val, y_val, 32)
+        history.append({"epoch": epoch, "train_l1_nm": float(np.mean(losses)), **metrics})
+        improved = metrics["mae_nm"] < best
+        if improved:
+            best, best_epoch = metrics["mae_nm"], epoch
+            card = _card(config, history, metrics, epoch, command, data_seconds, pixel_size_nm)
+            save_model(out, model, card)
+        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(),
+                    "generator": gen.get_state(), "epoch": epoch, "best": best, "best_epoch": best_epoch,
+                    "history": json.dumps(history)}, out / "checkpoint.pt")
+        yield {"stage": "epoch", "epoch": epoch, "epochs": config.epochs, "train_loss": history[-1]["train_l1_nm"],
+               "val_loss": metrics["mae_nm"], "improved": improved}
+        if epoch - best_epoch >= config.patience:
+            break
+    return json.loads((out / "config.json").read_text()) if (out / "config.json").exists() else card
+
+
+def _card(config: TrainConfig, history: list[dict[str, Any]], metrics: dict[str, float], epoch: int,
+          command: str | None, data_seconds: float, pixel_size_nm: float) -> dict[str, Any]:
+    tip = config.synth.tip
+    return {
+        "format": "napari-afm-profiler deconvolution model 1",
+        "architecture": config.architecture,
+        "model": config.model,
+        "pixel_size_nm": pixel_size_nm,
+        "tip": {"shape": tip.shape, "radius_nm": tip.radius_nm, "half_angle_deg": tip.half_angle_deg},
+        "training": config.to_dict(),
+        "validation": metrics,
+        "best_epoch": epoch,
+        "history": history,
+        "command": command or " ".join(sys.argv),
+        "package_version": __version__,
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "data_seconds": data_seconds,
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def train(config: TrainConfig, out: str | Path, *, resume: str | Path | None = None,
+          command: str | None = None) -> dict[str, Any]:
+    """Train to completion (see :func:`train_steps`) and return the model card."""
+    steps = train_steps(config, out, resume=resume, command=command)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value

@@ -1,0 +1,106 @@
+"""Training a tiny model, resuming it, inference, and refusal of foreign model files."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from napari_afm_profiler.deconv.infer import PixelSizeWarning, deconvolve, load_model  # noqa: E402
+from napari_afm_profiler.deconv.train import TrainConfig, train, train_steps  # noqa: E402
+from napari_afm_profiler.errors import AFMFormatError  # noqa: E402
+from napari_afm_profiler.synth import ObjectSpec, SynthConfig  # noqa: E402
+
+TINY = TrainConfig(model={"in_channels": 2, "base": 4, "depth": 2}, n_train=12, n_val=4, epochs=2, batch_size=4,
+                   synth=replace(TrainConfig().synth, shape=(32, 32), objects=ObjectSpec(size_nm=(6, 8), height_nm=(3, 5))))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model")
+    card = train(TINY, out, command="pytest")
+    return out, card
+
+
+def test_training_writes_a_safetensors_model_with_its_card(tiny_model):
+    out, card = tiny_model
+    assert (out / "weights.safetensors").is_file() and (out / "checkpoint.pt").is_file()
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["architecture"] == "bounded-unet" and stored["pixel_size_nm"] == 1.0
+    assert stored["tip"] == {"shape": "cone", "radius_nm": 10.0, "half_angle_deg": 20.0}
+    assert {"mae_nm", "rmse_nm", "raw_image_mae_nm", "erosion_mae_nm"} <= set(stored["validation"])
+    assert stored["command"] == "pytest" and len(stored["sha256"]) == 64
+    assert stored["training"]["n_train"] == 12
+
+
+def test_training_is_deterministic_and_resumable(tiny_model, tmp_path):
+    out, card = tiny_model
+    again = train(TINY, tmp_path / "again", command="pytest")
+    assert again["validation"] == card["validation"]
+    # stop after one epoch, then resume: the same result as an uninterrupted run
+    first = tmp_path / "first"
+    steps = train_steps(replace(TINY, epochs=2), first)
+    for p in steps:
+        if p["stage"] == "epoch":
+            break
+    resumed = train(TINY, first, resume=first / "checkpoint.pt", command="pytest")
+    assert resumed["validation"]["mae_nm"] == pytest.approx(card["validation"]["mae_nm"], rel=1e-5)
+
+
+def test_inference_is_bounded_and_keeps_shape_nans_and_stacks(tiny_model):
+    out, _ = tiny_model
+    model = load_model(out)
+    image = np.random.default_rng(0).uniform(0, 5, (3, 40, 50))
+    image[1, 10, 10] = np.nan
+    result = deconvolve(image, pixel_size_nm=1.0, model=model, uncertainty=True)
+    assert result.surface.shape == result.uncertainty.shape == image.shape
+    finite = np.isfinite(image)
+    assert np.all(result.surface[finite] <= image[finite])
+    assert np.isnan(result.surface[1, 10, 10]) and np.isnan(result.surface).sum() == 1
+    assert np.all(result.uncertainty[finite] >= 0)
+    with pytest.warns(PixelSizeWarning, match="far from the model"):
+        coarse = deconvolve(image[0], pixel_size_nm=4.0, model=model)
+    assert coarse.surface.shape == (40, 50) and "resampled" in coarse.notes[0]
+    big = deconvolve(np.random.default_rng(1).uniform(0, 5, (150, 140)), pixel_size_nm=1.0, model=model, tile=64,
+                     overlap=8)
+    assert big.surface.shape == (150, 140)  # tiled and blended
+
+
+def test_foreign_and_corrupt_model_files_are_refused(tiny_model, tmp_path):
+    out, _ = tiny_model
+    with pytest.raises(AFMFormatError, match="only safetensors"):
+        load_model(out / "checkpoint.pt")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((out / "config.json").read_text())
+    (broken / "weights.safetensors").write_bytes(b"\x00" * 64)
+    with pytest.raises(AFMFormatError, match="safetensors"):
+        load_model(broken)
+    mismatch = tmp_path / "mismatch"
+    mismatch.mkdir()
+    card = json.loads((out / "config.json").read_text())
+    card["model"]["base"] = 8
+    (mismatch / "config.json").write_text(json.dumps(card))
+    (mismatch / "weights.safetensors").write_bytes((out / "weights.safetensors").read_bytes())
+    with pytest.raises(AFMFormatError, match="do not fit"):
+        load_model(mismatch)
+    with pytest.raises(AFMFormatError, match="missing"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_default_model_ships_and_deconvolves_a_virtual_dome():
+    from napari_afm_profiler.synth import make_pair
+
+    model = load_model("default")
+    assert model.pixel_size_nm == 1.0 and model.card["architecture"] == "bounded-unet"
+    pair = make_pair(SynthConfig(kind="dome"), np.random.SeedSequence(123456))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = deconvolve(pair.image, pixel_size_nm=1.0)
+    raw_error = np.abs(pair.image - pair.surface).mean()
+    assert np.abs(result.surface - pair.surface).mean() < 0.5 * raw_error
