@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from napari_afm_profiler.progress import drain
+
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a deconvolution model on virtual pairs or a paired ``.npz`` dataset."""
@@ -28,18 +30,16 @@ def cmd_train(args: argparse.Namespace) -> int:
                          augment=not args.no_augment, seed=args.seed)
     command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     steps = train_steps(config, args.output, resume=args.resume, command=command)
-    while True:
-        try:
-            p = next(steps)
-        except StopIteration as done:
-            card = done.value
-            break
+
+    def report(p: dict[str, Any]) -> None:
         if p["stage"] == "epoch":
             mark = " *" if p["improved"] else ""
             print(f"epoch {p['epoch'] + 1}/{p['epochs']}: train L1 {p['train_loss']:.4f} nm, "
                   f"validation MAE {p['val_loss']:.4f} nm{mark}", file=sys.stderr, flush=True)
         elif p["stage"] == "data":
             print(p["message"], file=sys.stderr, flush=True)
+
+    card = drain(steps, report)
     print(f"wrote {args.output}: validation MAE {card['validation']['mae_nm']:.4f} nm "
           f"(raw image {card['validation']['raw_image_mae_nm']:.4f}, erosion {card['validation']['erosion_mae_nm']:.4f})")
     return 0
@@ -58,14 +58,8 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", UserWarning)
         steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, model=args.model,
                                  uncertainty=args.uncertainty is not None)
-        while True:
-            try:
-                stage, i, n = next(steps)
-            except StopIteration as done:
-                result = done.value
-                break
-            if stage == "frame" and n > 1 and i < n:
-                print(f"frame {i + 1}/{n}", file=sys.stderr, flush=True)
+        result = drain(steps, lambda p: print(f"frame {p[1] + 1}/{p[2]}", file=sys.stderr, flush=True)
+                       if p[0] == "frame" and p[2] > 1 and p[1] < p[2] else None)
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     for note in result.notes:

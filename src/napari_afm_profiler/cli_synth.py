@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any
 
+from napari_afm_profiler.progress import drain
+
 
 def cmd_synth(args: argparse.Namespace) -> int:
     """Generate the dataset with progress on stderr and write it atomically."""
@@ -30,16 +32,15 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
         tip_array = load_tip_for(args.tip, args.pixel_size, tip_pixel_nm=args.tip_pixel_size)
     steps = generate_dataset(config, args.n, args.seed, tip=tip_array)
-    start, shown = time.perf_counter(), -1
-    while True:
-        try:
-            _, i, n = next(steps)
-        except StopIteration as done:
-            data = done.value
-            break
-        if i * 10 // n != shown:
-            shown = i * 10 // n
+    start, shown = time.perf_counter(), [-1]
+
+    def report(step: tuple[str, int, int]) -> None:
+        _, i, n = step
+        if i * 10 // n != shown[0]:
+            shown[0] = i * 10 // n
             print(f"synth: {i}/{n} pairs ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+
+    data = drain(steps, report)
     out = save_dataset(args.output, data)
     print(f"wrote {out}: {args.n} {args.kind} pairs of {args.size}x{args.size} px at {args.pixel_size:g} nm/px, "
           f"{len(data['objects_kind'])} objects, tip {data['tip'].shape[0]}x{data['tip'].shape[0]} px")

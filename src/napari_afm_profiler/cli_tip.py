@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_afm_profiler.errors import AfmProfilerError
+from napari_afm_profiler.progress import drain
 
 
 def _image(args: argparse.Namespace) -> Any:
@@ -82,13 +83,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         print("note: using the first frame of the stack", file=sys.stderr)
         data = data[0]
     steps = estimate_tip_steps(data, args.size, args.threshold, args.full)
-    while True:
-        try:
-            stage, sweep, changed = next(steps)
-            print(f"{stage} sweep {sweep}: {changed} tip pixels lowered", file=sys.stderr)
-        except StopIteration as done:
-            tip = done.value
-            break
+    tip = drain(steps, lambda p: print(f"{p[0]} sweep {p[1]}: {p[2]} tip pixels lowered", file=sys.stderr))
     out = write_image(args.output, tip, pixel_size_nm=scan.pixel_size_nm, channel="tip (blind estimate)",
                       metadata={"tip": {"threshold_nm": args.threshold, "full": args.full, "source": str(args.image)}})
     print(f"wrote {out}: {args.size}x{args.size} px tip, depth {-tip[tip == tip].min():.3g} nm")

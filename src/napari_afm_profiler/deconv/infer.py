@@ -24,6 +24,7 @@ from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.model import build_model, model_inputs
 from napari_afm_profiler.errors import AFMFormatError, InputError
+from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
 
@@ -267,8 +268,4 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     """
     steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, model=model, uncertainty=uncertainty, tile=tile,
                              overlap=overlap)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
+    return drain(steps)

@@ -25,6 +25,7 @@ from napari_afm_profiler import __version__
 from napari_afm_profiler.deconv.model import build_model, model_inputs
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth import ArtifactSpec, SynthConfig, TipSpec, load_dataset, make_pair
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
@@ -278,8 +279,4 @@ def train(config: TrainConfig, out: str | Path, *, resume: str | Path | None = N
           command: str | None = None) -> dict[str, Any]:
     """Train to completion (see :func:`train_steps`) and return the model card."""
     steps = train_steps(config, out, resume=resume, command=command)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
+    return drain(steps)

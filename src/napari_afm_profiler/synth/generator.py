@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth.artifacts import ArtifactSpec, apply_artifacts
 from napari_afm_profiler.synth.objects import OBJECT_KINDS, ObjectSpec, PlacedObject, place_objects
 from napari_afm_profiler.synth.scene import fractal_surface
@@ -241,11 +242,7 @@ def generate_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndar
 def make_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndarray | None = None) -> dict[str, Any]:
     """Make ``n`` pairs at once (see :func:`generate_dataset` for progress)."""
     steps = generate_dataset(config, n, seed, tip=tip)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
+    return drain(steps)
 
 
 def dataset_arrays(pairs: list[Pair], *, config: SynthConfig | None = None, seed: int | None = None,

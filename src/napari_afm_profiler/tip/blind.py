@@ -32,6 +32,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import _kernels
 
 #: safety cap on refinement sweeps (each sweep must lower some tip pixel to continue)
@@ -145,8 +146,4 @@ def estimate_tip(image: np.ndarray, size: int, threshold: float = 0.0, full: boo
     True
     """
     steps = estimate_tip_steps(image, size, threshold, full, use_edges=use_edges, initial=initial)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
+    return drain(steps)

@@ -9,6 +9,8 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._workers import start_worker
+
 if TYPE_CHECKING:
     import napari
 
@@ -72,11 +74,7 @@ class DeconvolveWidget(Container):
         def work():
             steps = deconvolve_steps(data, pixel_size_nm=pixel if calibrated else None, model=model,
                                      uncertainty=uncertainty)
-            while True:
-                try:
-                    yield next(steps)
-                except StopIteration as finished:
-                    return finished.value
+            return (yield from steps)
 
         def report(step: tuple[str, int, int]) -> None:
             self.status.value = f"{step[0]} {step[1]} / {step[2]}"
@@ -93,13 +91,6 @@ class DeconvolveWidget(Container):
                                       colormap="viridis", visible=False, **common)
             self.status.value = "done" + (": " + "; ".join(result.notes) if result.notes else "")
 
-        worker = work()
-        self.worker = worker
-        worker.yielded.connect(report)
-        worker.returned.connect(done)
-        worker.errored.connect(lambda exc: setattr(self.status, "value", f"error: {exc}"))
-        worker.finished.connect(lambda: (setattr(self.cancel, "enabled", False),
-                                         setattr(self.run_button, "enabled", True)))
-        self.cancel.enabled, self.run_button.enabled = True, False
-        worker.start()
-        return worker
+        self.worker = start_worker(work(), status=self.status, buttons=[self.run_button], cancel=self.cancel,
+                                   on_done=done, on_yield=report)
+        return self.worker

@@ -16,6 +16,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
 
 if TYPE_CHECKING:
@@ -128,21 +129,10 @@ class TipWidget(Container):
                                                        "half_angle_deg": self.half_angle.value}})
 
     # -- operations ---------------------------------------------------------------------
-    def _start(self, worker: Any, on_done: Any) -> Any:
-        self.worker = worker
-        self.cancel.enabled = True
-        for button in self.buttons.values():
-            button.enabled = False
-        worker.returned.connect(on_done)
-        worker.errored.connect(lambda exc: setattr(self.status, "value", f"error: {exc}"))
-        worker.finished.connect(self._finished)
-        worker.start()
-        return worker
-
-    def _finished(self) -> None:
-        self.cancel.enabled = False
-        for button in self.buttons.values():
-            button.enabled = True
+    def _start(self, worker: Any, on_done: Any, on_yield: Any = None) -> Any:
+        self.worker = start_worker(worker, status=self.status, buttons=list(self.buttons.values()), cancel=self.cancel,
+                                   on_done=on_done, on_yield=on_yield)
+        return self.worker
 
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:
@@ -190,11 +180,7 @@ class TipWidget(Container):
         @thread_worker(progress={"total": 0, "desc": "blind tip estimation"})
         def work():
             steps = estimate_tip_steps(frame, size, threshold, full)
-            while True:
-                try:
-                    yield next(steps)
-                except StopIteration as finished:
-                    return finished.value
+            return (yield from steps)
 
         def report(step: tuple[str, int, int]) -> None:
             self.status.value = f"{step[0]} sweep {step[1]}: {step[2]} pixels lowered"
@@ -205,6 +191,4 @@ class TipWidget(Container):
                                   metadata={"tip": {"threshold_nm": threshold, "full": full}})
             self.status.value = f"estimated a {size}×{size} px tip"
 
-        worker = work()
-        worker.yielded.connect(report)
-        return self._start(worker, done)
+        return self._start(work(), done, report)

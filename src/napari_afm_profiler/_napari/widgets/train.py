@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 
 if TYPE_CHECKING:
@@ -152,13 +153,6 @@ class TrainWidget(Container):
             if card:
                 self.status.value = f"saved {out.name}: validation MAE {card['validation']['mae_nm']:.3f} nm"
 
-        worker = work()
-        self.worker = worker
-        worker.yielded.connect(report)
-        worker.returned.connect(done)
-        worker.errored.connect(lambda exc: setattr(self.status, "value", f"error: {exc}"))
-        worker.finished.connect(lambda: (setattr(self.cancel, "enabled", False),
-                                         setattr(self.train_button, "enabled", True)))
-        self.cancel.enabled, self.train_button.enabled = True, False
-        worker.start()
-        return worker
+        self.worker = start_worker(work(), status=self.status, buttons=[self.train_button], cancel=self.cancel,
+                                   on_done=done, on_yield=report)
+        return self.worker

@@ -9,6 +9,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.synth import KINDS, ArtifactSpec, ObjectSpec, SynthConfig, TipSpec, generate_dataset, save_dataset
 from napari_afm_profiler.tip import TIP_SHAPES
 
@@ -107,24 +108,12 @@ class VirtualDataWidget(Container):
         @thread_worker(progress={"total": n, "desc": "virtual pairs"})
         def work():
             steps = generate_dataset(config, n, seed, tip=tip)
-            while True:
-                try:
-                    yield next(steps)
-                except StopIteration as finished:
-                    return finished.value
+            return (yield from steps)
 
-        worker = work()
-        self.worker = worker
-        worker.yielded.connect(lambda step: setattr(self.status, "value", f"{step[1]} / {step[2]} pairs"))
-        worker.returned.connect(on_done)
-        worker.errored.connect(lambda exc: setattr(self.status, "value", f"error: {exc}"))
-        worker.finished.connect(self._finished)
-        self.cancel.enabled, self.export.enabled, self.preview.enabled = True, False, False
-        worker.start()
-        return worker
-
-    def _finished(self) -> None:
-        self.cancel.enabled, self.export.enabled, self.preview.enabled = False, True, True
+        self.worker = start_worker(work(), status=self.status, buttons=[self.export, self.preview], cancel=self.cancel,
+                                   on_done=on_done,
+                                   on_yield=lambda step: setattr(self.status, "value", f"{step[1]} / {step[2]} pairs"))
+        return self.worker
 
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:

@@ -1,0 +1,95 @@
+"""Take the README screenshots in a real (Xvfb) napari window.
+
+Run: ``xvfb-run -a -s "-screen 0 1600x1100x24" python docs/make_screenshots.py [level|tip|virtual|deconvolve ...]``
+(all by default).  Each opens a fresh viewer, drives one dock and saves ``docs/<name>.png``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import napari
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "afm-samples"
+
+
+def _wait(worker: Any) -> None:
+    done: list[bool] = []
+    worker.finished.connect(lambda: done.append(True))
+    app = napari.qt.get_qapp()
+    while not done:
+        app.processEvents()
+
+
+def _open(viewer: napari.Viewer, name: str) -> list[Any]:
+    layers = viewer.open(str(SAMPLES / name), plugin="napari-afm-profiler")
+    for layer in layers[1:]:
+        layer.visible = False
+    return layers
+
+
+def level(viewer: napari.Viewer) -> None:
+    """Level a Veeco file line by line."""
+    layers = _open(viewer, "Veeco_20160622.003")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    widget.image.value = layers[0]
+    widget.method.value = "lines-match"
+    widget()
+    layers[0].visible = False
+
+
+def tip(viewer: napari.Viewer) -> None:
+    """Erode a Nanoscope file with a cone tip and map where that is certain."""
+    layers = _open(viewer, "kpg20080408.007")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Tip")
+    widget.image.value = layers[0]
+    widget.radius.value, widget.half_angle.value = 8.0, 20.0
+    for op in ("erode", "certainty"):
+        _wait(widget.apply(op))
+    layers[0].visible = False
+
+
+def virtual(viewer: napari.Viewer) -> None:
+    """Preview mixed virtual scenes with the paper's artifacts: true surface | AFM image."""
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Virtual data")
+    widget.kind.value, widget.artifacts.value = "mixed", "paper"
+    _wait(widget.show_preview())
+
+
+def deconvolve(viewer: napari.Viewer) -> None:
+    """Deconvolve a Nanoscope height image with the shipped model."""
+    layers = _open(viewer, "kpg20080408.007")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    widget.image.value = layers[0]
+    _wait(widget.run())
+    layers[0].visible = False
+
+
+SHOTS: dict[str, tuple[Callable[[napari.Viewer], None], str]] = {
+    "level": (level, "screenshot.png"), "tip": (tip, "tip_widget.png"),
+    "virtual": (virtual, "virtual_data.png"), "deconvolve": (deconvolve, "deconvolve.png"),
+}
+
+
+def main() -> None:
+    """Take the screenshots named on the command line (all by default)."""
+    for name in sys.argv[1:] or list(SHOTS):
+        make, filename = SHOTS[name]
+        viewer = napari.Viewer(show=True)
+        viewer.window._qt_window.resize(1500, 950)
+        make(viewer)
+        viewer.scale_bar.visible = True
+        viewer.reset_view()
+        app = napari.qt.get_qapp()
+        for _ in range(30):
+            app.processEvents()
+        viewer.screenshot(path=str(ROOT / "docs" / filename), canvas_only=False, flash=False)
+        viewer.close()
+
+
+if __name__ == "__main__":
+    main()
