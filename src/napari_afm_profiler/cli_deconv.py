@@ -27,7 +27,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                          kinds=tuple(args.kinds), synth=synth if isinstance(synth, SynthConfig) else base.synth,
                          dataset=args.dataset, n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
-                         augment=not args.no_augment, seed=args.seed)
+                         augment=not args.no_augment, seed=args.seed, small_fraction=args.small_fraction)
     command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     steps = train_steps(config, args.output, resume=args.resume, command=command)
 
@@ -99,6 +99,8 @@ def add_deconv_parsers(sub: Any) -> None:
     p.add_argument("--learning-rate", type=float, default=2e-3)
     p.add_argument("--patience", type=int, default=6)
     p.add_argument("--no-augment", action="store_true", help="no flips/transposes (asymmetric tips)")
+    p.add_argument("--small-fraction", type=float, default=0.5,
+                   help="share of virtual pairs with low, small features (1-16 nm) and a more varied tip")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="checkpoint.pt to continue from")
     p.set_defaults(func=cmd_train)

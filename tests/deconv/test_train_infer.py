@@ -17,6 +17,7 @@ from napari_afm_profiler.errors import AFMFormatError  # noqa: E402
 from napari_afm_profiler.synth import ObjectSpec, SynthConfig  # noqa: E402
 
 TINY = TrainConfig(model={"in_channels": 2, "base": 4, "depth": 2}, n_train=12, n_val=4, epochs=2, batch_size=4,
+                   small_fraction=0.0,
                    synth=replace(TrainConfig().synth, shape=(32, 32), objects=ObjectSpec(size_nm=(6, 8), height_nm=(3, 5))))
 
 

@@ -26,7 +26,7 @@ from napari_afm_profiler.deconv.model import build_model, model_inputs
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.progress import drain
-from napari_afm_profiler.synth import ArtifactSpec, SynthConfig, TipSpec, load_dataset, make_pair
+from napari_afm_profiler.synth import ArtifactSpec, ObjectSpec, SynthConfig, TipSpec, load_dataset, make_pair
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
 
@@ -55,6 +55,12 @@ class TrainConfig:
         Random flips and transposes (valid for tips symmetric under them).
     seed : int
         Seed of everything.
+    small_fraction : float
+        Fraction of virtual pairs drawn from ``small``: low, small features (DNA, proteins,
+        1-16 nm) on flatter or rougher substrates, imaged by a tip whose radius varies more.
+        The paper's sizes alone teach a network that broad low bumps are real.
+    small : SynthConfig
+        Generator settings of those pairs.
     """
 
     architecture: str = "bounded-unet"
@@ -71,6 +77,11 @@ class TrainConfig:
     patience: int = 6
     augment: bool = True
     seed: int = 0
+    small_fraction: float = 0.5
+    small: SynthConfig = field(default_factory=lambda: SynthConfig(
+        objects=ObjectSpec(size_nm=(2.0, 16.0), height_nm=(1.0, 16.0), count=(4, 14), max_overlap=0.2),
+        substrate_rms_nm=0.3, fractal_rms_nm=2.0, tip=TipSpec(variation=0.5),
+        artifacts=ArtifactSpec(noise_nm=0.15, line_probability=0.01, edge_overshoot=0.05)))
 
     def check(self) -> None:
         """Raise :class:`InputError` naming the first impossible parameter."""
@@ -79,9 +90,14 @@ class TrainConfig:
                 raise InputError(f"{name} must be a whole number >= 1; got {getattr(self, name)}")
         if not self.learning_rate > 0:
             raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
+        if not 0 <= self.small_fraction <= 1:
+            raise InputError(f"small_fraction must be in [0, 1]; got {self.small_fraction}")
         if self.dataset is None:
+            small = replace(self.small, shape=self.synth.shape, pixel_size_nm=self.synth.pixel_size_nm)
             for kind in self.kinds:
                 replace(self.synth, kind=kind).check()
+                if self.small_fraction:
+                    replace(small, kind=kind).check()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form for the model card."""
@@ -100,7 +116,11 @@ def _virtual_arrays(config: TrainConfig, n: int, seed: int, tip: np.ndarray) -> 
     inputs, targets = [], []
     for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
         kind = config.kinds[i % len(config.kinds)]
-        pair = make_pair(replace(config.synth, kind=kind), child)
+        cycle = i // len(config.kinds)  # every kind once per cycle; small cycles spread evenly
+        small = math.floor((cycle + 1) * config.small_fraction) > math.floor(cycle * config.small_fraction)
+        base = replace(config.small, shape=config.synth.shape, pixel_size_nm=config.synth.pixel_size_nm) if small \
+            else config.synth
+        pair = make_pair(replace(base, kind=kind), child)
         inputs.append(np.stack([pair.image, erode(pair.image, crop_tip(tip, min(pair.image.shape)))]))
         targets.append(pair.surface[None])
     return np.asarray(inputs, np.float32), np.asarray(targets, np.float32)

@@ -115,7 +115,7 @@ class TrainWidget(Container):
         kinds = tuple(self.kinds.value) or base.kinds
         return replace(base, kinds=kinds, dataset=dataset, n_train=self.n_train.value, n_val=max(1, self.n_train.value // 10),
                        epochs=self.epochs.value, batch_size=self.batch.value, learning_rate=self.rate.value,
-                       seed=self.seed.value, augment=dataset is None)
+                       seed=self.seed.value, augment=dataset is None, small_fraction=base.small_fraction)
 
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:
