@@ -61,8 +61,8 @@ def virtual(viewer: napari.Viewer) -> None:
 
 
 def deconvolve(viewer: napari.Viewer) -> None:
-    """Deconvolve a Nanoscope height image with the shipped model."""
-    layers = _open(viewer, "kpg20080408.007")
+    """Deconvolve a JPK image of DNA on mica with the shipped model."""
+    layers = _open(viewer, "sample_0.jpk")
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
     widget.image.value = layers[0]
     _wait(widget.run())
