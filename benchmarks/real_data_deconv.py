@@ -34,7 +34,7 @@ def features(height: np.ndarray, pixel_nm: float) -> tuple[float, float, int]:
     background = float(np.nanmedian(height))
     relief = height - background
     top = float(np.nanpercentile(relief, 99.5))
-    mask = remove_small_objects(np.nan_to_num(relief) > top / 2, 20)
+    mask = remove_small_objects(np.nan_to_num(relief) > top / 2, max_size=20)
     skeleton = skeletonize(mask)
     width = mask.sum() / max(skeleton.sum(), 1) * pixel_nm
     return float(np.nanpercentile(relief[mask], 99)) if mask.any() else 0.0, float(width), int(mask.sum())
