@@ -3,9 +3,11 @@
 For each file: level (plane, then median scan-line matching), deconvolve with the shipped
 model (resampled to its 1 nm/px and back), and measure the features before and after:
 
-* apparent height: 99th percentile of the feature pixels above the median background (nm);
-* apparent width: feature area / skeleton length (nm), features = pixels higher than half
-  the apparent height above the background (the full width at half maximum, on average).
+* apparent height: 99th percentile of the feature pixels above the image's median background (nm);
+* projected feature area: pixels higher than half the *original* apparent height above the
+  original background (nm²), the same absolute threshold before and after, as the paper
+  measures projected areas; and the mean width at that level, area / skeleton length of the
+  original mask (the skeleton of the thresholded result fragments, so it is not re-measured).
 
 Tip broadening makes thin, low features (DNA is ~2 nm wide) look far wider than they are;
 a correct deconvolution narrows them and keeps their height.
@@ -29,20 +31,17 @@ SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
 DEFAULT_FILES = ("sample_0.jpk", "sample_0.ibw", "sample_0.stp", "sample_0.h5-jpk")
 
 
-def features(height: np.ndarray, pixel_nm: float) -> tuple[float, float, int]:
-    """Apparent height (nm), apparent width (nm) and number of feature pixels."""
-    background = float(np.nanmedian(height))
+def features(height: np.ndarray, background: float, threshold: float) -> tuple[float, np.ndarray]:
+    """Apparent height (nm) and the feature mask above ``background + threshold``."""
     relief = height - background
-    top = float(np.nanpercentile(relief, 99.5))
-    mask = remove_small_objects(np.nan_to_num(relief) > top / 2, max_size=20)
-    skeleton = skeletonize(mask)
-    width = mask.sum() / max(skeleton.sum(), 1) * pixel_nm
-    return float(np.nanpercentile(relief[mask], 99)) if mask.any() else 0.0, float(width), int(mask.sum())
+    mask = remove_small_objects(np.nan_to_num(relief) > threshold, max_size=20)
+    return (float(np.nanpercentile(relief[mask], 99)) if mask.any() else 0.0), mask
 
 
 def main(files: list[str]) -> None:
-    print("| file | pixel (nm) | apparent height before → after (nm) | apparent width before → after (nm) |")
-    print("|---|---|---|---|")
+    print("| file | pixel (nm) | apparent height before → after (nm) | feature area before → after (nm²) "
+          "| mean width at half height before → after (nm) |")
+    print("|---|---|---|---|---|")
     for name in files:
         path = SAMPLES / name
         if not path.exists():
@@ -52,9 +51,14 @@ def main(files: list[str]) -> None:
         flat = level(level(np.asarray(data, float), "plane"), "lines")
         result = deconvolve(flat, pixel_size_nm=scan.pixel_size_nm).surface
         px = float(scan.pixel_size_nm[1])
-        h0, w0, _ = features(flat, px)
-        h1, w1, _ = features(result, px)
-        print(f"| {name} ({scan.channel}) | {px:.3g} | {h0:.2f} → {h1:.2f} | {w0:.1f} → {w1:.1f} |")
+        background = float(np.nanmedian(flat))
+        threshold = float(np.nanpercentile(flat - background, 99.5)) / 2
+        h0, m0 = features(flat, background, threshold)
+        h1, m1 = features(result, background, threshold)
+        length = max(int(skeletonize(m0).sum()), 1) * px
+        a0, a1 = m0.sum() * px * px, m1.sum() * px * px
+        print(f"| {name} ({scan.channel}) | {px:.3g} | {h0:.2f} → {h1:.2f} | {a0:.0f} → {a1:.0f} ({100 * (a1 / a0 - 1):+.0f} %) "
+              f"| {a0 / length:.1f} → {a1 / length:.1f} |")
 
 
 if __name__ == "__main__":

@@ -61,12 +61,18 @@ def virtual(viewer: napari.Viewer) -> None:
 
 
 def deconvolve(viewer: napari.Viewer) -> None:
-    """Deconvolve a JPK image of DNA on mica with the shipped model."""
-    layers = _open(viewer, "sample_0.jpk")
+    """Level, then deconvolve, an Asylum image of thin features with the shipped model."""
+    layers = _open(viewer, "sample_0.ibw")
+    _, leveller = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    leveller.image.value = layers[0]
+    leveller.method.value = "lines-match"
+    leveller()
+    levelled = viewer.layers[-1]
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
-    widget.image.value = layers[0]
+    widget.image.value = levelled
+    widget.uncertainty.value = False
     _wait(widget.run())
-    layers[0].visible = False
+    layers[0].visible = levelled.visible = False
 
 
 SHOTS: dict[str, tuple[Callable[[napari.Viewer], None], str]] = {

@@ -1,8 +1,9 @@
 """Inference: load a model folder (safetensors + JSON card) and deconvolve images of any size and pixel size.
 
-The image is resampled to the model's pixel size and back, NaN pixels are filled for the
-network and restored, large images are cut into overlapping tiles blended with smooth
-weights, and the result never exceeds the image.  An uncertainty map is the spread of the
+The image is resampled to the model's pixel size and back (level it first: the network
+was trained on levelled scenes), NaN pixels are filled for the network and restored,
+large images are cut into overlapping tiles blended with smooth weights, and the result
+never exceeds the image.  An uncertainty map is the spread of the
 predictions over the four mirror images of the input (test-time augmentation).
 """
 
