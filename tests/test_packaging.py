@@ -32,6 +32,10 @@ def test_wheel_contains_identical_manifest(tmp_path):
     wheel = next(tmp_path.glob("napari_afm_profiler-*.whl"))
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("napari_afm_profiler/napari.yaml") == (ROOT / "napari.yaml").read_bytes()
+        model = ROOT / "src" / "napari_afm_profiler" / "deconv" / "models" / "default"
+        for name in ("config.json", "weights.safetensors"):  # the default model ships in the wheel
+            assert zf.read(f"napari_afm_profiler/deconv/models/default/{name}") == (model / name).read_bytes()
+        assert not any(n.endswith("checkpoint.pt") for n in zf.namelist())
         entry_points = zf.read(next(n for n in zf.namelist() if n.endswith("entry_points.txt"))).decode()
     assert "napari-afm-profiler = napari_afm_profiler:napari.yaml" in entry_points
     assert "afm-profiler = napari_afm_profiler.cli:main" in entry_points
