@@ -24,6 +24,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     tip_spec = TipSpec(shape=args.tip_shape, radius_nm=args.tip_radius, half_angle_deg=args.tip_half_angle,
                        variation=args.tip_variation)
     config = SynthConfig(kind=args.kind, shape=(args.size, args.size), pixel_size_nm=args.pixel_size, objects=objects,
+                         mixed_kinds=tuple(args.mixed_kinds),
                          substrate_rms_nm=args.substrate_rms, fractal_rms_nm=args.rms, fractal_hurst=args.hurst,
                          tip=tip_spec, artifacts=artifacts)
     tip_array = None
@@ -49,7 +50,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def add_synth_parser(sub: Any) -> None:
     """Add ``synth`` to the ``afm-profiler`` parser (options per ``../shared/design.md``)."""
-    from napari_afm_profiler.synth import KINDS
+    from napari_afm_profiler.synth import KINDS, OBJECT_KINDS
     from napari_afm_profiler.tip import TIP_SHAPES
 
     p = sub.add_parser("synth", help="paired virtual dataset (true surface, simulated AFM image, mask) as .npz")
@@ -70,6 +71,8 @@ def add_synth_parser(sub: Any) -> None:
     obj.add_argument("--object-height", type=float, nargs=2, default=(16.0, 20.0), metavar=("MIN", "MAX"))
     obj.add_argument("--count", type=int, nargs=2, default=(3, 6), metavar=("MIN", "MAX"))
     obj.add_argument("--overlap", type=float, default=0.0, help="largest footprint fraction on other objects")
+    obj.add_argument("--mixed-kinds", nargs="+", choices=OBJECT_KINDS, default=list(OBJECT_KINDS),
+                     help="object classes of --kind mixed")
     obj.add_argument("--substrate-rms", type=float, default=0.0, help="rough substrate under objects, nm")
     obj.add_argument("--rms", type=float, default=5.0, help="fractal RMS height, nm")
     obj.add_argument("--hurst", type=float, default=0.5, help="fractal Hurst exponent in (0, 1)")

@@ -21,6 +21,7 @@ def test_virtual_data_preview_and_export(make_napari_viewer, qtbot, tmp_path):
     viewer = make_napari_viewer()
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Virtual data")
     widget.kind.value = "mixed"
+    widget.mixed_kinds.value = ["dome", "prism"]
     widget.size.value = 64
     widget.obj_min.value, widget.obj_max.value = 8.0, 10.0
     widget.h_min.value, widget.h_max.value = 4.0, 6.0
@@ -36,6 +37,7 @@ def test_virtual_data_preview_and_export(make_napari_viewer, qtbot, tmp_path):
     _wait(qtbot, widget.export_dataset())
     data = load_dataset(tmp_path / "virtual.npz")
     assert data["image"].shape == (5, 64, 64) and data["kind"] == "mixed"
+    assert set(data["objects_kind"]) <= {"dome", "prism"}
     assert data["parameters"]["config"]["artifacts"]["line_probability"] == 0.05
     # the preview pairs are the first pairs of the exported dataset (same seed)
     np.testing.assert_allclose(data["surface"][:2], surface.data)

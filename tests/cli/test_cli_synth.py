@@ -21,6 +21,12 @@ def test_synth_writes_a_reproducible_dataset(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_mixed_kinds(tmp_path):
+    assert main(["synth", "--kind", "mixed", "--mixed-kinds", "rod", "cuboid", "--n", "3", "--size", "64",
+                 "--object-size", "6", "8", "-o", str(tmp_path / "m.npz")]) == 0
+    assert set(load_dataset(tmp_path / "m.npz")["objects_kind"]) <= {"rod", "cuboid"}
+
+
 def test_synth_with_a_tip_file(tmp_path):
     tip = -np.add.outer(np.arange(-3, 4.0) ** 2, np.arange(-3, 4.0) ** 2) / 4
     np.save(tmp_path / "tip.npy", tip)

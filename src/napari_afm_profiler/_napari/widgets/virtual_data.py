@@ -6,11 +6,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox
+from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._workers import start_worker
-from napari_afm_profiler.synth import KINDS, ArtifactSpec, ObjectSpec, SynthConfig, TipSpec, generate_dataset, save_dataset
+from napari_afm_profiler.synth import (
+    KINDS,
+    OBJECT_KINDS,
+    ArtifactSpec,
+    ObjectSpec,
+    SynthConfig,
+    TipSpec,
+    generate_dataset,
+    save_dataset,
+)
 from napari_afm_profiler.tip import TIP_SHAPES
 
 if TYPE_CHECKING:
@@ -31,6 +40,7 @@ class VirtualDataWidget(Container):
         self.viewer = napari_viewer
         self.worker: Any = None
         self.kind = ComboBox(label="kind", choices=list(KINDS), value="dome")
+        self.mixed_kinds = Select(label="classes in mixed scenes", choices=list(OBJECT_KINDS), value=list(OBJECT_KINDS))
         self.size = SpinBox(label="image size (px)", value=128, min=16, max=4096, step=16)
         self.pixel = _float("pixel size (nm)", 1.0, 0.01, 1e3, 0.1)
         self.obj_min, self.obj_max = _float("object size min (nm)", 16.0), _float("object size max (nm)", 20.0)
@@ -55,10 +65,12 @@ class VirtualDataWidget(Container):
         self.export = PushButton(text="Export dataset")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
-        self.extend([self.kind, self.size, self.pixel, self.obj_min, self.obj_max, self.h_min, self.h_max, self.count_min,
-                     self.count_max, self.overlap, self.rms, self.hurst, self.tip_layer, self.tip_shape, self.tip_radius,
-                     self.tip_angle, self.tip_variation, self.artifacts, self.noise, self.tilt, self.seed,
-                     self.preview_n, self.preview, self.n, self.path, self.export, self.cancel, self.status])
+        self.extend([
+            self.kind, self.mixed_kinds, self.size, self.pixel, self.obj_min, self.obj_max, self.h_min, self.h_max,
+            self.count_min, self.count_max, self.overlap, self.rms, self.hurst, self.tip_layer, self.tip_shape,
+            self.tip_radius, self.tip_angle, self.tip_variation, self.artifacts, self.noise, self.tilt, self.seed,
+            self.preview_n, self.preview, self.n, self.path, self.export, self.cancel, self.status,
+        ])
         self.preview.changed.connect(self.show_preview)
         self.export.changed.connect(self.export_dataset)
         self.cancel.changed.connect(self._cancel)
@@ -81,7 +93,7 @@ class VirtualDataWidget(Container):
             objects=ObjectSpec(size_nm=(self.obj_min.value, self.obj_max.value),
                                height_nm=(self.h_min.value, self.h_max.value),
                                count=(self.count_min.value, self.count_max.value), max_overlap=self.overlap.value),
-            fractal_rms_nm=self.rms.value, fractal_hurst=self.hurst.value,
+            mixed_kinds=tuple(self.mixed_kinds.value), fractal_rms_nm=self.rms.value, fractal_hurst=self.hurst.value,
             tip=TipSpec(shape=self.tip_shape.value, radius_nm=self.tip_radius.value,
                         half_angle_deg=self.tip_angle.value, variation=self.tip_variation.value),
             artifacts=artifacts)
