@@ -61,6 +61,12 @@ class TrainConfig:
         The paper's sizes alone teach a network that broad low bumps are real.
     small : SynthConfig
         Generator settings of those pairs.
+    roughness_weight : float
+        Weight of a term matching each pair's Ra and Rq (mean absolute and RMS height about
+        the mean) to the truth's, added to the L1 loss: L1 alone predicts unseen pits as their
+        average, which is smoother than a real rough surface.
+    init : str, optional
+        A model folder to start from (fine-tuning), e.g. ``default``.
     """
 
     architecture: str = "bounded-unet"
@@ -77,6 +83,8 @@ class TrainConfig:
     patience: int = 6
     augment: bool = True
     seed: int = 0
+    roughness_weight: float = 0.0
+    init: str | None = None
     small_fraction: float = 0.5
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
         objects=ObjectSpec(size_nm=(2.0, 16.0), height_nm=(1.0, 16.0), count=(4, 14), max_overlap=0.2),
@@ -157,6 +165,15 @@ def _augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[to
     return x, y
 
 
+def _roughness_mismatch(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of |Ra(pred) - Ra(true)| + |Rq(pred) - Rq(true)| (nm)."""
+    dp = pred - pred.mean(dim=(-2, -1), keepdim=True)
+    dt = true - true.mean(dim=(-2, -1), keepdim=True)
+    ra = (dp.abs().mean(dim=(-2, -1)) - dt.abs().mean(dim=(-2, -1))).abs()
+    rq = ((dp**2).mean(dim=(-2, -1)).sqrt() - (dt**2).mean(dim=(-2, -1)).sqrt()).abs()
+    return (ra + rq).mean()
+
+
 def _forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     net_in, offset = model_inputs(x[:, :1], x[:, 1:2], model.in_channels)
     return model(net_in) + offset
@@ -226,6 +243,10 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     (x_train, y_train), (x_val, y_val), pixel_size_nm = training_arrays(config)
     data_seconds = time.perf_counter() - t0
     model = build_model(config.architecture, **config.model)
+    if config.init is not None:
+        from napari_afm_profiler.deconv.infer import load_model
+
+        model.load_state_dict(load_model(config.init).network.state_dict())
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate,
@@ -249,7 +270,10 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
             x, y = torch.from_numpy(x_train[idx]), torch.from_numpy(y_train[idx])
             if config.augment:
                 x, y = _augment(x, y, gen)
-            loss = F.l1_loss(_forward(model, x), y)
+            pred = _forward(model, x)
+            loss = F.l1_loss(pred, y)
+            if config.roughness_weight:
+                loss = loss + config.roughness_weight * _roughness_mismatch(pred, y)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -273,11 +297,21 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     return json.loads((out / "config.json").read_text()) if (out / "config.json").exists() else card
 
 
+def init_summary(init: str) -> dict[str, Any]:
+    """Return what a fine-tuned model's card records of the model it started from."""
+    from napari_afm_profiler.deconv.infer import load_model
+
+    card = load_model(init).card
+    return {"model": str(init), "command": card.get("command"), "sha256": card.get("sha256"),
+            "validation": card.get("validation"), "fine_tuned_from": card.get("fine_tuned_from")}
+
+
 def _card(config: TrainConfig, history: list[dict[str, Any]], metrics: dict[str, float], epoch: int,
           command: str | None, data_seconds: float, pixel_size_nm: float) -> dict[str, Any]:
     tip = config.synth.tip
     return {
         "format": "napari-afm-profiler deconvolution model 1",
+        "fine_tuned_from": init_summary(config.init) if config.init else None,
         "architecture": config.architecture,
         "model": config.model,
         "pixel_size_nm": pixel_size_nm,
