@@ -105,3 +105,10 @@ def test_default_model_ships_and_deconvolves_a_virtual_dome():
         result = deconvolve(pair.image, pixel_size_nm=1.0)
     raw_error = np.abs(pair.image - pair.surface).mean()
     assert np.abs(result.surface - pair.surface).mean() < 0.5 * raw_error
+
+
+def test_fine_tuning_with_the_roughness_term_records_its_origin(tiny_model, tmp_path):
+    out, card = tiny_model
+    tuned = train(replace(TINY, epochs=1, init=str(out), roughness_weight=0.5), tmp_path / "tuned", command="pytest")
+    assert tuned["fine_tuned_from"]["sha256"] == card["sha256"]
+    assert tuned["training"]["roughness_weight"] == 0.5
