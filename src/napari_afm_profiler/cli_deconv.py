@@ -28,7 +28,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                          dataset=args.dataset, n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
                          augment=not args.no_augment, seed=args.seed, small_fraction=args.small_fraction,
-                         roughness_weight=args.roughness_weight, init=args.init)
+                         roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
+                         init=args.init)
     command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     steps = train_steps(config, args.output, resume=args.resume, command=command)
 
@@ -107,6 +108,8 @@ def add_deconv_parsers(sub: Any) -> None:
     p.add_argument("--init", default=None, help="fine-tune: start from this model ('default' or a folder)")
     p.add_argument("--roughness-weight", type=float, default=0.0,
                    help="weight of the per-image Ra/Rq matching term added to the L1 loss")
+    p.add_argument("--roughness-kinds", nargs="*", choices=KINDS, default=[],
+                   help="virtual kinds the Ra/Rq term applies to (default: all)")
     p.set_defaults(func=cmd_train)
 
     d = sub.add_parser("deconvolve", help="remove tip convolution with a trained network (default model shipped)")

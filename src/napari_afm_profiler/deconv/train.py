@@ -65,6 +65,8 @@ class TrainConfig:
         Weight of a term matching each pair's Ra and Rq (mean absolute and RMS height about
         the mean) to the truth's, added to the L1 loss: L1 alone predicts unseen pits as their
         average, which is smoother than a real rough surface.
+    roughness_kinds : tuple of str
+        Virtual kinds the roughness term applies to (empty: all pairs).
     init : str, optional
         A model folder to start from (fine-tuning), e.g. ``default``.
     """
@@ -84,6 +86,7 @@ class TrainConfig:
     augment: bool = True
     seed: int = 0
     roughness_weight: float = 0.0
+    roughness_kinds: tuple[str, ...] = ()
     init: str | None = None
     small_fraction: float = 0.5
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
@@ -165,13 +168,13 @@ def _augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[to
     return x, y
 
 
-def _roughness_mismatch(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
-    """Mean over the batch of |Ra(pred) - Ra(true)| + |Rq(pred) - Rq(true)| (nm)."""
+def _roughness_mismatch(pred: torch.Tensor, true: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Weighted mean over the batch of |Ra(pred) - Ra(true)| + |Rq(pred) - Rq(true)| (nm)."""
     dp = pred - pred.mean(dim=(-2, -1), keepdim=True)
     dt = true - true.mean(dim=(-2, -1), keepdim=True)
     ra = (dp.abs().mean(dim=(-2, -1)) - dt.abs().mean(dim=(-2, -1))).abs()
     rq = ((dp**2).mean(dim=(-2, -1)).sqrt() - (dt**2).mean(dim=(-2, -1)).sqrt()).abs()
-    return (ra + rq).mean()
+    return ((ra + rq).flatten() * weight).sum() / weight.sum().clamp(min=1.0)
 
 
 def _forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -249,6 +252,10 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
         model.load_state_dict(load_model(config.init).network.state_dict())
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
+    # pair i of a virtual set is of kind kinds[i % len(kinds)]; the roughness term can be limited to some kinds
+    rough = np.array([config.dataset is not None or not config.roughness_kinds
+                      or config.kinds[i % len(config.kinds)] in config.roughness_kinds for i in range(len(x_train))],
+                     dtype=np.float32)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate,
                                                    total_steps=config.epochs * steps_per_epoch, pct_start=0.1)
     gen = torch.Generator().manual_seed(config.seed)
@@ -273,7 +280,7 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
             pred = _forward(model, x)
             loss = F.l1_loss(pred, y)
             if config.roughness_weight:
-                loss = loss + config.roughness_weight * _roughness_mismatch(pred, y)
+                loss = loss + config.roughness_weight * _roughness_mismatch(pred, y, torch.from_numpy(rough[idx]))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
