@@ -6,7 +6,6 @@ import argparse
 import shlex
 import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from napari_afm_profiler.progress import drain
@@ -121,5 +120,3 @@ def add_deconv_parsers(sub: Any) -> None:
     d.add_argument("--uncertainty", default=None, metavar="OUT", help="also write the uncertainty map (4x slower)")
     d.set_defaults(func=cmd_deconvolve)
 
-
-__all__ = ["Path", "add_deconv_parsers"]

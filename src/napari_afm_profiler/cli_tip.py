@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from napari_afm_profiler.errors import AfmProfilerError
 from napari_afm_profiler.progress import drain
 
 
@@ -132,5 +131,3 @@ def add_tip_parser(sub: Any) -> None:
     est.add_argument("--full", action="store_true", help="refine with every image point, not only local maxima")
     est.set_defaults(func=cmd_estimate)
 
-
-__all__ = ["AfmProfilerError", "add_tip_parser"]

@@ -153,7 +153,7 @@ def _run(network: torch.nn.Module, image: np.ndarray, eroded: np.ndarray, flips:
 
 
 def _frame_steps(model: LoadedModel, image: np.ndarray, pixel_size_nm: tuple[float, float], uncertainty: bool,
-                 tile: int, overlap: int, notes: list[str]) -> Generator[tuple[str, int, int], None, tuple]:
+                 tile: int, overlap: int) -> Generator[tuple[str, int, int], None, tuple]:
     finite = np.isfinite(image)
     if not finite.any():
         raise InputError("the image has no finite pixels")
@@ -234,7 +234,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     surfaces, spreads = [], []
     for i, frame in enumerate(frames):
         yield "frame", i, len(frames)
-        surface, spread = yield from _frame_steps(loaded, frame, px, uncertainty, int(tile), int(overlap), notes)
+        surface, spread = yield from _frame_steps(loaded, frame, px, uncertainty, int(tile), int(overlap))
         surfaces.append(surface)
         spreads.append(spread)
     yield "frame", len(frames), len(frames)

@@ -165,7 +165,8 @@ def _check_parameters(shape: str, params: dict[str, Any]) -> None:
 
 def _sample(profile: Callable[..., np.ndarray], half: int, dy: float, dx: float, params: dict[str, Any]) -> np.ndarray:
     offsets = np.arange(-half, half + 1, dtype=np.float64)
-    return profile(offsets[:, None] * dy + 0 * offsets[None, :], offsets[None, :] * dx + 0 * offsets[:, None], **params)
+    ys, xs = np.meshgrid(offsets * dy, offsets * dx, indexing="ij")
+    return profile(ys, xs, **params)
 
 
 def _auto_half_width(profile: Callable[..., np.ndarray], dy: float, dx: float, params: dict[str, Any],
@@ -313,8 +314,7 @@ def tip_for_pixel_size(tip: Tip, pixel_size_nm: float | tuple[float, float] | No
 
     new_half = int(min(half * old[0] / new[0], half * old[1] / new[1]))
     steps = np.arange(-new_half, new_half + 1, dtype=np.float64)
-    rows = half + steps[:, None] * new[0] / old[0] + 0 * steps[None, :]
-    cols = half + steps[None, :] * new[1] / old[1] + 0 * steps[:, None]
+    rows, cols = np.meshgrid(half + steps * new[0] / old[0], half + steps * new[1] / old[1], indexing="ij")
     heights = map_coordinates(tip.heights, [rows, cols], order=1, mode="nearest", cval=np.nan)
     heights[new_half, new_half] = 0.0
     return Tip(heights=heights, pixel_size_nm=new, shape="array", parameters=dict(tip.parameters, resampled_from=old))
