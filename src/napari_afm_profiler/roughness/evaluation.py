@@ -1,0 +1,94 @@
+"""Shared state of one evaluation: the area, the settings, results, warnings and cached sorts."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from napari_afm_profiler.roughness.settings import RoughnessSettings
+from napari_afm_profiler.roughness.surface import EvaluationArea
+
+
+class Evaluation:
+    """Values and warnings of one evaluation area, filled group by group.
+
+    Parameters
+    ----------
+    area : EvaluationArea
+        The levelled area.
+    settings : RoughnessSettings
+        Arguments of the parameters.
+    """
+
+    def __init__(self, area: EvaluationArea, settings: RoughnessSettings) -> None:
+        self.area = area
+        self.settings = settings
+        self.values: dict[str, float | None] = {}
+        self.warnings: list[str] = []
+
+    def undefined(self, symbols: tuple[str, ...] | list[str], reason: str) -> None:
+        """Set ``symbols`` to None and record why."""
+        for s in symbols:
+            self.values[s] = None
+        if symbols:
+            self.warnings.append(f"{', '.join(symbols)}: {reason}")
+
+    def set(self, **values: float | None) -> None:
+        """Record values, turning non-finite numbers into None (with a warning)."""
+        for key, value in values.items():
+            if value is not None and not np.isfinite(value):
+                self.undefined([key], "not finite for this area")
+            else:
+                self.values[key] = None if value is None else float(value)
+
+    @cached_property
+    def ascending(self) -> np.ndarray:
+        """Heights of the area sorted in ascending order."""
+        return np.sort(self.area.values)
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """Cumulative sums of ``ascending`` with a leading 0 (for volumes)."""
+        return np.concatenate([[0.0], np.cumsum(self.ascending)])
+
+    @cached_property
+    def sq(self) -> float:
+        """Root-mean-square height of the area."""
+        v = self.area.values
+        return float(np.sqrt(np.mean(v * v))) if v.size else 0.0
+
+    @cached_property
+    def sz(self) -> float:
+        """Maximum height Sp + Sv of the area."""
+        a = self.ascending
+        return float(a[-1] - a[0]) if a.size else 0.0
+
+    @property
+    def flat(self) -> bool:
+        """Whether the area has no height variation (every ratio to Sq is then undefined)."""
+        return self.sq <= 1e-12 * max(1.0, float(np.abs(self.ascending).max(initial=0.0)))
+
+    def height_at(self, mr_pct: float | np.ndarray) -> float | np.ndarray:
+        """Height at material ratio ``mr_pct`` (%), the inverse of the areal material ratio curve."""
+        a = self.ascending
+        # the i-th highest of n pixels sits at material ratio (i + 1/2) / n
+        mr = 100.0 * (np.arange(a.size) + 0.5) / a.size
+        return np.interp(mr_pct, mr, a[::-1])
+
+    def material_ratio(self, c: float) -> float:
+        """Areal material ratio Smr(c), %: share of the area at or above height ``c``."""
+        a = self.ascending
+        return 100.0 * (a.size - np.searchsorted(a, c, side="left")) / a.size
+
+    def material_volume(self, c: float) -> float:
+        """Material volume per unit area above height ``c`` (same unit as heights)."""
+        a, cum = self.ascending, self.cumulative
+        k = np.searchsorted(a, c, side="right")
+        return float((cum[-1] - cum[k]) - (a.size - k) * c) / a.size
+
+    def void_volume(self, c: float) -> float:
+        """Void volume per unit area below height ``c`` (same unit as heights)."""
+        a, cum = self.ascending, self.cumulative
+        k = np.searchsorted(a, c, side="left")
+        return float(k * c - cum[k]) / a.size

@@ -1,0 +1,101 @@
+"""Fractal dimension of a self-affine surface, by two independent methods.
+
+For a self-affine surface with Hurst exponent H the radially averaged power spectrum falls as
+``C(q) ~ q^-(2 + 2H)`` and the structure function (variogram) rises as
+``<(z(x + r) - z(x))^2> ~ r^(2H)``; the fractal dimension is ``D = 3 - H``.
+
+References
+----------
+B. N. J. Persson et al., J. Phys.: Condens. Matter 17, R1 (2005);
+B. B. Mandelbrot, "The fractal geometry of nature" (1982).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_afm_profiler.roughness.evaluation import Evaluation
+from napari_afm_profiler.roughness.spatial import power_spectrum, radial_bins
+
+MIN_SIDE_PX = 32
+MAX_LAG_PX = 16
+
+
+def spectral_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float:
+    """Fractal dimension from the slope of the radially averaged power spectrum.
+
+    The fit runs from the second annulus (2 / L) to a quarter of the sampling frequency, on
+    log-spaced annuli so that the many high-frequency bins do not outweigh the few low ones.
+
+    Parameters
+    ----------
+    z : (ny, nx) float ndarray
+    mask : (ny, nx) bool ndarray
+    pixel_size_nm : (dy, dx)
+
+    Returns
+    -------
+    dimension : float
+    """
+    psd, fy, fx = power_spectrum(z, mask, pixel_size_nm)
+    index, dq = radial_bins(fy, fx)
+    sums = np.bincount(index.ravel(), weights=psd.ravel())
+    counts = np.bincount(index.ravel())
+    q_limit = 0.25 / max(pixel_size_nm)
+    k = np.arange(sums.size)
+    use = (k >= 2) & (k * dq <= q_limit) & (counts > 0)
+    k = k[use]
+    mean = sums[use] / counts[use]
+    # average within log-spaced groups of annuli, for even weight per decade
+    groups = np.floor(np.log(k) / np.log(1.15)).astype(np.int64)
+    _, inverse = np.unique(groups, return_inverse=True)
+    logq = np.bincount(inverse, weights=np.log(k * dq)) / np.bincount(inverse)
+    logc = np.bincount(inverse, weights=np.log(mean)) / np.bincount(inverse)
+    beta = np.polyfit(logq, logc, 1)[0]
+    return float(4.0 + beta / 2.0)
+
+
+def variogram_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float:
+    """Fractal dimension from the height-difference structure function along x and y.
+
+    Parameters
+    ----------
+    z : (ny, nx) float ndarray
+    mask : (ny, nx) bool ndarray
+    pixel_size_nm : (dy, dx)
+
+    Returns
+    -------
+    dimension : float
+    """
+    slopes = []
+    for axis, step in ((0, pixel_size_nm[0]), (1, pixel_size_nm[1])):
+        n = z.shape[axis]
+        lags = np.unique(np.round(np.geomspace(1, min(MAX_LAG_PX, n // 4), 10)).astype(int))
+        logs, logr = [], []
+        for lag in lags:
+            a = np.take(z, np.arange(lag, n), axis=axis) - np.take(z, np.arange(n - lag), axis=axis)
+            pair = np.take(mask, np.arange(lag, n), axis=axis) & np.take(mask, np.arange(n - lag), axis=axis)
+            msd = np.mean(a[pair] ** 2) if pair.sum() >= 2 else 0.0
+            if msd <= 0:
+                continue
+            logs.append(np.log(msd))
+            logr.append(np.log(lag * step))
+        if len(logs) >= 3:
+            slopes.append(np.polyfit(logr, logs, 1)[0])
+    if not slopes:
+        return float("nan")
+    return float(3.0 - np.mean(slopes) / 2.0)
+
+
+def fractal_parameters(ev: Evaluation) -> None:
+    """Sfd_psd and Sfd_var."""
+    z, mask = ev.area.cropped()
+    if z is None or min(z.shape) < MIN_SIDE_PX:
+        ev.undefined(["Sfd_psd", "Sfd_var"], f"the area is smaller than {MIN_SIDE_PX} x {MIN_SIDE_PX} pixels")
+        return
+    if ev.flat:
+        ev.undefined(["Sfd_psd", "Sfd_var"], "the surface is flat (Sq = 0)")
+        return
+    ev.set(Sfd_psd=spectral_dimension(z, mask, ev.area.pixel_size_nm),
+           Sfd_var=variogram_dimension(z, mask, ev.area.pixel_size_nm))

@@ -1,0 +1,203 @@
+"""Spatial parameters (ISO 25178-2 section 4.2): Sal, Str from the autocorrelation, Std and
+Ssw from the power spectrum.
+
+The autocorrelation of a masked area is normalised by the number of pixel pairs at each lag
+(the overlap of the area with its shifted copy), so a region's outline does not pose as a
+decay of correlation; lags whose overlap is under a quarter of the area are not used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+from scipy import ndimage
+
+from napari_afm_profiler.roughness.evaluation import Evaluation
+
+MIN_OVERLAP = 0.25
+N_DIRECTIONS = 360
+RAY_STEP_PX = 0.5
+MIN_SIDE_PX = 8
+
+
+def autocorrelation(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Areal autocorrelation normalised by the overlap, for lags -(n-1) .. n-1.
+
+    Parameters
+    ----------
+    z : (ny, nx) float ndarray
+        Heights about the mean plane, 0 outside ``mask``.
+    mask : (ny, nx) bool ndarray
+        Pixels of the evaluation area.
+
+    Returns
+    -------
+    acf : (2 ny - 1, 2 nx - 1) float ndarray
+        Autocorrelation divided by its value at zero lag (the centre); NaN where no pair exists.
+    overlap : (2 ny - 1, 2 nx - 1) float ndarray
+        Number of pixel pairs at each lag.
+    """
+    ny, nx = z.shape
+    shape = (scipy.fft.next_fast_len(2 * ny - 1, real=True), scipy.fft.next_fast_len(2 * nx - 1, real=True))
+
+    def correlate(a: np.ndarray) -> np.ndarray:
+        f = scipy.fft.rfft2(a, s=shape, workers=-1)
+        c = scipy.fft.irfft2(f * np.conj(f), s=shape, workers=-1)
+        c = np.roll(c, (ny - 1, nx - 1), axis=(0, 1))
+        return c[: 2 * ny - 1, : 2 * nx - 1]
+
+    raw = correlate(np.where(mask, z, 0.0))
+    if mask.all():
+        overlap = np.outer(ny - np.abs(np.arange(-ny + 1, ny)), nx - np.abs(np.arange(-nx + 1, nx))).astype(float)
+    else:
+        overlap = np.rint(correlate(mask.astype(float)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acf = np.where(overlap > 0.5, raw / np.maximum(overlap, 1.0), np.nan)
+    return acf / acf[ny - 1, nx - 1], overlap
+
+
+def decay_lengths(
+    acf: np.ndarray, usable: np.ndarray, pixel_size_nm: tuple[float, float], threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lag at which the autocorrelation first falls to ``threshold`` along each direction.
+
+    Parameters
+    ----------
+    acf : (2 ny - 1, 2 nx - 1) float ndarray
+        Normalised autocorrelation, zero lag at the centre.
+    usable : same shape, bool
+        Lags that may be used.
+    pixel_size_nm : (dy, dx)
+        Pixel size, nm.
+    threshold : float
+        Value s the autocorrelation has to fall to.
+
+    Returns
+    -------
+    angles_deg : (N_DIRECTIONS,) float ndarray
+        Directions in [0, 180), from +x towards +y.
+    lengths_nm : (N_DIRECTIONS,) float ndarray
+        Decay length along each direction, nm; where it does not fall to ``threshold`` within
+        the usable lags, the last usable lag.
+    reached : (N_DIRECTIONS,) bool ndarray
+        Whether the autocorrelation fell to ``threshold`` along that direction.
+    """
+    dy, dx = pixel_size_nm
+    cy, cx = (acf.shape[0] - 1) // 2, (acf.shape[1] - 1) // 2
+    angles = np.arange(N_DIRECTIONS) * (180.0 / N_DIRECTIONS)
+    theta = np.deg2rad(angles)
+    step = RAY_STEP_PX * min(dy, dx)
+    r_max = np.hypot(cy * dy, cx * dx)
+    radii = np.arange(0.0, r_max + step, step)
+    py = cy + np.outer(np.sin(theta), radii) / dy
+    px = cx + np.outer(np.cos(theta), radii) / dx
+    values = ndimage.map_coordinates(np.where(usable, acf, np.nan), [py, px], order=1, mode="constant", cval=np.nan)
+    # a ray ends at its first unusable lag
+    bad = ~np.isfinite(values)
+    end = np.where(bad.any(axis=1), np.argmax(bad, axis=1), radii.size)
+    below = values <= threshold
+    below &= np.arange(radii.size)[None, :] < end[:, None]
+    reached = below.any(axis=1)
+    first = np.argmax(below, axis=1)
+    rows = np.arange(N_DIRECTIONS)
+    k = np.maximum(first, 1)
+    a0, a1 = values[rows, k - 1], values[rows, k]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(a0 > a1, (a0 - threshold) / (a0 - a1), 0.0)
+    crossing = radii[k - 1] + np.clip(frac, 0.0, 1.0) * step
+    last = radii[np.maximum(end - 1, 0)]
+    return angles, np.where(reached, crossing, last), reached
+
+
+def _hann(n: int) -> np.ndarray:
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * (np.arange(n) + 0.5) / n)
+
+
+def power_spectrum(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hann-windowed periodogram of the area (0 outside the mask), zero frequency at the centre.
+
+    Parameters
+    ----------
+    z : (ny, nx) float ndarray
+    mask : (ny, nx) bool ndarray
+    pixel_size_nm : (dy, dx)
+
+    Returns
+    -------
+    psd : (ny, nx) float ndarray
+        Power per frequency bin, nm^2 nm^2 (fftshifted: zero frequency at ``(ny // 2, nx // 2)``).
+    fy, fx : 1D float ndarrays
+        Frequencies of the rows and columns of ``psd``, 1/nm (ascending).
+    """
+    dy, dx = pixel_size_nm
+    ny, nx = z.shape
+    window = np.outer(_hann(ny), _hann(nx))
+    f = scipy.fft.fft2(np.where(mask, z, 0.0) * window, workers=-1)
+    psd = scipy.fft.fftshift(f.real**2 + f.imag**2) * (dy * dx / max(int(mask.sum()), 1))
+    return psd, scipy.fft.fftshift(scipy.fft.fftfreq(ny, d=dy)), scipy.fft.fftshift(scipy.fft.fftfreq(nx, d=dx))
+
+
+def radial_bins(fy: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, float]:
+    """Integer annulus index of each frequency bin, and the annulus width (1/nm)."""
+    steps = [f[1] - f[0] for f in (fy, fx) if f.size > 1]
+    dq = min(steps)
+    q = np.hypot(fy[:, None], fx[None, :])
+    return np.rint(q / dq).astype(np.int64), dq
+
+
+def spatial_parameters(ev: Evaluation) -> None:
+    """Sal, Str, Std, Ssw."""
+    symbols = ["Sal", "Str", "Std", "Ssw"]
+    z, mask = ev.area.cropped()
+    if z is None or min(z.shape) < MIN_SIDE_PX or ev.area.n < MIN_SIDE_PX**2 // 2:
+        ev.undefined(symbols, f"the area is smaller than {MIN_SIDE_PX} x {MIN_SIDE_PX} pixels")
+        return
+    if ev.flat:
+        ev.undefined(symbols, "the surface is flat (Sq = 0)")
+        return
+    acf, overlap = autocorrelation(z, mask)
+    ny, nx = z.shape
+    lag_y = np.abs(np.arange(-ny + 1, ny))[:, None]
+    lag_x = np.abs(np.arange(-nx + 1, nx))[None, :]
+    usable = (overlap >= MIN_OVERLAP * overlap.max()) & (lag_y <= (ny - 1) / 2) & (lag_x <= (nx - 1) / 2)
+    _, lengths, reached = decay_lengths(acf, usable, ev.area.pixel_size_nm, ev.settings.acf_threshold)
+    if not reached.any():
+        ev.undefined(["Sal", "Str"], f"the autocorrelation does not fall to {ev.settings.acf_threshold} "
+                     "within half the evaluation area")
+    else:
+        sal = lengths[reached].min()
+        ev.set(Sal=sal, Str=sal / lengths.max())
+    psd, fy, fx = power_spectrum(z, mask, ev.area.pixel_size_nm)
+    psd[ny // 2, nx // 2] = 0.0
+    ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx))
+
+
+def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, candidates: np.ndarray) -> tuple[float, float]:
+    """Power centroid (fy, fx) of the 3 x 3 bins around the strongest candidate bin.
+
+    A spectral peak's centroid is not tied to the frequency grid, so directions and
+    wavelengths between grid points come out right.
+    """
+    iy, ix = np.unravel_index(np.argmax(np.where(candidates, psd, -1.0)), psd.shape)
+    ys = slice(max(iy - 1, 0), iy + 2)
+    xs = slice(max(ix - 1, 0), ix + 2)
+    w = psd[ys, xs]
+    return float((w * fy[ys, None]).sum() / w.sum()), float((w * fx[None, xs]).sum() / w.sum())
+
+
+def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
+    # screen convention: counter-clockwise from +x with row 0 at the top, so +y (rows) is -90 deg
+    angle = np.rad2deg(np.arctan2(-fy[:, None], fx[None, :])) % 180.0
+    bins = np.rint(angle * 2.0).astype(np.int64) % 360
+    aps = np.bincount(bins.ravel(), weights=psd.ravel(), minlength=360)
+    best = int(np.argmax(aps))
+    cy, cx = _peak_centroid(psd, fy, fx, np.abs(((bins - best + 180) % 360) - 180) <= 4)
+    return float(np.rad2deg(np.arctan2(-cy, cx)) % 180.0)
+
+
+def _dominant_wavelength(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
+    index, _ = radial_bins(fy, fx)
+    rps = np.bincount(index.ravel(), weights=psd.ravel())
+    rps[0] = 0.0
+    cy, cx = _peak_centroid(psd, fy, fx, index == int(np.argmax(rps)))
+    return float(1.0 / np.hypot(cy, cx))

@@ -1,0 +1,133 @@
+"""The evaluation area: a height map, the pixels that belong to it, levelled to its mean plane."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from napari_afm_profiler.errors import InputError
+
+LEVEL_CHOICES = ("plane", "none")
+
+
+@dataclass(frozen=True)
+class EvaluationArea:
+    """A levelled height map restricted to an evaluation area.
+
+    Attributes
+    ----------
+    z : (ny, nx) float ndarray
+        Heights about the mean plane of the area; 0 outside the area.
+    mask : (ny, nx) bool ndarray
+        True on the pixels of the area (finite and inside the region).
+    pixel_size_nm : (dy, dx)
+        Pixel size, nm.
+    """
+
+    z: np.ndarray
+    mask: np.ndarray
+    pixel_size_nm: tuple[float, float]
+
+    @property
+    def values(self) -> np.ndarray:
+        """Heights of the pixels of the area, 1D."""
+        return self.z[self.mask]
+
+    @property
+    def n(self) -> int:
+        """Number of pixels in the area."""
+        return int(np.count_nonzero(self.mask))
+
+    def cropped(self) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+        """Heights and mask cut to the bounding box of the area (None, None when it is empty)."""
+        rows = np.flatnonzero(self.mask.any(axis=1))
+        cols = np.flatnonzero(self.mask.any(axis=0))
+        if rows.size == 0:
+            return None, None
+        box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+        return self.z[box], self.mask[box]
+
+    @property
+    def full(self) -> bool:
+        """Whether the area is the whole rectangle."""
+        return self.n == self.mask.size
+
+
+def check_pixel_size(pixel_size_nm: float | tuple[float, float] | None) -> tuple[float, float]:
+    """Return ``(dy, dx)`` in nm from a scalar or pair, refusing missing or non-positive sizes.
+
+    Parameters
+    ----------
+    pixel_size_nm : float or (dy, dx)
+        Pixel size in nm.
+
+    Returns
+    -------
+    pixel_size_nm : (dy, dx) tuple of float
+    """
+    if pixel_size_nm is None:
+        raise InputError("roughness needs the pixel size in nm (the image is uncalibrated)")
+    dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else tuple(pixel_size_nm)
+    if not (np.isfinite(dy) and np.isfinite(dx) and dy > 0 and dx > 0):
+        raise InputError(f"pixel size must be positive and finite; got {pixel_size_nm}")
+    return float(dy), float(dx)
+
+
+def evaluation_area(
+    height: np.ndarray,
+    *,
+    pixel_size_nm: float | tuple[float, float],
+    mask: np.ndarray | None = None,
+    level: str = "plane",
+) -> EvaluationArea:
+    """Restrict a height map to an area and level it there.
+
+    Parameters
+    ----------
+    height : (ny, nx) float ndarray, nm
+        Height map; NaN pixels are left out of the area.
+    pixel_size_nm : float or (dy, dx)
+        Pixel size, nm.
+    mask : (ny, nx) bool ndarray, optional
+        True on the pixels to evaluate (default: all finite pixels).
+    level : {"plane", "none"}
+        ``"plane"`` subtracts the least-squares plane fitted to the area's pixels only;
+        ``"none"`` subtracts only the mean. Heights are always about the mean plane (ISO 25178-2).
+
+    Returns
+    -------
+    EvaluationArea
+    """
+    height = np.asarray(height, dtype=np.float64)
+    if height.ndim != 2:
+        raise InputError(f"roughness needs a 2D height map; got shape {height.shape}")
+    if level not in LEVEL_CHOICES:
+        raise InputError(f"level must be one of {LEVEL_CHOICES}; got {level!r}")
+    dy, dx = check_pixel_size(pixel_size_nm)
+    inside = np.isfinite(height)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != height.shape:
+            raise InputError(f"mask shape {mask.shape} does not match image shape {height.shape}")
+        inside &= mask
+    z = np.where(inside, height, 0.0)
+    n = np.count_nonzero(inside)
+    if n == 0:
+        return EvaluationArea(z, inside, (dy, dx))
+    if level == "plane" and n >= 3:
+        z = _subtract_plane(z, inside)
+    values = z[inside]
+    z = np.where(inside, z - values.mean(), 0.0)
+    return EvaluationArea(z, inside, (dy, dx))
+
+
+def _subtract_plane(z: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    yy, xx = np.nonzero(inside)
+    # centred coordinates keep the normal equations well conditioned
+    yc, xc = yy.mean(), xx.mean()
+    design = np.column_stack([np.ones(yy.size), yy - yc, xx - xc])
+    coeffs, *_ = np.linalg.lstsq(design, z[inside], rcond=None)
+    ny, nx = z.shape
+    plane = coeffs[0] + coeffs[1] * (np.arange(ny)[:, None] - yc) + coeffs[2] * (np.arange(nx)[None, :] - xc)
+    return z - plane
