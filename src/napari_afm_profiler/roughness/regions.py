@@ -38,7 +38,7 @@ class RoughnessTable:
         return len(self.columns["region"])
 
     def to_pandas(self):  # noqa: ANN201 - pandas is imported lazily
-        """The table as a pandas DataFrame (one row per region)."""
+        """Return the table as a pandas DataFrame (one row per region)."""
         import pandas as pd
 
         return pd.DataFrame(self.columns)

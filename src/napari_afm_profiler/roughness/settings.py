@@ -57,5 +57,5 @@ class RoughnessSettings:
             raise InputError(f"level must be 'plane' or 'none'; got {self.level!r}")
 
     def as_dict(self) -> dict[str, float | str]:
-        """The settings as a plain dict (for reports and JSON)."""
+        """Return the settings as a plain dict (for reports and JSON)."""
         return asdict(self)

@@ -1,5 +1,6 @@
-"""Spatial parameters (ISO 25178-2 section 4.2): Sal, Str from the autocorrelation, Std and
-Ssw from the power spectrum.
+"""Spatial parameters (ISO 25178-2 section 4.2): Sal, Str, Std and Ssw.
+
+Sal and Str come from the autocorrelation, Std and Ssw from the power spectrum.
 
 The autocorrelation of a masked area is normalised by the number of pixel pairs at each lag
 (the overlap of the area with its shifted copy), so a region's outline does not pose as a
@@ -113,7 +114,9 @@ def _hann(n: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2.0 * np.pi * (np.arange(n) + 0.5) / n)
 
 
-def power_spectrum(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def power_spectrum(
+    z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hann-windowed periodogram of the area (0 outside the mask), zero frequency at the centre.
 
     Parameters
