@@ -18,7 +18,8 @@ from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.spatial import power_spectrum, radial_bins
 
 MIN_SIDE_PX = 32
-MAX_LAG_PX = 16
+MIN_LAG_PX = 2
+MAX_LAG_PX = 32
 
 
 def spectral_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float:
@@ -71,7 +72,7 @@ def variogram_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[fl
     slopes = []
     for axis, step in ((0, pixel_size_nm[0]), (1, pixel_size_nm[1])):
         n = z.shape[axis]
-        lags = np.unique(np.round(np.geomspace(1, min(MAX_LAG_PX, n // 4), 10)).astype(int))
+        lags = np.unique(np.round(np.geomspace(MIN_LAG_PX, min(MAX_LAG_PX, n // 4), 10)).astype(int))
         logs, logr = [], []
         for lag in lags:
             a = np.take(z, np.arange(lag, n), axis=axis) - np.take(z, np.arange(n - lag), axis=axis)

@@ -109,7 +109,8 @@ _ALL = (
        "between 2 / L and a quarter of the sampling frequency", PERSSON),
     _p("Sfd_var", "fractal", "1", "fractal dimension (variogram)",
        "3 - H, 2H the log-log slope of the height-difference structure function along x and y "
-       "over lags of 1 to 16 pixels", "Mandelbrot; Gwyddion fractal analysis"),
+       "over lags of 2 to 32 pixels (2 to 32 balances the pixel-scale and finite-size biases)",
+       "Mandelbrot; Gwyddion fractal analysis"),
     _p("Sds", "spip", "1/um^2", "density of summits", "8-neighbour local maxima per unit area", STOUT),
     _p("Ssc", "spip", "1/nm", "mean summit curvature", "mean of -(d2z/dx2 + d2z/dy2)/2 at the summits", STOUT),
     _p("Sbi", "spip", "1", "surface bearing index", "Sq / z(5 %), z(5 %) the height at 5 % material ratio", STOUT),
@@ -127,3 +128,12 @@ for _param in _ALL:
 
 GEOMETRY_COLUMNS = ("area_nm2", "perimeter_nm", "equivalent_diameter_nm")
 """Region geometry columns of a region table (areas in nm^2, lengths in nm)."""
+
+
+def parameter_table_markdown() -> str:
+    """Return the documentation table of every parameter (Markdown), generated from the registry."""
+    lines = ["| symbol | group | unit | name | definition (as computed here) | reference |",
+             "|---|---|---|---|---|---|"]
+    for p in _ALL:
+        lines.append(f"| `{p.symbol}` | {p.group} | {p.unit} | {p.name} | {p.definition} | {p.reference} |")
+    return "\n".join(lines) + "\n"
