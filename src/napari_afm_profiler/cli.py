@@ -116,12 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(func=cmd_sample)
 
     from napari_afm_profiler.cli_deconv import add_deconv_parsers
+    from napari_afm_profiler.cli_roughness import add_roughness_parser
     from napari_afm_profiler.cli_synth import add_synth_parser
     from napari_afm_profiler.cli_tip import add_tip_parser
 
     add_tip_parser(sub)
     add_synth_parser(sub)
     add_deconv_parsers(sub)
+    add_roughness_parser(sub)
     return parser
 
 

@@ -1,0 +1,139 @@
+"""``afm-profiler roughness``: ISO 25178 parameters of an image, its tiles or its labelled regions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_afm_profiler.errors import AfmProfilerError, InputError
+
+
+def load_labels(path: str) -> np.ndarray:
+    """Read a labels image from ``.npy`` or ``.tif``, keeping its integer values.
+
+    Parameters
+    ----------
+    path : str
+        File name.
+
+    Returns
+    -------
+    labels : (ny, nx) ndarray
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".npy":
+            labels = np.load(p, allow_pickle=False)
+        elif suffix in (".tif", ".tiff"):
+            import tifffile
+
+            labels = tifffile.imread(p)
+        else:
+            raise InputError(f"{p.name}: labels must be a .npy or .tif file")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, AfmProfilerError):
+            raise
+        raise InputError(f"{p.name}: cannot read labels ({exc})") from exc
+    labels = np.squeeze(labels)
+    if labels.ndim != 2:
+        raise InputError(f"{p.name}: labels must be a 2D image; got shape {labels.shape}")
+    return labels
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from napari_afm_profiler.roughness import RoughnessSettings
+
+    return RoughnessSettings(level=args.level, smr_c_nm=args.smr_c, smc_mr_pct=args.smc_mr,
+                             wolf_pruning_pct=args.wolf_pruning, acf_threshold=args.acf_threshold)
+
+
+def _table_text(rows: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    out = io.StringIO()
+    keys = [k for k in rows[0] if k != "warnings"] if rows else ["region"]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*keys, "warnings"])
+    for row in rows:
+        writer.writerow([("" if row[k] is None else repr(row[k]) if isinstance(row[k], float) else row[k]) for k in keys]
+                        + ["; ".join(row["warnings"])])
+    return out.getvalue()
+
+
+def cmd_roughness(args: argparse.Namespace) -> int:
+    """Compute the parameters and print or write them as JSON or CSV."""
+    from napari_afm_profiler.cli import _load
+    from napari_afm_profiler.io.writers import atomic_write
+    from napari_afm_profiler.progress import drain
+    from napari_afm_profiler.roughness import channel_table_steps
+
+    scans = _load(args.image, args.pixel_size)
+    if args.channel:
+        names = {s.channel: s for s in scans}
+        missing = [c for c in args.channel if c not in names]
+        if missing:
+            raise InputError(f"{Path(args.image).name}: no channel {missing[0]!r}; channels are "
+                             + ", ".join(repr(n) for n in names))
+        chosen = [names[c] for c in args.channel]
+    else:
+        chosen = scans if args.all_channels else scans[:1]
+    pixel = args.pixel_size or chosen[0].pixel_size_nm
+    if pixel is None:
+        raise InputError(f"{Path(args.image).name} has no pixel size; give it with --pixel-size NM")
+    channels = {}
+    for s in chosen:
+        if s.data.ndim != 2:
+            raise InputError(f"{Path(args.image).name}: channel {s.channel!r} is a stack of shape {s.data.shape}; "
+                             "roughness takes one 2D image")
+        channels[s.channel] = s.data
+    labels = load_labels(args.labels) if args.labels else None
+    tiles = None
+    if args.tiles:
+        try:
+            tiles = tuple(int(t) for t in args.tiles.lower().split("x"))
+            assert len(tiles) == 2
+        except (ValueError, AssertionError):
+            raise InputError(f"--tiles must look like 2x2; got {args.tiles!r}") from None
+    groups = args.groups.split(",") if args.groups else None
+    table = drain(channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
+                                      settings=_settings(args), border_erosion_px=args.border_erosion, tiles=tiles))
+    text = _table_text(table.rows(), args.format)
+    if args.output:
+        out = atomic_write(args.output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        print(f"wrote {out}: {len(table)} row(s)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def add_roughness_parser(sub: Any) -> None:
+    """Register ``roughness`` on the ``afm-profiler`` sub-command parser."""
+    from napari_afm_profiler.roughness import GROUPS
+
+    p = sub.add_parser("roughness", help="ISO 25178 surface parameters per image, tile or labelled region")
+    p.add_argument("image", help="AFM file or .npy height map (nm)")
+    p.add_argument("--labels", default=None, help="labels image (.npy or .tif, 0 = background): one row per label")
+    p.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm (needed for .npy input)")
+    p.add_argument("--channel", action="append", default=None,
+                   help="channel to evaluate (repeat for several; columns are then prefixed 'channel:')")
+    p.add_argument("--all-channels", action="store_true", help="evaluate every channel of the file")
+    p.add_argument("--groups", default=None, help=f"comma-separated parameter groups (default all): {','.join(GROUPS)}")
+    p.add_argument("--tiles", default=None, help="without labels: average over RxC tiles, e.g. 2x2")
+    p.add_argument("--border-erosion", type=int, default=0, help="pixels removed from each region's border")
+    p.add_argument("--level", choices=("plane", "none"), default="plane",
+                   help="levelling inside each evaluation area (default plane)")
+    p.add_argument("--smr-c", type=float, default=0.0, help="height c of Smr(c), nm about the mean plane")
+    p.add_argument("--smc-mr", type=float, default=10.0, help="material ratio of Smc(mr), %%")
+    p.add_argument("--wolf-pruning", type=float, default=5.0, help="Wolf pruning threshold, %% of Sz")
+    p.add_argument("--acf-threshold", type=float, default=0.2, help="autocorrelation value s of Sal and Str")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.add_argument("-o", "--output", default=None, help="output file (default: standard output)")
+    p.set_defaults(func=cmd_roughness)
