@@ -1,0 +1,250 @@
+"""The "Roughness" dock widget: ISO 25178 parameters of image layers, per image, tile or label.
+
+Results go into a sortable table in the dock (rows select labels in the viewer and back),
+into the labels layer's ``features`` (shown on hover), to CSV, and into a per-class plot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, Select, SpinBox, Table
+from napari.qt.threading import thread_worker
+
+from napari_afm_profiler._napari.widgets._workers import start_worker
+
+if TYPE_CHECKING:
+    import napari
+
+WHOLE_IMAGE = "(none: whole image)"
+NO_CLASSES = "(no classes: histogram)"
+TILES = ("1x1", "2x2", "3x3", "4x4")
+
+
+class RoughnessWidget(Container):
+    """Compute roughness parameters of one or several channels, optionally per labelled region."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        from napari_afm_profiler.roughness import GROUPS
+
+        super().__init__(labels=True)
+        self.viewer = napari_viewer
+        self.worker: Any = None
+        self.table_data: Any = None  # pandas DataFrame of the last result
+        self._syncing = False
+        self.images = Select(label="channels (images)", choices=self._image_choices)
+        self.labels_layer = ComboBox(label="labels", choices=self._labels_choices)
+        self.groups = Select(label="parameter groups", choices=list(GROUPS), value=list(GROUPS))
+        self.level = ComboBox(label="levelling", choices=["plane", "none"], value="plane")
+        self.erosion = SpinBox(label="erode region border (px)", min=0, max=50, value=0)
+        self.tiles = ComboBox(label="tiles (no labels)", choices=list(TILES), value="1x1")
+        self.run_button = PushButton(text="Compute")
+        self.cancel = PushButton(text="Cancel", enabled=False)
+        self.status = Label(value="")
+        self.table = Table()
+        self.table.native.setSortingEnabled(True)
+        self.table.native.setMinimumHeight(160)
+        self.csv_path = FileEdit(label="CSV file", mode="w", filter="*.csv", value="roughness.csv")
+        self.export_button = PushButton(text="Export CSV")
+        self.plot_parameter = ComboBox(label="plot parameter", choices=[])
+        self.plot_classes = ComboBox(label="classes from", choices=self._class_choices)
+        self.extend([self.images, self.labels_layer, self.groups, self.level, self.erosion, self.tiles,
+                     self.run_button, self.cancel, self.status, self.table, self.csv_path, self.export_button,
+                     self.plot_parameter, self.plot_classes])
+        self._add_plot()
+        self.run_button.changed.connect(self.run)
+        self.cancel.changed.connect(self._cancel)
+        self.export_button.changed.connect(self.export_csv)
+        self.plot_parameter.changed.connect(self.plot)
+        self.plot_classes.changed.connect(self.plot)
+        self.table.native.itemSelectionChanged.connect(self._row_selected)
+        for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
+            event.connect(lambda *_: self.reset_choices())
+        self._followed: set[int] = set()
+        self.viewer.layers.events.inserted.connect(self._follow_labels)
+        self._follow_labels()
+
+    # choices -------------------------------------------------------------------------------
+    def _image_choices(self, *_: Any) -> list[Any]:
+        import napari
+
+        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Image) and ly.ndim == 2]
+
+    def _labels_choices(self, *_: Any) -> list[Any]:
+        import napari
+
+        return [(WHOLE_IMAGE, None)] + [(ly.name, ly) for ly in self.viewer.layers
+                                         if isinstance(ly, napari.layers.Labels) and ly.ndim == 2]
+
+    def _class_choices(self, *_: Any) -> list[str]:
+        layer = self.labels_layer.value if hasattr(self, "labels_layer") else None
+        extra: list[str] = []
+        if layer is not None:
+            features = layer.features
+            from pandas.api.types import is_float_dtype
+
+            extra = [c for c in features.columns if c != "index" and not is_float_dtype(features[c])]
+        return [NO_CLASSES, *extra]
+
+    # running -------------------------------------------------------------------------------
+    def _cancel(self, *_: Any) -> None:
+        if self.worker is not None:
+            self.worker.quit()
+            self.status.value = "cancelled"
+
+    def _inputs(self) -> tuple[dict[str, np.ndarray], tuple[float, float], np.ndarray | None]:
+        layers = list(self.images.value)
+        if not layers:
+            raise ValueError("choose at least one image layer")
+        pixel = (float(layers[0].scale[-2]), float(layers[0].scale[-1]))
+        for ly in layers[1:]:
+            if not np.allclose(ly.scale[-2:], pixel, rtol=1e-6):
+                raise ValueError(f"pixel sizes differ: {layers[0].name} {pixel} vs {ly.name} {tuple(ly.scale[-2:])}")
+        if any(str(u) == "pixel" for u in layers[0].units[-2:]):
+            raise ValueError(f"{layers[0].name} has no pixel size in nm (scale is in pixels)")
+        channels = {ly.name: np.asarray(ly.data, dtype=np.float64) for ly in layers}
+        labels_layer = self.labels_layer.value
+        labels = None if labels_layer is None else np.asarray(labels_layer.data)
+        return channels, pixel, labels
+
+    def run(self, *_: Any) -> Any:
+        """Compute in a worker (progress, cancel); show the table and write layer features."""
+        from napari_afm_profiler.roughness import RoughnessSettings, channel_table_steps
+
+        try:
+            channels, pixel, labels = self._inputs()
+            settings = RoughnessSettings(level=self.level.value)
+            groups = list(self.groups.value)
+            if not groups:
+                raise ValueError("choose at least one parameter group")
+        except ValueError as exc:
+            self.status.value = f"error: {exc}"
+            return None
+        tiles = None if labels is not None or self.tiles.value == "1x1" else tuple(map(int, self.tiles.value.split("x")))
+        erosion = self.erosion.value
+        labels_layer = self.labels_layer.value
+
+        @thread_worker(progress={"total": 0, "desc": "roughness"})
+        def work():
+            steps = channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
+                                        settings=settings, border_erosion_px=erosion, tiles=tiles)
+            return (yield from steps)
+
+        def report(step: tuple[str, int, int]) -> None:
+            self.status.value = f"{step[0]}: {step[1]} / {step[2]}"
+
+        def done(table: Any) -> None:
+            self.show_table(table, labels_layer)
+
+        self.worker = start_worker(work(), status=self.status, buttons=[self.run_button], cancel=self.cancel,
+                                   on_done=done, on_yield=report)
+        return self.worker
+
+    def show_table(self, table: Any, labels_layer: Any) -> None:
+        """Display a RoughnessTable, store it in the labels layer's features, refresh the plot."""
+        df = table.to_pandas()
+        self.table_data = df
+        self.table.native.setSortingEnabled(False)
+        self.table.value = {c: [_cell(v) for v in df[c]] for c in df.columns}
+        self.table.native.setSortingEnabled(True)
+        if labels_layer is not None:
+            labels_layer.features = _merge_features(labels_layer.features, df)
+        params = [c for c in df.columns if c != "region"]
+        self.plot_parameter.choices = params
+        self.plot_classes.reset_choices()
+        n_warn = len(table.warnings)
+        self.status.value = f"{len(df)} row(s)" + (f", {n_warn} warning(s): {table.warnings[0][1]}" if n_warn else "")
+        self.plot()
+
+    # table <-> labels ------------------------------------------------------------------------
+    def _row_selected(self) -> None:
+        layer = self.labels_layer.value
+        rows = self.table.native.selectionModel().selectedRows() if self.table.native.selectionModel() else []
+        if self._syncing or layer is None or not rows:
+            return
+        item = self.table.native.item(rows[0].row(), 0)
+        if item is not None:
+            self._syncing = True
+            layer.selected_label = int(float(item.text()))
+            self._syncing = False
+
+    def _follow_labels(self, *_: Any) -> None:
+        import napari
+
+        for ly in self.viewer.layers:
+            if isinstance(ly, napari.layers.Labels) and id(ly) not in self._followed:
+                ly.events.selected_label.connect(self._label_selected)
+                self._followed.add(id(ly))
+
+    def _label_selected(self, event: Any) -> None:
+        layer = self.labels_layer.value
+        if layer is not None and event.source is layer:
+            self.select_region(int(layer.selected_label))
+
+    def select_region(self, region: int) -> None:
+        """Select the table row of ``region`` (called when the labels layer's selected label changes)."""
+        if self._syncing:
+            return
+        native = self.table.native
+        for r in range(native.rowCount()):
+            item = native.item(r, 0)
+            if item is not None and int(float(item.text())) == region:
+                self._syncing = True
+                native.selectRow(r)
+                self._syncing = False
+                return
+
+    # export and plot -------------------------------------------------------------------------
+    def export_csv(self, *_: Any) -> Path | None:
+        """Write the last table to the chosen CSV file (atomically)."""
+        from napari_afm_profiler.io.writers import atomic_write
+
+        if self.table_data is None:
+            self.status.value = "nothing to export yet: press Compute"
+            return None
+        path = Path(self.csv_path.value)
+        out = atomic_write(path, lambda tmp: self.table_data.to_csv(tmp, index=False))
+        self.status.value = f"wrote {out}"
+        return out
+
+    def _add_plot(self) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=(5.0, 3.0))
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(220)
+        self.native.layout().addWidget(self.canvas)
+
+    def plot(self, *_: Any) -> None:
+        """Draw the chosen parameter per class (or its histogram)."""
+        from napari_afm_profiler.roughness.plots import parameter_distribution_figure
+
+        column = self.plot_parameter.value
+        if self.table_data is None or column is None or column not in self.table_data:
+            return
+        classes = None
+        layer = self.labels_layer.value
+        by = self.plot_classes.value
+        if layer is not None and by not in (None, NO_CLASSES) and by in layer.features:
+            lookup = dict(zip(layer.features["index"], layer.features[by]))
+            classes = [lookup.get(r, "unassigned") for r in self.table_data["region"]]
+        parameter_distribution_figure(self.table_data[column].to_numpy(), column, classes=classes, figure=self.figure)
+        self.canvas.draw_idle()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (float, np.floating)):
+        return None if not np.isfinite(value) else float(f"{value:.6g}")
+    return int(value)
+
+
+def _merge_features(existing: Any, df: Any) -> Any:
+    """Merge new parameter columns keyed by label (``index``) with the layer's other columns (e.g. a class)."""
+    new = df.rename(columns={"region": "index"})
+    if existing is None or len(existing.columns) == 0 or "index" not in existing:
+        return new
+    keep = [c for c in existing.columns if c not in new.columns or c == "index"]
+    return new.merge(existing[keep], on="index", how="left")
