@@ -28,7 +28,8 @@ def height_parameters(ev: Evaluation) -> None:
     if ev.flat or v.size < 3:
         ev.undefined(["Ssk", "Sku"], "the surface is flat (Sq = 0)" if ev.flat else "fewer than 3 pixels")
         return
-    ev.set(Ssk=np.mean(v**3) / ev.sq**3, Sku=np.mean(v**4) / ev.sq**4)
+    v2 = v * v
+    ev.set(Ssk=np.dot(v2, v) / v.size / ev.sq**3, Sku=np.dot(v2, v2) / v.size / ev.sq**4)
 
 
 def functional_parameters(ev: Evaluation) -> None:

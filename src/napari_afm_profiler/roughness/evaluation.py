@@ -43,9 +43,24 @@ class Evaluation:
                 self.values[key] = None if value is None else float(value)
 
     @cached_property
+    def descending_order(self) -> np.ndarray:
+        """Flat indices of the area's pixels, highest first (shared by the material ratio and the features)."""
+        flat = self.area.z.ravel()
+        inside = np.flatnonzero(self.area.mask)
+        return inside[np.argsort(-flat[inside])]
+
+    @cached_property
     def ascending(self) -> np.ndarray:
         """Heights of the area sorted in ascending order."""
-        return np.sort(self.area.values)
+        return self.area.z.ravel()[self.descending_order[::-1]]
+
+    @cached_property
+    def spectrum(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Windowed power spectrum of the area's bounding box (see ``spatial.power_spectrum``)."""
+        from napari_afm_profiler.roughness.spatial import power_spectrum
+
+        z, mask = self.area.cropped()
+        return power_spectrum(z, mask, self.area.pixel_size_nm)
 
     @cached_property
     def cumulative(self) -> np.ndarray:
@@ -56,7 +71,7 @@ class Evaluation:
     def sq(self) -> float:
         """Root-mean-square height of the area."""
         v = self.area.values
-        return float(np.sqrt(np.mean(v * v))) if v.size else 0.0
+        return float(np.sqrt(np.dot(v, v) / v.size)) if v.size else 0.0
 
     @cached_property
     def sz(self) -> float:

@@ -10,6 +10,8 @@ surviving peaks in one pass. Pits are the peaks of the inverted surface.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
@@ -17,7 +19,7 @@ from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.gradients import NM2_PER_UM2, mean_curvature
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _find(parent: np.ndarray, i: int) -> int:
     while parent[i] != i:
         parent[i] = parent[parent[i]]
@@ -25,7 +27,7 @@ def _find(parent: np.ndarray, i: int) -> int:
     return i
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
     """Prominence of every pixel as a peak (0 for pixels that are not peaks) over ``order``."""
     n = z.size
@@ -73,7 +75,7 @@ def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
     return prominence
 
 
-def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float) -> np.ndarray:
+def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float, order: np.ndarray | None = None) -> np.ndarray:
     """Peaks that survive Wolf pruning at ``threshold``, not on the border of the area.
 
     Parameters
@@ -84,6 +86,8 @@ def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float) -> np.n
         Pixels of the evaluation area.
     threshold : float
         Minimum prominence (height of a peak above its saddle), same unit as ``z``.
+    order : 1D int ndarray, optional
+        Flat indices of the pixels inside ``mask``, highest first (computed when not given).
 
     Returns
     -------
@@ -96,8 +100,9 @@ def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float) -> np.n
     [[3, 2], [3, 6]]
     """
     flat_z = np.ascontiguousarray(z, dtype=np.float64).ravel()
-    inside = np.flatnonzero(mask)
-    order = inside[np.argsort(-flat_z[inside], kind="stable")]
+    if order is None:
+        inside = np.flatnonzero(mask)
+        order = inside[np.argsort(-flat_z[inside], kind="stable")]
     prominence = _prominences(flat_z, order, z.shape[1]).reshape(z.shape)
     peaks = (prominence >= threshold) & (prominence > 0) & mask
     padded = np.pad(mask, 1, constant_values=False)
@@ -121,9 +126,14 @@ def feature_parameters(ev: Evaluation) -> None:
     threshold = ev.settings.wolf_pruning_pct / 100.0 * ev.sz
     dy, dx = ev.area.pixel_size_nm
     area_um2 = ev.area.n * dy * dx / NM2_PER_UM2
+    order = ev.descending_order
+    # peaks and pits are independent merge trees: run them on both cores (the kernel releases the GIL)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = dict(zip("pv", pool.map(lambda args: significant_peaks(*args), [
+            (z, mask, threshold, order), (-z, mask, threshold, np.ascontiguousarray(order[::-1]))])))
     tops = {}
     for kind, sign in (("p", 1.0), ("v", -1.0)):
-        where = np.nonzero(significant_peaks(sign * z, mask, threshold))
+        where = np.nonzero(found[kind])
         tops[kind] = np.sort(sign * z[where])[::-1]
         ev.set(**{f"S{kind}d": where[0].size / area_um2})
         if where[0].size == 0:

@@ -15,14 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from napari_afm_profiler.roughness.evaluation import Evaluation
-from napari_afm_profiler.roughness.spatial import power_spectrum, radial_bins
+from napari_afm_profiler.roughness.spatial import radial_bins
 
 MIN_SIDE_PX = 32
 MIN_LAG_PX = 2
 MAX_LAG_PX = 32
 
 
-def spectral_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float:
+def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_size_nm: tuple[float, float]) -> float:
     """Fractal dimension from the slope of the radially averaged power spectrum.
 
     The fit runs from the second annulus (2 / L) to a quarter of the sampling frequency, on
@@ -30,15 +30,14 @@ def spectral_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[flo
 
     Parameters
     ----------
-    z : (ny, nx) float ndarray
-    mask : (ny, nx) bool ndarray
+    psd, fy, fx : ndarrays
+        Power spectrum and its frequency axes, from ``spatial.power_spectrum``.
     pixel_size_nm : (dy, dx)
 
     Returns
     -------
     dimension : float
     """
-    psd, fy, fx = power_spectrum(z, mask, pixel_size_nm)
     index, dq = radial_bins(fy, fx)
     sums = np.bincount(index.ravel(), weights=psd.ravel())
     counts = np.bincount(index.ravel())
@@ -71,13 +70,15 @@ def variogram_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[fl
     """
     slopes = []
     for axis, step in ((0, pixel_size_nm[0]), (1, pixel_size_nm[1])):
-        n = z.shape[axis]
+        a, m = (z, mask) if axis == 1 else (z.T, mask.T)
+        n = a.shape[1]
         lags = np.unique(np.round(np.geomspace(MIN_LAG_PX, min(MAX_LAG_PX, n // 4), 10)).astype(int))
         logs, logr = [], []
         for lag in lags:
-            a = np.take(z, np.arange(lag, n), axis=axis) - np.take(z, np.arange(n - lag), axis=axis)
-            pair = np.take(mask, np.arange(lag, n), axis=axis) & np.take(mask, np.arange(n - lag), axis=axis)
-            msd = np.mean(a[pair] ** 2) if pair.sum() >= 2 else 0.0
+            diff = a[:, lag:] - a[:, :-lag]
+            pair = m[:, lag:] & m[:, :-lag]
+            count = np.count_nonzero(pair)
+            msd = np.einsum("ij,ij->", diff, diff * pair) / count if count >= 2 else 0.0
             if msd <= 0:
                 continue
             logs.append(np.log(msd))
@@ -98,5 +99,5 @@ def fractal_parameters(ev: Evaluation) -> None:
     if ev.flat:
         ev.undefined(["Sfd_psd", "Sfd_var"], "the surface is flat (Sq = 0)")
         return
-    ev.set(Sfd_psd=spectral_dimension(z, mask, ev.area.pixel_size_nm),
+    ev.set(Sfd_psd=spectral_dimension(*ev.spectrum, ev.area.pixel_size_nm),
            Sfd_var=variogram_dimension(z, mask, ev.area.pixel_size_nm))

@@ -1,8 +1,9 @@
 """Slope, area and summit parameters: Sdq, Sdr (ISO 25178-2) and Sds, Ssc (Stout et al.).
 
-Slopes come from pixel cells (four neighbouring pixels) whose four corners all lie in the
-evaluation area, so nothing outside a region leaks in. The gradient of a cell is the mean of
-its two edge differences in each direction, i.e. the central difference at the cell centre.
+Sdq uses the forward differences between neighbouring pixels (Stout et al. 1993), each
+direction averaged over its own pixel pairs, and only pairs with both pixels in the evaluation
+area. Sdr triangulates each pixel cell whose four corners lie in the area, averaging its two
+triangulations (along either diagonal), so nothing outside a region leaks in.
 """
 
 from __future__ import annotations
@@ -14,38 +15,76 @@ from napari_afm_profiler.roughness.evaluation import Evaluation
 NM2_PER_UM2 = 1e6
 
 
-def cell_gradients(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Gradients of the pixel cells that lie fully inside the mask.
+def rms_gradient(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float | None:
+    """Root-mean-square gradient Sdq from forward differences inside the mask.
 
     Parameters
     ----------
     z : (ny, nx) float ndarray, nm
-        Heights.
     mask : (ny, nx) bool ndarray
-        Pixels of the evaluation area.
     pixel_size_nm : (dy, dx)
-        Pixel size, nm.
 
     Returns
     -------
-    gy, gx : 1D float ndarrays
-        dz/dy and dz/dx of each cell inside the area (dimensionless).
+    sdq : float or None
+        None when no pair of neighbouring pixels lies inside the mask.
+    """
+    dy, dx = pixel_size_nm
+    total = 0.0
+    found = False
+    for axis, step in ((1, dx), (0, dy)):
+        diff = np.diff(z, axis=axis)
+        pair = mask[:, 1:] & mask[:, :-1] if axis == 1 else mask[1:, :] & mask[:-1, :]
+        count = np.count_nonzero(pair)
+        if count:
+            found = True
+            total += np.einsum("ij,ij->", diff, diff * pair) / count / step**2
+    return float(np.sqrt(total)) if found else None
+
+
+def developed_area_ratio(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float | None:
+    """Developed interfacial area ratio Sdr (%) of the pixel cells fully inside the mask.
+
+    Each cell's area is the mean of its two triangulations; each triangulation is two of the
+    four corner triangles spanned by a corner's x edge and y edge, so the cell area is half
+    the sum of the four corner triangles.
+
+    Parameters
+    ----------
+    z : (ny, nx) float ndarray, nm
+    mask : (ny, nx) bool ndarray
+    pixel_size_nm : (dy, dx)
+
+    Returns
+    -------
+    sdr : float or None
+        None when no 2 x 2 cell lies inside the mask.
     """
     dy, dx = pixel_size_nm
     inside = mask[:-1, :-1] & mask[1:, :-1] & mask[:-1, 1:] & mask[1:, 1:]
-    gx = ((z[:-1, 1:] - z[:-1, :-1]) + (z[1:, 1:] - z[1:, :-1]))[inside] / (2.0 * dx)
-    gy = ((z[1:, :-1] - z[:-1, :-1]) + (z[1:, 1:] - z[:-1, 1:]))[inside] / (2.0 * dy)
-    return gy, gx
+    if not inside.any():
+        return None
+    # edge slopes of each cell: bottom/top x edges, left/right y edges
+    sx = np.diff(z, axis=1) / dx
+    sy = np.diff(z, axis=0) / dy
+    bottom, top = sx[:-1, :][inside], sx[1:, :][inside]
+    left, right = sy[:, :-1][inside], sy[:, 1:][inside]
+    # a corner triangle with slopes (a, b) has area (dx dy / 2) sqrt(1 + a^2 + b^2)
+    corners = (np.sqrt(1 + bottom**2 + left**2) + np.sqrt(1 + bottom**2 + right**2)
+               + np.sqrt(1 + top**2 + left**2) + np.sqrt(1 + top**2 + right**2))
+    return float(100.0 * (corners.mean() / 4.0 - 1.0))
 
 
 def hybrid_parameters(ev: Evaluation) -> None:
     """Sdq and Sdr."""
-    gy, gx = cell_gradients(ev.area.z, ev.area.mask, ev.area.pixel_size_nm)
-    if gx.size == 0:
-        ev.undefined(["Sdq", "Sdr"], "no 2 x 2 pixel cell lies inside the area")
-        return
-    g2 = gx * gx + gy * gy
-    ev.set(Sdq=np.sqrt(g2.mean()), Sdr=100.0 * (np.sqrt(1.0 + g2).mean() - 1.0))
+    z, mask, px = ev.area.z, ev.area.mask, ev.area.pixel_size_nm
+    sdq = rms_gradient(z, mask, px)
+    sdr = developed_area_ratio(z, mask, px)
+    if sdq is None:
+        ev.undefined(["Sdq"], "no two neighbouring pixels lie inside the area")
+    if sdr is None:
+        ev.undefined(["Sdr"], "no 2 x 2 pixel cell lies inside the area")
+    ev.set(Sdq=sdq, Sdr=sdr)
 
 
 def local_maxima(z: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 ISO_2 = "ISO 25178-2:2021"
 ISO_13565 = "ISO 13565-2:1996 (applied areally, ISO 25178-2)"
 STOUT = "Stout et al., EUR 15178 EN (1993), the 'Birmingham 14'; SPIP manual"
+STOUT_SDQ = "ISO 25178-2:2021; discrete form of Stout et al., EUR 15178 EN (1993)"
 PERSSON = "Persson et al., J. Phys.: Condens. Matter 17, R1 (2005)"
 
 
@@ -57,9 +58,11 @@ _ALL = (
     _p("Sv", "height", "nm", "maximum pit depth", "largest depth below the mean plane (positive)"),
     _p("Sz", "height", "nm", "maximum height", "Sp + Sv"),
     _p("Sdq", "hybrid", "1", "root-mean-square gradient",
-       "sqrt(mean(|grad z|^2)) over pixel cells whose four corners lie in the evaluation area"),
+       "sqrt(mean((dz/dx)^2) + mean((dz/dy)^2)), forward differences of neighbouring pixels both in the area",
+       STOUT_SDQ),
     _p("Sdr", "hybrid", "%", "developed interfacial area ratio",
-       "100 * (mean(sqrt(1 + |grad z|^2)) - 1) over the same pixel cells"),
+       "100 * (surface area / projected area - 1); each pixel cell with all four corners in the area is "
+       "triangulated both ways and the two areas averaged"),
     _p("Sal", "spatial", "nm", "autocorrelation length",
        "shortest lag at which the autocorrelation (normalised by the overlap) falls to s (default 0.2); "
        "found along 360 directions with linear interpolation"),
@@ -67,10 +70,12 @@ _ALL = (
        "Sal divided by the longest lag to fall to s; a direction that never falls to s within half the "
        "evaluation area counts with that limit, so Str is then an upper bound"),
     _p("Std", "spatial", "deg", "texture direction",
-       "direction of the maximum of the angular power spectrum, in [0, 180), counter-clockwise from +x as "
+       "direction of the maximum of the angular power spectrum (the power integrated along each direction, "
+       "ISO's f_APS), in [0, 180), counter-clockwise from +x as "
        "displayed (row 0 at the top): the direction across the lay"),
     _p("Ssw", "spatial", "nm", "dominant spatial wavelength",
-       "1 / spatial frequency of the maximum of the radial power spectrum (Hann-windowed periodogram)"),
+       "1 / spatial frequency of the maximum of the radial power spectrum (ISO's f_RPS: the power averaged "
+       "over directions at each frequency; Hann-windowed periodogram, peak located to sub-bin precision)"),
     _p("Sk", "functional", "nm", "core height",
        "height span of the least-slope 40 % secant of the areal material ratio curve, over 0-100 %", ISO_13565),
     _p("Spk", "functional", "nm", "reduced peak height",

@@ -21,8 +21,8 @@ RAY_STEP_PX = 0.5
 MIN_SIDE_PX = 8
 
 
-def autocorrelation(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Areal autocorrelation normalised by the overlap, for lags -(n-1) .. n-1.
+def autocorrelation(z: np.ndarray, mask: np.ndarray, max_lag: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Areal autocorrelation normalised by the overlap, for lags -L .. L (default L = n - 1).
 
     Parameters
     ----------
@@ -30,31 +30,34 @@ def autocorrelation(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
         Heights about the mean plane, 0 outside ``mask``.
     mask : (ny, nx) bool ndarray
         Pixels of the evaluation area.
+    max_lag : (Ly, Lx), optional
+        Largest lags wanted (smaller lags need a smaller, faster transform).
 
     Returns
     -------
-    acf : (2 ny - 1, 2 nx - 1) float ndarray
+    acf : (2 Ly + 1, 2 Lx + 1) float ndarray
         Autocorrelation divided by its value at zero lag (the centre); NaN where no pair exists.
-    overlap : (2 ny - 1, 2 nx - 1) float ndarray
+    overlap : (2 Ly + 1, 2 Lx + 1) float ndarray
         Number of pixel pairs at each lag.
     """
     ny, nx = z.shape
-    shape = (scipy.fft.next_fast_len(2 * ny - 1, real=True), scipy.fft.next_fast_len(2 * nx - 1, real=True))
+    ly, lx = (ny - 1, nx - 1) if max_lag is None else (min(max_lag[0], ny - 1), min(max_lag[1], nx - 1))
+    # zero padding by the largest lag keeps the circular correlation free of wrap-around
+    shape = (scipy.fft.next_fast_len(ny + ly, real=True), scipy.fft.next_fast_len(nx + lx, real=True))
 
     def correlate(a: np.ndarray) -> np.ndarray:
         f = scipy.fft.rfft2(a, s=shape, workers=-1)
-        c = scipy.fft.irfft2(f * np.conj(f), s=shape, workers=-1)
-        c = np.roll(c, (ny - 1, nx - 1), axis=(0, 1))
-        return c[: 2 * ny - 1, : 2 * nx - 1]
+        c = scipy.fft.irfft2(f.real**2 + f.imag**2, s=shape, workers=-1)
+        return np.roll(c, (ly, lx), axis=(0, 1))[: 2 * ly + 1, : 2 * lx + 1]
 
     raw = correlate(np.where(mask, z, 0.0))
     if mask.all():
-        overlap = np.outer(ny - np.abs(np.arange(-ny + 1, ny)), nx - np.abs(np.arange(-nx + 1, nx))).astype(float)
+        overlap = np.outer(ny - np.abs(np.arange(-ly, ly + 1)), nx - np.abs(np.arange(-lx, lx + 1))).astype(float)
     else:
         overlap = np.rint(correlate(mask.astype(float)))
     with np.errstate(invalid="ignore", divide="ignore"):
         acf = np.where(overlap > 0.5, raw / np.maximum(overlap, 1.0), np.nan)
-    return acf / acf[ny - 1, nx - 1], overlap
+    return acf / acf[ly, lx], overlap
 
 
 def decay_lengths(
@@ -158,11 +161,9 @@ def spatial_parameters(ev: Evaluation) -> None:
     if ev.flat:
         ev.undefined(symbols, "the surface is flat (Sq = 0)")
         return
-    acf, overlap = autocorrelation(z, mask)
     ny, nx = z.shape
-    lag_y = np.abs(np.arange(-ny + 1, ny))[:, None]
-    lag_x = np.abs(np.arange(-nx + 1, nx))[None, :]
-    usable = (overlap >= MIN_OVERLAP * overlap.max()) & (lag_y <= (ny - 1) / 2) & (lag_x <= (nx - 1) / 2)
+    acf, overlap = autocorrelation(z, mask, max_lag=((ny - 1) // 2, (nx - 1) // 2))
+    usable = overlap >= MIN_OVERLAP * overlap.max()
     _, lengths, reached = decay_lengths(acf, usable, ev.area.pixel_size_nm, ev.settings.acf_threshold)
     if not reached.any():
         ev.undefined(["Sal", "Str"], f"the autocorrelation does not fall to {ev.settings.acf_threshold} "
@@ -170,7 +171,8 @@ def spatial_parameters(ev: Evaluation) -> None:
     else:
         sal = lengths[reached].min()
         ev.set(Sal=sal, Str=sal / lengths.max())
-    psd, fy, fx = power_spectrum(z, mask, ev.area.pixel_size_nm)
+    psd, fy, fx = ev.spectrum
+    psd = psd.copy()
     psd[ny // 2, nx // 2] = 0.0
     ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx))
 
@@ -192,7 +194,10 @@ def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float
     # screen convention: counter-clockwise from +x with row 0 at the top, so +y (rows) is -90 deg
     angle = np.rad2deg(np.arctan2(-fy[:, None], fx[None, :])) % 180.0
     bins = np.rint(angle * 2.0).astype(np.int64) % 360
-    aps = np.bincount(bins.ravel(), weights=psd.ravel(), minlength=360)
+    # f_APS integrates the spectrum along each ray (dr, not r dr): weight each bin by 1 / q
+    q = np.hypot(fy[:, None], fx[None, :])
+    ray = np.divide(psd, q, out=np.zeros_like(psd), where=q > 0)
+    aps = np.bincount(bins.ravel(), weights=ray.ravel(), minlength=360)
     best = int(np.argmax(aps))
     cy, cx = _peak_centroid(psd, fy, fx, np.abs(((bins - best + 180) % 360) - 180) <= 4)
     return float(np.rad2deg(np.arctan2(-cy, cx)) % 180.0)
@@ -200,7 +205,11 @@ def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float
 
 def _dominant_wavelength(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
     index, _ = radial_bins(fy, fx)
-    rps = np.bincount(index.ravel(), weights=psd.ravel())
+    # f_RPS integrates over directions at fixed frequency: the mean over each annulus
+    counts = np.bincount(index.ravel())
+    rps = np.bincount(index.ravel(), weights=psd.ravel()) / np.maximum(counts, 1)
     rps[0] = 0.0
-    cy, cx = _peak_centroid(psd, fy, fx, index == int(np.argmax(rps)))
+    # the annulus mean can peak one annulus off a sharp line (annuli hold unequal numbers of
+    # bins), so the strongest bin is sought in the neighbouring annuli as well
+    cy, cx = _peak_centroid(psd, fy, fx, np.abs(index - int(np.argmax(rps))) <= 1)
     return float(1.0 / np.hypot(cy, cx))

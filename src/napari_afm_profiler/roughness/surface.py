@@ -123,11 +123,15 @@ def evaluation_area(
 
 
 def _subtract_plane(z: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    ny, nx = z.shape
     yy, xx = np.nonzero(inside)
     # centred coordinates keep the normal equations well conditioned
     yc, xc = yy.mean(), xx.mean()
-    design = np.column_stack([np.ones(yy.size), yy - yc, xx - xc])
-    coeffs, *_ = np.linalg.lstsq(design, z[inside], rcond=None)
-    ny, nx = z.shape
+    y = yy - yc
+    x = xx - xc
+    values = z[inside]
+    normal = np.array([[y.size, 0.0, 0.0], [0.0, y @ y, y @ x], [0.0, x @ y, x @ x]])
+    rhs = np.array([values.sum(), y @ values, x @ values])
+    coeffs = np.linalg.lstsq(normal, rhs, rcond=None)[0]
     plane = coeffs[0] + coeffs[1] * (np.arange(ny)[:, None] - yc) + coeffs[2] * (np.arange(nx)[None, :] - xc)
     return z - plane
