@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_afm_profiler.io import read_afm
+from _samples import SAMPLES, height_channels
+
 from napari_afm_profiler.roughness import RoughnessSettings, surface_parameters
 
-ROOT = Path(__file__).resolve().parents[1]
 # our key -> (surfalize method, factor from surfalize's unit to ours)
 NM = 1000.0
 COMMON = {
@@ -128,25 +128,16 @@ def surfalize_values(height: np.ndarray, pixel_size_nm: tuple[float, float], lev
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=Path, default=ROOT.parent / "shared" / "afm-samples")
+    parser.add_argument("--samples", type=Path, default=SAMPLES)
     parser.add_argument("--threshold", type=float, default=1.0, help="report differences above this %%")
     args = parser.parse_args()
-    files = sorted(p for p in args.samples.iterdir() if p.is_file() and p.suffix.lower() not in (".md", ".json"))
     differing: dict[str, list[str]] = {}
     n_files = 0
-    for path in files:
-        try:
-            scan = read_afm(path)[0]
-        except Exception:  # noqa: BLE001, S112 - unreadable samples are the reader tests' business
-            continue
-        if scan.pixel_size_nm is None or scan.data.ndim != 2 or min(scan.data.shape) < 32 or scan.z_unit != "nm":
-            continue
-        if not np.all(np.isfinite(scan.data)):
-            continue
+    for name, scan in height_channels(args.samples):
         n_files += 1
         ours = surface_parameters(scan.data, pixel_size_nm=scan.pixel_size_nm).values
         ref = surfalize_values(scan.data, scan.pixel_size_nm)
-        print(f"\n{path.name} · {scan.channel}  {scan.data.shape[1]}x{scan.data.shape[0]} px, "
+        print(f"\n{name} · {scan.channel}  {scan.data.shape[1]}x{scan.data.shape[0]} px, "
               f"{scan.pixel_size_nm[1]:.4g} nm/px, Str {ours['Str'] or float('nan'):.3f}")
         print(f"{'param':6s} {'ours':>14s} {'surfalize':>14s} {'diff %':>9s}")
         for key in COMMON:
@@ -156,8 +147,8 @@ def main() -> None:
             flag = ""
             if not (np.isfinite(diff) and abs(diff) <= args.threshold) and not (a == b):
                 flag = " *"
-                differing.setdefault(key, []).append(f"{path.name}: {diff:+.2f} %" if np.isfinite(diff) else
-                                                     f"{path.name}: ours {a:.4g}, surfalize {b:.4g}")
+                differing.setdefault(key, []).append(f"{name}: {diff:+.2f} %" if np.isfinite(diff) else
+                                                     f"{name}: ours {a:.4g}, surfalize {b:.4g}")
             print(f"{key:6s} {a:14.6g} {b:14.6g} {diff:9.3f}{flag}")
     print(f"\n{n_files} files. Parameters differing by more than {args.threshold} % somewhere:")
     for key in COMMON:

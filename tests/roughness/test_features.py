@@ -60,3 +60,30 @@ def test_wolf_pruning_threshold_and_border_peaks():
     z2 = np.zeros((7, 11))
     z2[3, 2], z2[3, 3:8], z2[3, 8] = 10.0, 9.0, 9.5
     assert np.argwhere(significant_peaks(z2, np.ones_like(z2, bool), 1.0)).tolist() == [[3, 2]]
+
+
+def _significant_by_definition(z, threshold):
+    """A peak p is significant when the 8-connected piece of {z > z_p - T} holding p has p as its top."""
+    from scipy import ndimage
+
+    ny, nx = z.shape
+    found = set()
+    for y in range(1, ny - 1):
+        for x in range(1, nx - 1):
+            if z[y, x] < z[y - 1 : y + 2, x - 1 : x + 2].max():
+                continue
+            pieces, _ = ndimage.label(z > z[y, x] - threshold, structure=np.ones((3, 3)))
+            if z[pieces == pieces[y, x]].max() <= z[y, x]:
+                found.add((y, x))
+    return found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_merge_tree_pruning_matches_the_definition_of_prominence(seed):
+    from scipy import ndimage
+
+    z = ndimage.gaussian_filter(np.random.default_rng(seed).normal(size=(48, 48)), 1.5)
+    threshold = 0.05 * (z.max() - z.min())
+    ours = {tuple(p) for p in np.argwhere(significant_peaks(z, np.ones_like(z, bool), threshold))}
+    assert ours == _significant_by_definition(z, threshold)
+    assert len(ours) > 3
