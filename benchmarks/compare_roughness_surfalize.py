@@ -17,7 +17,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from _samples import SAMPLES, height_channels
 
 from napari_afm_profiler.roughness import RoughnessSettings, surface_parameters

@@ -86,3 +86,22 @@ def test_fractal_dimension_of_self_affine_surfaces(hurst):
                                groups="fractal").values for seed in (0, 1)]
     assert np.mean([d["Sfd_psd"] for d in dims]) == pytest.approx(3 - hurst, abs=0.08)
     assert np.mean([d["Sfd_var"] for d in dims]) == pytest.approx(3 - hurst, abs=0.08)
+
+
+@pytest.mark.parametrize("direction", [30.0, 150.0])
+def test_texture_direction_of_a_random_anisotropic_surface_is_not_pulled_to_grid_directions(direction):
+    # random phases under a spectrum elongated along `direction`; mild scan-line offsets on top
+    n = 256
+    rng = np.random.default_rng(int(direction))
+    fy = np.fft.fftfreq(n)[:, None]
+    fx = np.fft.fftfreq(n)[None, :]
+    t = np.deg2rad(direction)
+    u = fx * np.cos(t) - fy * np.sin(t)
+    v = fx * np.sin(t) + fy * np.cos(t)
+    envelope = np.exp(-(u**2) / (2 * 0.08**2) - v**2 / (2 * 0.01**2))
+    z = np.fft.ifft2(envelope * np.exp(2j * np.pi * rng.uniform(size=(n, n)))).real
+    z /= z.std()
+    z += rng.normal(0, 0.2, (n, 1))
+    v_ = surface_parameters(z, pixel_size_nm=1.0, groups="spatial").values
+    assert abs((v_["Std"] - direction + 90) % 180 - 90) < 3.0
+    assert v_["Str"] < 0.5

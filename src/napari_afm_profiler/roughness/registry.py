@@ -70,9 +70,9 @@ _ALL = (
        "Sal divided by the longest lag to fall to s; a direction that never falls to s within half the "
        "evaluation area counts with that limit, so Str is then an upper bound"),
     _p("Std", "spatial", "deg", "texture direction",
-       "direction of the maximum of the angular power spectrum (the power integrated along each direction, "
-       "ISO's f_APS), in [0, 180), counter-clockwise from +x as "
-       "displayed (row 0 at the top): the direction across the lay"),
+       "direction of the maximum of the angular power spectrum (ISO's f_APS: the power integrated along "
+       "rays from zero frequency, interpolated), refined by the centroid of a sharp spectral line; in "
+       "[0, 180), counter-clockwise from +x as displayed (row 0 at the top): the direction across the lay"),
     _p("Ssw", "spatial", "nm", "dominant spatial wavelength",
        "1 / spatial frequency of the maximum of the radial power spectrum (ISO's f_RPS: the power averaged "
        "over directions at each frequency; Hann-windowed periodogram, peak located to sub-bin precision)"),

@@ -19,6 +19,9 @@ MIN_OVERLAP = 0.25
 N_DIRECTIONS = 360
 RAY_STEP_PX = 0.5
 MIN_SIDE_PX = 8
+N_APS = 360
+CENTROID_WINDOW_DEG = 2.0
+MIN_CENTROID_BINS = 4
 
 
 def autocorrelation(z: np.ndarray, mask: np.ndarray, max_lag: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -190,17 +193,57 @@ def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, candidates: 
     return float((w * fy[ys, None]).sum() / w.sum()), float((w * fx[None, xs]).sum() / w.sum())
 
 
+def angular_power_spectrum(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ISO's angular power spectrum: the power integrated along rays from zero frequency.
+
+    Rays are sampled every half frequency step with bilinear interpolation, out to the circle
+    inscribed in the frequency grid, so every direction is integrated over the same range and
+    no direction is favoured by the grid (sums over angular sectors favour the axes and
+    diagonals, where grid points line up).
+
+    Parameters
+    ----------
+    psd : (ny, nx) float ndarray
+        Power spectrum with zero frequency at ``(ny // 2, nx // 2)``.
+    fy, fx : 1D float ndarrays
+        Its frequency axes, 1/nm.
+
+    Returns
+    -------
+    angles_deg : (N_APS,) float ndarray
+        Directions in [0, 180), counter-clockwise from +x as displayed (row 0 at the top).
+    aps : (N_APS,) float ndarray
+    """
+    dfy = fy[1] - fy[0] if fy.size > 1 else np.inf
+    dfx = fx[1] - fx[0] if fx.size > 1 else np.inf
+    step = 0.5 * min(dfy, dfx)
+    radii = np.arange(step, min(fy.max(), fx.max()) + step / 2, step)
+    angles = np.arange(N_APS) * (180.0 / N_APS)
+    theta = np.deg2rad(angles)
+    py = psd.shape[0] // 2 - np.outer(np.sin(theta), radii) / dfy
+    px = psd.shape[1] // 2 + np.outer(np.cos(theta), radii) / dfx
+    values = ndimage.map_coordinates(psd, [py, px], order=1, mode="constant", cval=0.0)
+    return angles, values.sum(axis=1) * step
+
+
 def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
-    # screen convention: counter-clockwise from +x with row 0 at the top, so +y (rows) is -90 deg
-    angle = np.rad2deg(np.arctan2(-fy[:, None], fx[None, :])) % 180.0
-    bins = np.rint(angle * 2.0).astype(np.int64) % 360
-    # f_APS integrates the spectrum along each ray (dr, not r dr): weight each bin by 1 / q
-    q = np.hypot(fy[:, None], fx[None, :])
-    ray = np.divide(psd, q, out=np.zeros_like(psd), where=q > 0)
-    aps = np.bincount(bins.ravel(), weights=ray.ravel(), minlength=360)
+    angles, aps = angular_power_spectrum(psd, fy, fx)
     best = int(np.argmax(aps))
-    cy, cx = _peak_centroid(psd, fy, fx, np.abs(((bins - best + 180) % 360) - 180) <= 4)
-    return float(np.rad2deg(np.arctan2(-cy, cx)) % 180.0)
+    a, b, c = aps[best - 1], aps[best], aps[(best + 1) % aps.size]
+    denom = a - 2.0 * b + c
+    offset = 0.5 * (a - c) / denom if denom < 0 else 0.0
+    direction = float((angles[best] + offset * (180.0 / N_APS)) % 180.0)
+    # a sharp spectral line (a periodic texture) is located better by the centroid of its
+    # lobe than by rays through the interpolated grid; use it when it confirms the direction
+    angle = np.rad2deg(np.arctan2(-fy[:, None], fx[None, :])) % 180.0
+    q_bins = np.hypot(fy[:, None] / (fy[1] - fy[0]), fx[None, :] / (fx[1] - fx[0]))
+    near = (np.abs((angle - direction + 90.0) % 180.0 - 90.0) <= CENTROID_WINDOW_DEG) & (q_bins >= MIN_CENTROID_BINS)
+    if near.any():
+        cy, cx = _peak_centroid(psd, fy, fx, near)
+        refined = float(np.rad2deg(np.arctan2(-cy, cx)) % 180.0)
+        if abs((refined - direction + 90.0) % 180.0 - 90.0) <= CENTROID_WINDOW_DEG:
+            return refined
+    return direction
 
 
 def _dominant_wavelength(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
