@@ -150,8 +150,9 @@ def main() -> None:
             flag = ""
             if not (np.isfinite(diff) and abs(diff) <= args.threshold) and not (a == b):
                 flag = " *"
-                differing.setdefault(key, []).append(f"{name}: {diff:+.2f} {'deg' if key == 'Std' else '%'}" if np.isfinite(diff) else
-                                                     f"{name}: ours {a:.4g}, surfalize {b:.4g}")
+                unit = "deg" if key == "Std" else "%"
+                note = f"{name}: {diff:+.2f} {unit}" if np.isfinite(diff) else f"{name}: ours {a:.4g}, surfalize {b:.4g}"
+                differing.setdefault(key, []).append(note)
             print(f"{key:6s} {a:14.6g} {b:14.6g} {diff:9.3f}{flag}")
     print(f"\n{n_files} files. Parameters differing by more than {args.threshold} % somewhere:")
     for key in COMMON:

@@ -1,6 +1,6 @@
 """Take the README screenshots in a real (Xvfb) napari window.
 
-Run: ``xvfb-run -a -s "-screen 0 1600x1100x24" python docs/make_screenshots.py [level|tip|virtual|deconvolve ...]``
+Run: ``xvfb-run -a -s "-screen 0 1600x1100x24" python docs/make_screenshots.py [level|tip|virtual|deconvolve|roughness ...]``
 (all by default).  Each opens a fresh viewer, drives one dock and saves ``docs/<name>.png``.
 """
 
@@ -75,9 +75,22 @@ def deconvolve(viewer: napari.Viewer) -> None:
     layers[0].visible = levelled.visible = False
 
 
+def roughness(viewer: napari.Viewer) -> None:
+    """Roughness per particle of the virtual sample scene, with the table and a histogram."""
+    viewer.open_sample("napari-afm-profiler", "virtual_scene")
+    height, labels = viewer.layers
+    labels.visible = True
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Roughness")
+    widget.images.value = [height]
+    widget.labels_layer.value = labels
+    _wait(widget.run())
+    widget.plot_parameter.value = "Sq"
+
+
 SHOTS: dict[str, tuple[Callable[[napari.Viewer], None], str]] = {
     "level": (level, "screenshot.png"), "tip": (tip, "tip_widget.png"),
     "virtual": (virtual, "virtual_data.png"), "deconvolve": (deconvolve, "deconvolve.png"),
+    "roughness": (roughness, "roughness.png"),
 }
 
 

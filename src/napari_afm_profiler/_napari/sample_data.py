@@ -16,6 +16,8 @@ def make_sample_scene() -> list[tuple[Any, dict[str, Any], str]]:
     meta = {"afm": {"channel": "Height", "z_unit": "nm", "pixel_size_nm": scale, "file_format": "virtual",
                     "file": "virtual scene"}}
     return [
-        (height, {"name": "virtual scene · Height", "scale": scale, "colormap": "afmhot", "metadata": meta}, "image"),
-        (labels, {"name": "virtual scene · particles", "scale": scale, "opacity": 0.3, "visible": False}, "labels"),
+        (height, {"name": "virtual scene · Height", "scale": scale, "units": ("nm", "nm"), "colormap": "afmhot",
+                  "metadata": meta}, "image"),
+        (labels, {"name": "virtual scene · particles", "scale": scale, "units": ("nm", "nm"), "opacity": 0.3,
+                  "visible": False}, "labels"),
     ]

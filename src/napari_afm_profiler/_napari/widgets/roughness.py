@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 WHOLE_IMAGE = "(none: whole image)"
 NO_CLASSES = "(no classes: histogram)"
 TILES = ("1x1", "2x2", "3x3", "4x4")
+MAX_TOOLTIP_LINES = 40
 
 
 class RoughnessWidget(Container):
@@ -155,7 +156,11 @@ class RoughnessWidget(Container):
         self.plot_parameter.choices = params
         self.plot_classes.reset_choices()
         n_warn = len(table.warnings)
-        self.status.value = f"{len(df)} row(s)" + (f", {n_warn} warning(s): {table.warnings[0][1]}" if n_warn else "")
+        self.status.value = f"{len(df)} row(s)" + (f", {n_warn} warning(s) (hover to read)" if n_warn else "")
+        lines = [f"region {r}: {w}" for r, w in table.warnings[:MAX_TOOLTIP_LINES]]
+        if n_warn > MAX_TOOLTIP_LINES:
+            lines.append(f"... and {n_warn - MAX_TOOLTIP_LINES} more (undefined values are empty cells)")
+        self.status.tooltip = "\n".join(lines)
         self.plot()
 
     # table <-> labels ------------------------------------------------------------------------
