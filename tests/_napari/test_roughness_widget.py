@@ -82,3 +82,16 @@ def test_whole_image_tiles_and_errors(make_napari_viewer, qtbot):
     raw = viewer.add_image(height, name="uncalibrated")
     dock.images.value = [raw]
     assert dock.run() is None and "no pixel size" in dock.status.value
+
+
+def test_parameter_arguments_reach_the_core(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    height, _ = _scene()
+    h = viewer.add_image(height, name="Height", scale=(2.0, 2.0), units=("nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Roughness")
+    dock.images.value = [h]
+    dock.groups.value = ["functional"]
+    dock.level.value = "none"
+    dock.smr_c.value = 100.0  # above every height: nothing is material there
+    _wait(qtbot, dock.run())
+    assert dock.table_data["Smr"][0] == 0.0

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, Select, SpinBox, Table
+from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._workers import start_worker
@@ -41,6 +41,10 @@ class RoughnessWidget(Container):
         self.level = ComboBox(label="levelling", choices=["plane", "none"], value="plane")
         self.erosion = SpinBox(label="erode region border (px)", min=0, max=50, value=0)
         self.tiles = ComboBox(label="tiles (no labels)", choices=list(TILES), value="1x1")
+        self.wolf = FloatSpinBox(label="Wolf pruning (% of Sz)", min=0.0, max=50.0, step=0.5, value=5.0)
+        self.acf_s = FloatSpinBox(label="Sal/Str threshold s", min=0.01, max=0.99, step=0.05, value=0.2)
+        self.smr_c = FloatSpinBox(label="Smr(c): c (nm)", min=-1e6, max=1e6, step=0.5, value=0.0)
+        self.smc_mr = FloatSpinBox(label="Smc(mr): mr (%)", min=0.0, max=100.0, step=1.0, value=10.0)
         self.run_button = PushButton(text="Compute")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
@@ -51,9 +55,9 @@ class RoughnessWidget(Container):
         self.export_button = PushButton(text="Export CSV")
         self.plot_parameter = ComboBox(label="plot parameter", choices=[])
         self.plot_classes = ComboBox(label="classes from", choices=self._class_choices)
-        self.extend([self.images, self.labels_layer, self.groups, self.level, self.erosion, self.tiles,
-                     self.run_button, self.cancel, self.status, self.table, self.csv_path, self.export_button,
-                     self.plot_parameter, self.plot_classes])
+        self.extend([self.images, self.labels_layer, self.groups, self.level, self.erosion, self.tiles, self.wolf,
+                     self.acf_s, self.smr_c, self.smc_mr, self.run_button, self.cancel, self.status, self.table,
+                     self.csv_path, self.export_button, self.plot_parameter, self.plot_classes])
         self._add_plot()
         self.run_button.changed.connect(self.run)
         self.cancel.changed.connect(self._cancel)
@@ -116,7 +120,9 @@ class RoughnessWidget(Container):
 
         try:
             channels, pixel, labels = self._inputs()
-            settings = RoughnessSettings(level=self.level.value)
+            settings = RoughnessSettings(level=self.level.value, wolf_pruning_pct=self.wolf.value,
+                                         acf_threshold=self.acf_s.value, smr_c_nm=self.smr_c.value,
+                                         smc_mr_pct=self.smc_mr.value)
             groups = list(self.groups.value)
             if not groups:
                 raise ValueError("choose at least one parameter group")
