@@ -10,6 +10,7 @@ from scipy import ndimage
 from skimage.measure import perimeter_crofton
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.progress import drain
 from napari_afm_profiler.roughness.compute import RoughnessResult, area_parameters, resolve_groups, surface_parameters
 from napari_afm_profiler.roughness.registry import GEOMETRY_COLUMNS, GROUPS
 from napari_afm_profiler.roughness.settings import RoughnessSettings
@@ -163,12 +164,7 @@ def region_table(height: np.ndarray, labels: np.ndarray, **kwargs: object) -> Ro
     RoughnessTable
         One row per label, ``region`` = label id.
     """
-    gen = region_table_steps(height, labels, **kwargs)
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value
+    return drain(region_table_steps(height, labels, **kwargs))
 
 
 def tile_parameters(
@@ -216,6 +212,16 @@ def tile_parameters(
     return RoughnessResult(values, tuple(warnings))
 
 
+def _renamed(steps: Progress, stage: str) -> Progress:
+    """Pass on a progress generator's steps under another stage name; return its result."""
+    while True:
+        try:
+            _, i, n = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield stage, i, n
+
+
 def channel_table_steps(
     channels: Mapping[str, np.ndarray],
     *,
@@ -257,15 +263,9 @@ def channel_table_steps(
     warnings: list[tuple[int, str]] = []
     for name, image in channels.items():
         if labels is not None:
-            gen = region_table_steps(image, labels, pixel_size_nm=pixel_size_nm, groups=groups, settings=settings,
-                                     border_erosion_px=border_erosion_px)
-            while True:
-                try:
-                    _, i, n = next(gen)
-                    yield name, i, n
-                except StopIteration as stop:
-                    table = stop.value
-                    break
+            table = yield from _renamed(region_table_steps(
+                image, labels, pixel_size_nm=pixel_size_nm, groups=groups, settings=settings,
+                border_erosion_px=border_erosion_px), name)
         else:
             yield name, 0, 1
             if tiles is None:
