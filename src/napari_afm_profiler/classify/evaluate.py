@@ -1,0 +1,266 @@
+"""Repeated random train/test splits, a shuffled-label control and the p-value between them.
+
+The paper's step 3 and step 4: train on a random training subset, score ROC/AUC, accuracy and
+the confusion matrix on the rest, repeat over hundreds of splits; repeat the same splits with
+the classes shuffled (an honest pipeline then scores AUC 0.5, and any excess is overtraining);
+compare the two AUC distributions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import stats
+from sklearn.metrics import accuracy_score, confusion_matrix, roc_auc_score, roc_curve
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.pipeline import Pipeline
+
+from napari_afm_profiler.classify.data import FeatureTable
+from napari_afm_profiler.classify.models import PipelineSettings, make_pipeline
+from napari_afm_profiler.errors import InputError
+
+ROC_GRID = np.linspace(0.0, 1.0, 101)
+
+
+@dataclass(frozen=True)
+class SplitScore:
+    """Scores of one split on its test rows.
+
+    Attributes
+    ----------
+    auc : float
+        Area under the ROC curve (macro one-vs-rest for more than two classes).
+    accuracy : float
+    confusion : (n_classes, n_classes) int ndarray
+        Rows = true class, columns = predicted class, in ``classes`` order.
+    tpr : (101,) float ndarray
+        True-positive rate on ``ROC_GRID`` false-positive rates (binary problems; else NaN).
+    selected : tuple of str
+        Parameters the selection kept on this split's training rows.
+    importance : (n_features,) float ndarray
+        Gini importance of every parameter on this split's training rows.
+    """
+
+    auc: float
+    accuracy: float
+    confusion: np.ndarray
+    tpr: np.ndarray
+    selected: tuple[str, ...]
+    importance: np.ndarray
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything an evaluation produced.
+
+    Attributes
+    ----------
+    classes, feature_names : tuple of str
+    real, shuffled : tuple of SplitScore
+        One per split, with the true and with shuffled classes.
+    p_mannwhitney : float
+        One-sided Mann-Whitney U p-value that real AUCs exceed shuffled ones.
+    p_permutation : float
+        One-sided permutation-test p-value of the difference of mean AUCs.
+    model : sklearn Pipeline
+        The pipeline fitted on all rows (for prediction).
+    settings : PipelineSettings
+    n_splits : int
+    test_fraction : float
+    warnings : tuple of str
+    """
+
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    real: tuple[SplitScore, ...]
+    shuffled: tuple[SplitScore, ...]
+    p_mannwhitney: float
+    p_permutation: float
+    model: Pipeline
+    settings: PipelineSettings
+    n_splits: int
+    test_fraction: float
+    warnings: tuple[str, ...] = field(default=())
+
+    def aucs(self, shuffled: bool = False) -> np.ndarray:
+        """AUC of every split."""
+        return np.array([s.auc for s in (self.shuffled if shuffled else self.real)])
+
+    def accuracies(self) -> np.ndarray:
+        """Accuracy of every split (true classes)."""
+        return np.array([s.accuracy for s in self.real])
+
+    def selection_frequency(self) -> dict[str, float]:
+        """Share of splits in which each parameter was selected, most frequent first."""
+        counts = {name: 0 for name in self.feature_names}
+        for s in self.real:
+            for name in s.selected:
+                counts[name] += 1
+        return dict(sorted(((k, v / len(self.real)) for k, v in counts.items()), key=lambda kv: -kv[1]))
+
+    def mean_importance(self) -> dict[str, float]:
+        """Mean Gini importance of each parameter over the splits."""
+        mean = np.mean([s.importance for s in self.real], axis=0)
+        return dict(zip(self.feature_names, mean.tolist()))
+
+    def summary(self) -> dict[str, object]:
+        """JSON-ready summary (the CLI's ``--json`` output)."""
+        real, shuf, acc = self.aucs(), self.aucs(True), self.accuracies()
+        return {
+            "auc_mean": float(real.mean()), "auc_std": float(real.std()),
+            "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std()),
+            "shuffled_auc_mean": float(shuf.mean()), "shuffled_auc_std": float(shuf.std()),
+            "p_value": float(self.p_mannwhitney), "p_value_permutation": float(self.p_permutation),
+            "selected_features": {k: v for k, v in self.selection_frequency().items() if v > 0},
+            "classes": list(self.classes), "n_splits": self.n_splits, "test_fraction": self.test_fraction,
+            "settings": self.settings.as_dict(), "warnings": list(self.warnings),
+        }
+
+    def summary_line(self) -> str:
+        """One line such as ``accuracy 94 ± 3 %, AUC 0.97 ± 0.02, shuffled 0.50 ± 0.06, p < 1e-4``."""
+        real, shuf, acc = self.aucs(), self.aucs(True), self.accuracies()
+        p = self.p_mannwhitney
+        p_text = "p < 1e-4" if p < 1e-4 else f"p = {p:.2g}"
+        return (f"accuracy {100 * acc.mean():.0f} ± {100 * acc.std():.0f} %, AUC {real.mean():.2f} ± {real.std():.2f}, "
+                f"shuffled {shuf.mean():.2f} ± {shuf.std():.2f}, {p_text}")
+
+
+def random_splits(table: FeatureTable, n_splits: int, test_fraction: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified random train/test splits; with groups, whole groups go to one side.
+
+    Parameters
+    ----------
+    table : FeatureTable
+    n_splits : int
+    test_fraction : float
+        Share of rows (or of each class's groups) in the test side.
+    seed : int
+
+    Returns
+    -------
+    splits : list of (train indices, test indices)
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise InputError(f"test fraction must be in (0, 1); got {test_fraction}")
+    if n_splits < 1:
+        raise InputError(f"need at least one split; got {n_splits}")
+    y = table.y
+    if table.groups is None:
+        n_test = int(round(test_fraction * y.size))
+        n_classes = len(table.classes)
+        if n_test < n_classes or y.size - n_test < n_classes:
+            raise InputError(f"{y.size} rows cannot be split {1 - test_fraction:.0%} / {test_fraction:.0%} with "
+                             f"every one of {n_classes} classes on both sides")
+        splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=n_test, random_state=seed)
+        return [(tr, te) for tr, te in splitter.split(np.zeros(y.size), y)]
+    return _group_splits(y, table.groups, n_splits, test_fraction, seed)
+
+
+def _group_splits(y: np.ndarray, groups: np.ndarray, n_splits: int, test_fraction: float,
+                  seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    names = np.unique(groups)
+    # the class of a group: its majority class (stratification is then by group)
+    group_class = {g: max(set(y[groups == g]), key=list(y[groups == g]).count) for g in names}
+    by_class: dict[str, list[str]] = {}
+    for g, c in group_class.items():
+        by_class.setdefault(c, []).append(g)
+    out = []
+    for _ in range(n_splits):
+        test_groups = []
+        for members in by_class.values():
+            k = min(max(1, int(round(test_fraction * len(members)))), len(members) - 1)
+            test_groups.extend(rng.permutation(members)[:k])
+        test = np.isin(groups, test_groups)
+        out.append((np.flatnonzero(~test), np.flatnonzero(test)))
+    return out
+
+
+def shuffled_classes(table: FeatureTable, seed: int) -> np.ndarray:
+    """Reassign the classes at random (whole groups keep one class when every group has one)."""
+    rng = np.random.default_rng(seed)
+    y = table.y
+    if table.groups is not None:
+        names = np.unique(table.groups)
+        classes = [np.unique(y[table.groups == g]) for g in names]
+        if all(c.size == 1 for c in classes):
+            new = dict(zip(names, rng.permutation([c[0] for c in classes])))
+            return np.array([new[g] for g in table.groups])
+    return rng.permutation(y)
+
+
+def _score(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, classes: tuple[str, ...],
+           names: tuple[str, ...], settings: PipelineSettings) -> SplitScore:
+    model = make_pipeline(settings).fit(X[train], y[train])
+    proba = model.predict_proba(X[test])
+    fitted = list(model.classes_)
+    full = np.zeros((test.size, len(classes)))
+    for j, c in enumerate(fitted):
+        full[:, classes.index(c)] = proba[:, j]
+    truth = y[test]
+    predicted = np.asarray(classes)[np.argmax(full, axis=1)]
+    if len(classes) == 2:
+        auc = roc_auc_score(truth == classes[1], full[:, 1])
+        fpr, tpr, _ = roc_curve(truth == classes[1], full[:, 1])
+        tpr_grid = np.interp(ROC_GRID, fpr, tpr)
+    else:
+        auc = roc_auc_score(truth, full, multi_class="ovr", labels=list(classes))
+        tpr_grid = np.full(ROC_GRID.size, np.nan)
+    selector = model.named_steps["select"]
+    return SplitScore(float(auc), float(accuracy_score(truth, predicted)),
+                      confusion_matrix(truth, predicted, labels=list(classes)), tpr_grid,
+                      tuple(names[j] for j in selector.support_), selector.importance_)
+
+
+def evaluate_steps(
+    table: FeatureTable,
+    *,
+    settings: PipelineSettings | None = None,
+    n_splits: int = 200,
+    test_fraction: float = 0.3,
+    n_jobs: int = 2,
+) -> Generator[tuple[str, int, int], None, Evaluation]:
+    """Evaluate a classifier over random splits and their shuffled-class twins.
+
+    Yields ``("splits", done, 2 * n_splits)`` as splits finish; returns an :class:`Evaluation`.
+
+    Parameters
+    ----------
+    table : FeatureTable
+    settings : PipelineSettings, optional
+        Classifier, top-k, correlation threshold, seed.
+    n_splits : int
+        Random splits (each run with the true and with shuffled classes).
+    test_fraction : float
+        Share of rows (or groups) held out in each split.
+    n_jobs : int
+        Worker processes (joblib).
+
+    Returns
+    -------
+    Evaluation
+    """
+    settings = settings or PipelineSettings()
+    splits = random_splits(table, n_splits, test_fraction, settings.seed)
+    classes, names = table.classes, table.feature_names
+    tasks = [(table.y, tr, te) for tr, te in splits]
+    tasks += [(shuffled_classes(table, settings.seed + 1 + i), tr, te) for i, (tr, te) in enumerate(splits)]
+    yield "splits", 0, len(tasks)
+    scores = []
+    runner = Parallel(n_jobs=n_jobs, return_as="generator")
+    for i, score in enumerate(runner(delayed(_score)(table.X, y, tr, te, classes, names, settings)
+                                     for y, tr, te in tasks)):
+        scores.append(score)
+        yield "splits", i + 1, len(tasks)
+    real, shuffled = tuple(scores[:n_splits]), tuple(scores[n_splits:])
+    a = np.array([s.auc for s in real])
+    b = np.array([s.auc for s in shuffled])
+    p_mw = float(stats.mannwhitneyu(a, b, alternative="greater").pvalue)
+    p_perm = float(stats.permutation_test((a, b), lambda u, v: np.mean(u) - np.mean(v), alternative="greater",
+                                          n_resamples=9999, random_state=settings.seed).pvalue)
+    model = make_pipeline(settings).fit(table.X, table.y)
+    return Evaluation(classes, names, real, shuffled, p_mw, p_perm, model, settings, n_splits, test_fraction,
+                      table.warnings)
