@@ -107,7 +107,7 @@ def feature_table(
             raise InputError(f"feature column(s) not in the table: {', '.join(missing)}")
     if not feature_columns:
         raise InputError("the table has no numeric parameter column to classify on")
-    X = df[list(feature_columns)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    X = df[list(feature_columns)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     infinite = np.isinf(X)
     if infinite.any():
         names = [feature_columns[j] for j in np.flatnonzero(infinite.any(axis=0))]

@@ -30,7 +30,7 @@ def predict_table(model: TrainedClassifier, df):  # noqa: ANN001, ANN201 - panda
     if missing:
         raise InputError(f"the table lacks {len(missing)} parameter column(s) the model was trained on: "
                          + ", ".join(missing[:10]) + (" …" if len(missing) > 10 else ""))
-    X = df[list(model.feature_names)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    X = df[list(model.feature_names)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     X[np.isinf(X)] = np.nan
     gaps = np.isnan(X).sum(axis=0)
     warnings = []

@@ -74,6 +74,9 @@ def decorrelated_ranking(X: np.ndarray, importance: np.ndarray, threshold: float
 class CorrelationImportanceSelector(TransformerMixin, BaseEstimator):
     """Keep the ``top_k`` most Gini-important columns after removing correlated ones.
 
+    Columns the forest never used (zero importance) are not kept, so fewer than ``top_k`` may
+    be selected when few parameters carry information.
+
     Parameters
     ----------
     top_k : int
@@ -98,7 +101,9 @@ class CorrelationImportanceSelector(TransformerMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         self.importance_ = gini_importance(X, y, n_trees=self.n_trees, seed=self.random_state)
         ranked = decorrelated_ranking(X, self.importance_, self.correlation_threshold)
-        self.support_ = np.sort(ranked[: self.top_k])
+        # a column the forest never split on carries nothing: do not pad the selection with it
+        useful = ranked[self.importance_[ranked] > 0]
+        self.support_ = np.sort((useful if useful.size else ranked[:1])[: self.top_k])
         self.n_features_in_ = X.shape[1]
         return self
 
