@@ -56,15 +56,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train on every row (after an optional evaluation kept with the model) and save the model folder."""
-    from napari_afm_profiler.classify import save_classifier, train
+    from napari_afm_profiler.classify import TrainedClassifier, save_classifier, train
 
     table = _table(args)
-    summary = {}
     if args.splits > 0:
         ev = _evaluate(args, table)
-        summary = dict(ev.summary(), summary_line=ev.summary_line())
         print(ev.summary_line(), file=sys.stderr)
-    model = train(table, _settings(args), summary)
+        model = TrainedClassifier.from_evaluation(ev)
+    else:
+        model = train(table, _settings(args))
     out = save_classifier(args.output, model, table)
     print(f"wrote {out}: {args.classifier} on {', '.join(model.selected)}")
     return 0

@@ -25,6 +25,7 @@ from napari_afm_profiler.classify.models import PipelineSettings, make_pipeline
 from napari_afm_profiler.errors import InputError
 
 ROC_GRID = np.linspace(0.0, 1.0, 101)
+MAX_SHUFFLE_ATTEMPTS = 200
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,17 @@ def shuffled_classes(table: FeatureTable, seed: int) -> np.ndarray:
     return rng.permutation(y)
 
 
+def _valid_shuffle(table: FeatureTable, train: np.ndarray, test: np.ndarray, seed: int, stride: int) -> np.ndarray:
+    """Shuffled classes that still put every class on both sides of the split (few groups may not)."""
+    n_classes = len(table.classes)
+    for attempt in range(MAX_SHUFFLE_ATTEMPTS):
+        y = shuffled_classes(table, seed + attempt * stride)
+        if np.unique(y[train]).size == n_classes and np.unique(y[test]).size == n_classes:
+            return y
+    raise InputError("cannot shuffle the classes between so few groups and keep every class in both training and "
+                     "test; use more groups (or none)")
+
+
 def _score(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, classes: tuple[str, ...],
            names: tuple[str, ...], settings: PipelineSettings) -> SplitScore:
     with warnings.catch_warnings():
@@ -252,7 +264,8 @@ def evaluate_steps(
     splits = random_splits(table, n_splits, test_fraction, settings.seed)
     classes, names = table.classes, table.feature_names
     tasks = [(table.y, tr, te) for tr, te in splits]
-    tasks += [(shuffled_classes(table, settings.seed + 1 + i), tr, te) for i, (tr, te) in enumerate(splits)]
+    tasks += [(_valid_shuffle(table, tr, te, settings.seed + 1 + i, n_splits), tr, te)
+              for i, (tr, te) in enumerate(splits)]
     yield "splits", 0, len(tasks)
     scores = []
     runner = Parallel(n_jobs=n_jobs, return_as="generator")

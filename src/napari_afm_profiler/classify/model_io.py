@@ -47,6 +47,12 @@ class TrainedClassifier:
     settings: PipelineSettings
     summary: dict
 
+    @classmethod
+    def from_evaluation(cls, ev) -> TrainedClassifier:  # noqa: ANN001 - an Evaluation (import cycle)
+        """Wrap the model an evaluation fitted on all rows, with its summary."""
+        return cls(ev.model, ev.feature_names, tuple(ev.model.classes_), ev.settings,
+                   dict(ev.summary(), summary_line=ev.summary_line()))
+
     @property
     def selected(self) -> tuple[str, ...]:
         """Parameters the final model uses."""

@@ -11,7 +11,8 @@ def start_worker(worker: Any, *, status: Any, buttons: Sequence[Any], cancel: An
     """Connect a napari ``thread_worker`` to a dock's controls and start it.
 
     While it runs the ``buttons`` are disabled and ``cancel`` enabled; errors are shown in
-    ``status`` (never raised into the viewer); ``on_done`` receives the returned value.
+    ``status`` (never raised into the viewer: create workers with ``ignore_errors=True``); ``on_done``
+    receives the returned value.
     """
     if on_yield is not None:
         worker.yielded.connect(on_yield)

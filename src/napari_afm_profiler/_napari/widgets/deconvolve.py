@@ -70,7 +70,7 @@ class DeconvolveWidget(Container):
         calibrated = any(u != "pixel" for u in map(str, layer.units[-2:]))
         uncertainty = self.uncertainty.value
 
-        @thread_worker(progress={"total": 0, "desc": "deconvolution"})
+        @thread_worker(progress={"total": 0, "desc": "deconvolution"}, ignore_errors=True)
         def work():
             steps = deconvolve_steps(data, pixel_size_nm=pixel if calibrated else None, model=model,
                                      uncertainty=uncertainty)

@@ -133,7 +133,7 @@ class RoughnessWidget(Container):
         erosion = self.erosion.value
         labels_layer = self.labels_layer.value
 
-        @thread_worker(progress={"total": 0, "desc": "roughness"})
+        @thread_worker(progress={"total": 0, "desc": "roughness"}, ignore_errors=True)
         def work():
             steps = channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
                                         settings=settings, border_erosion_px=erosion, tiles=tiles)

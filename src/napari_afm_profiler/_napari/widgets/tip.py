@@ -149,7 +149,7 @@ class TipWidget(Container):
         tip = self.current_tip()
         data = np.asarray(layer.data, dtype=np.float64)
 
-        @thread_worker(progress={"total": 0, "desc": f"tip {op}"})
+        @thread_worker(progress={"total": 0, "desc": f"tip {op}"}, ignore_errors=True)
         def work() -> np.ndarray:
             return func(data, tip)
 
@@ -177,7 +177,7 @@ class TipWidget(Container):
         frame = data if data.ndim == 2 else data[int(self.viewer.dims.current_step[0])]
         threshold, full = self.threshold.value, self.full.value
 
-        @thread_worker(progress={"total": 0, "desc": "blind tip estimation"})
+        @thread_worker(progress={"total": 0, "desc": "blind tip estimation"}, ignore_errors=True)
         def work():
             steps = estimate_tip_steps(frame, size, threshold, full)
             return (yield from steps)

@@ -136,7 +136,7 @@ class TrainWidget(Container):
         resume = checkpoint if self.resume.value and checkpoint.exists() else None
         self.history = []
 
-        @thread_worker(progress={"total": 0, "desc": "training"})
+        @thread_worker(progress={"total": 0, "desc": "training"}, ignore_errors=True)
         def work():
             return (yield from train_steps(config, out, resume=resume, command="napari Train dock"))
 

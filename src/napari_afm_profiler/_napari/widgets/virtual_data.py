@@ -117,7 +117,7 @@ class VirtualDataWidget(Container):
             return None
         seed = self.seed.value
 
-        @thread_worker(progress={"total": n, "desc": "virtual pairs"})
+        @thread_worker(progress={"total": n, "desc": "virtual pairs"}, ignore_errors=True)
         def work():
             steps = generate_dataset(config, n, seed, tip=tip)
             return (yield from steps)

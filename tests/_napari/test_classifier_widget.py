@@ -1,0 +1,102 @@
+"""Headless napari: annotate cells of four images, evaluate, export, save, load, predict."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from napari_afm_profiler.synth.scene import fractal_surface
+
+napari = pytest.importorskip("napari")
+
+
+def _wait(qtbot, worker, timeout=120000):
+    assert worker is not None
+    with qtbot.waitSignal(worker.finished, timeout=timeout):
+        pass
+
+
+def _cells(seed):
+    """Labels of 9 round cells on a 192 x 192 image."""
+    labels = np.zeros((192, 192), np.int32)
+    yy, xx = np.mgrid[0:192, 0:192]
+    for k in range(9):
+        cy, cx = 32 + 64 * (k // 3), 32 + 64 * (k % 3)
+        labels[(yy - cy) ** 2 + (xx - cx) ** 2 <= 26**2] = k + 1
+    return labels
+
+
+def _add_field(viewer, name, hurst, seed):
+    z = fractal_surface((192, 192), rms_nm=3.0, hurst=hurst, seed=seed)
+    z += np.random.default_rng(seed).normal(0, 0.1, z.shape)
+    image = viewer.add_image(z, name=f"{name} · Height", scale=(2.0, 2.0), units=("nm", "nm"))
+    labels = viewer.add_labels(_cells(seed), name=f"{name} · cells", scale=(2.0, 2.0))
+    return image, labels
+
+
+def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, tmp_path):
+    viewer = make_napari_viewer()
+    fields = [_add_field(viewer, f"f{i}", h, i) for i, h in enumerate([0.4, 0.4, 0.9, 0.9])]
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
+    dock.images.value = [im for im, _ in fields]
+    for (_, labels), cls in zip(fields, ["rough", "rough", "smooth", "smooth"]):
+        dock.labels_layers.value = [labels]
+        dock.class_name.value = cls
+        dock.assign_layer.changed.emit(True)
+    assert fields[0][1].features["class"].tolist() == ["rough"] * 9
+    # per-label annotation overrides one cell
+    labels0 = fields[0][1]
+    labels0.selected_label = 4
+    dock.labels_layers.value = [labels0]
+    dock.class_name.value = "smooth"
+    dock.assign_to_selected_label()
+    assert labels0.features.set_index("index").loc[4, "class"] == "smooth"
+    dock.class_name.value = "rough"
+    dock.assign_to_selected_label()
+
+    dock.labels_layers.value = [lab for _, lab in fields]
+    dock.splits.value = 12
+    dock.classifier.value = "logreg"
+    _wait(qtbot, dock.run())
+    ev = dock.evaluation
+    assert ev is not None and len(ev.real) == 12
+    assert ev.aucs().mean() > 0.9
+    assert dock.summary.value.startswith("accuracy")
+    assert "36 rows" in dock.status.value
+    for name in ("AUC: true vs shuffled", "parameter selection", "confusion matrix", "ROC curves"):
+        dock.plot_choice.value = name
+        assert dock.figure.axes
+    dock.report_dir.value = tmp_path / "report"
+    files = dock.export_report()
+    assert json.loads((tmp_path / "report" / "summary.json").read_text())["n_splits"] == 12
+    assert any(f.name == "roc.png" for f in files)
+    dock.model_dir.value = tmp_path / "model"
+    dock.save_model()
+    dock.model = None
+    dock.load_model()
+    assert dock.model is not None and dock.model.classes == ("rough", "smooth")
+
+    new_image, new_labels = _add_field(viewer, "new", 0.9, 11)
+    dock.images.value = [new_image]
+    dock.target.value = new_labels
+    _wait(qtbot, dock.predict())
+    predicted = new_labels.features.set_index("index")["predicted_class"]
+    assert (predicted == "smooth").mean() >= 0.8
+    coloured = viewer.layers["new · cells · predicted class"]
+    assert set(np.unique(coloured.data)) <= {0, 1, 2}
+    assert tuple(coloured.scale) == tuple(new_labels.scale)
+
+
+def test_errors_are_shown_not_raised(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image, labels = _add_field(viewer, "only", 0.5, 0)
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
+    assert dock.run() is None and "labels layer" in dock.status.value
+    dock.images.value = [image]
+    dock.labels_layers.value = [labels]
+    dock.class_name.value = "A"
+    dock.assign_to_layers()
+    _wait(qtbot, dock.run())
+    assert "only one class" in dock.status.value
