@@ -1,6 +1,7 @@
 """Take the README screenshots in a real (Xvfb) napari window.
 
-Run: ``xvfb-run -a -s "-screen 0 1600x1100x24" python docs/make_screenshots.py [level|tip|virtual|deconvolve|roughness ...]``
+Run: ``xvfb-run -a -s "-screen 0 1600x1100x24" python docs/make_screenshots.py [NAME ...]`` with NAME among
+level, tip, virtual, deconvolve, roughness, classify
 (all by default).  Each opens a fresh viewer, drives one dock and saves ``docs/<name>.png``.
 """
 
@@ -87,10 +88,38 @@ def roughness(viewer: napari.Viewer) -> None:
     widget.plot_parameter.value = "Sq"
 
 
+def classify(viewer: napari.Viewer) -> None:
+    """Two virtual cell populations (Hurst 0.4 vs 0.9, four cell maps each), annotated per image, evaluated."""
+    import numpy as np
+
+    from napari_afm_profiler.synth.scene import fractal_surface
+
+    yy, xx = np.mgrid[0:192, 0:192]
+    cells = np.zeros((192, 192), np.int32)
+    for k in range(9):
+        cells[(yy - 32 - 64 * (k // 3)) ** 2 + (xx - 32 - 64 * (k % 3)) ** 2 <= 26**2] = k + 1
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
+    images, labels = [], []
+    for i, (hurst, name) in enumerate([(0.4, "rough")] * 4 + [(0.9, "smooth")] * 4):
+        z = fractal_surface((192, 192), rms_nm=3.0, hurst=hurst, seed=i)
+        z += np.random.default_rng(i).normal(0, 0.1, (192, 192))
+        images.append(viewer.add_image(z, name=f"cell map {i} · Height", scale=(2.0, 2.0), units=("nm", "nm"),
+                                       colormap="afmhot", visible=i == 0))
+        labels.append(viewer.add_labels(cells, name=f"cell map {i} · cells", scale=(2.0, 2.0), units=("nm", "nm"),
+                                        opacity=0.25, visible=i == 0))
+        dock.labels_layers.value = [labels[-1]]
+        dock.class_name.value = name
+        dock.assign_to_layers()
+    dock.images.value = images
+    dock.labels_layers.value = labels
+    dock.splits.value = 100
+    _wait(dock.run())
+
+
 SHOTS: dict[str, tuple[Callable[[napari.Viewer], None], str]] = {
     "level": (level, "screenshot.png"), "tip": (tip, "tip_widget.png"),
     "virtual": (virtual, "virtual_data.png"), "deconvolve": (deconvolve, "deconvolve.png"),
-    "roughness": (roughness, "roughness.png"),
+    "roughness": (roughness, "roughness.png"), "classify": (classify, "classifier.png"),
 }
 
 

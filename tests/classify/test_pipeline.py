@@ -148,3 +148,16 @@ def test_three_classes():
     ev = drain(evaluate_steps(feature_table(df, "k"), settings=PipelineSettings(classifier="rf", top_k=2),
                               n_splits=5, n_jobs=1))
     assert ev.aucs().mean() > 0.9 and ev.real[0].confusion.shape == (3, 3)
+
+
+def test_too_few_groups_for_a_shuffled_control_is_flagged():
+    from napari_afm_profiler.classify.evaluate import distinct_group_labellings
+
+    df = separable(40, groups=True)
+    df["donor"] = np.where(np.arange(40) < 20, np.where(np.arange(40) < 10, "a", "b"),
+                           np.where(np.arange(40) < 30, "c", "d"))
+    t = feature_table(df, "kind", group_column="donor")
+    assert distinct_group_labellings(t) == 6  # 4! / (2! 2!)
+    ev = drain(evaluate_steps(t, settings=PipelineSettings(classifier="logreg", top_k=2), n_splits=4, n_jobs=1))
+    assert any("only 6 distinct ways" in w for w in ev.warnings)
+    assert distinct_group_labellings(feature_table(separable(40, groups=True), "kind", group_column="donor")) == 252

@@ -8,6 +8,7 @@ compare the two AUC distributions.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from napari_afm_profiler.errors import InputError
 
 ROC_GRID = np.linspace(0.0, 1.0, 101)
 MAX_SHUFFLE_ATTEMPTS = 200
+MIN_DISTINCT_LABELLINGS = 20
 
 
 @dataclass(frozen=True)
@@ -280,5 +282,36 @@ def evaluate_steps(
     p_perm = float(stats.permutation_test((a, b), lambda u, v: np.mean(u) - np.mean(v), alternative="greater",
                                           n_resamples=9999, random_state=settings.seed).pvalue)
     model = make_pipeline(settings).fit(table.X, table.y)
+    notes = list(table.warnings)
+    distinct = distinct_group_labellings(table)
+    if distinct is not None and distinct < MIN_DISTINCT_LABELLINGS:
+        notes.append(f"only {distinct} distinct ways exist to shuffle the classes of {np.unique(table.groups).size} "
+                     "groups: the shuffled control and the p-values rest on too few labellings to be trusted; "
+                     "add groups (images, donors) or evaluate without groups")
     return Evaluation(classes, names, real, shuffled, p_mw, p_perm, model, settings, n_splits, test_fraction,
-                      table.warnings)
+                      tuple(notes))
+
+
+def distinct_group_labellings(table: FeatureTable) -> int | None:
+    """Count the distinct class assignments a group-level shuffle can produce (None without groups).
+
+    Parameters
+    ----------
+    table : FeatureTable
+
+    Returns
+    -------
+    count : int or None
+        The multinomial coefficient n_groups! / prod(n_groups_of_class!).
+    """
+    if table.groups is None:
+        return None
+    names = np.unique(table.groups)
+    per_group = [np.unique(table.y[table.groups == g]) for g in names]
+    if any(c.size != 1 for c in per_group):
+        return None  # shuffled row by row
+    _, counts = np.unique([c[0] for c in per_group], return_counts=True)
+    total = math.factorial(len(names))
+    for c in counts:
+        total //= math.factorial(int(c))
+    return total

@@ -72,6 +72,8 @@ class ClassifierWidget(Container):
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
         self.summary = Label(value="")
+        for label in (self.status, self.summary):
+            label.native.setWordWrap(True)
         self.plot_choice = ComboBox(label="plot", choices=list(PLOT_NAMES), value="ROC curves")
         self.report_dir = FileEdit(label="report folder", mode="d")
         self.report_button = PushButton(text="Export report (PNG + CSV + JSON)")

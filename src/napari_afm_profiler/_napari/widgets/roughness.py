@@ -48,6 +48,7 @@ class RoughnessWidget(Container):
         self.run_button = PushButton(text="Compute")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
+        self.status.native.setWordWrap(True)
         self.table = Table()
         self.table.native.setSortingEnabled(True)
         self.table.native.setMinimumHeight(160)
