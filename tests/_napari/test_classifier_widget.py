@@ -100,3 +100,22 @@ def test_errors_are_shown_not_raised(make_napari_viewer, qtbot):
     dock.assign_to_layers()
     _wait(qtbot, dock.run())
     assert "only one class" in dock.status.value
+
+
+def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.repeat(["A", "B"], 25)
+    import pandas as pd
+
+    pd.DataFrame({"Sa": rng.normal(size=50) + 3 * (y == "B"), "Sq": rng.normal(size=50), "type": y}).to_csv(
+        tmp_path / "t.csv", index=False)
+    viewer = make_napari_viewer()
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
+    dock.source.value = "CSV table"
+    assert not dock.csv.native.isHidden() and dock.images.native.isHidden()
+    dock.csv.value = tmp_path / "t.csv"
+    dock.csv_class.value = "type"
+    dock.splits.value = 6
+    dock.classifier.value = "logreg"
+    _wait(qtbot, dock.run())
+    assert dock.evaluation.aucs().mean() > 0.95 and dock.evaluation.selection_frequency()["Sa"] == 1.0
