@@ -24,6 +24,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -104,15 +105,9 @@ class ClassifierWidget(Container):
 
     # choices and annotation ----------------------------------------------------------------
     def _image_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Image) and ly.ndim == 2]
-
+        return layer_choices(self.viewer, "image")
     def _labels_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Labels) and ly.ndim == 2]
-
+        return layer_choices(self.viewer, "labels")
     def _show_source(self, value: str) -> None:
         layers = value == FROM_LAYERS
         for w in (self.images, self.labels_layers, self.class_name, self.assign_label, self.assign_layer, self.group):
@@ -228,14 +223,7 @@ class ClassifierWidget(Container):
 
     # plots, report, model -------------------------------------------------------------------
     def _add_plot(self) -> None:
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
-        self.figure = Figure(figsize=(4.6, 3.6))
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(280)
-        self.native.layout().addWidget(self.canvas)
-
+        self.figure, self.canvas = add_plot_canvas(self, (4.6, 3.6), 280)
     def plot(self, *_: Any) -> None:
         """Draw the chosen evaluation figure into the dock."""
         from napari_afm_profiler.classify.plots import PLOTS

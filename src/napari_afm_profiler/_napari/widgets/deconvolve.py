@@ -9,6 +9,7 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import layer_choices
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -40,10 +41,7 @@ class DeconvolveWidget(Container):
             event.connect(lambda *_: self.image.reset_choices())
 
     def _image_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Image) and ly.ndim in (2, 3)]
-
+        return layer_choices(self.viewer, "image", (2, 3))
     def _model(self) -> str | Path:
         return "default" if self.model.value == DEFAULT else Path(self.folder.value)
 

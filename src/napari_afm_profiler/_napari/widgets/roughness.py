@@ -13,6 +13,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -74,16 +75,9 @@ class RoughnessWidget(Container):
 
     # choices -------------------------------------------------------------------------------
     def _image_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Image) and ly.ndim == 2]
-
+        return layer_choices(self.viewer, "image")
     def _labels_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(WHOLE_IMAGE, None)] + [(ly.name, ly) for ly in self.viewer.layers
-                                         if isinstance(ly, napari.layers.Labels) and ly.ndim == 2]
-
+        return [(WHOLE_IMAGE, None), *layer_choices(self.viewer, "labels")]
     def _class_choices(self, *_: Any) -> list[str]:
         layer = self.labels_layer.value if hasattr(self, "labels_layer") else None
         extra: list[str] = []
@@ -222,14 +216,7 @@ class RoughnessWidget(Container):
         return out
 
     def _add_plot(self) -> None:
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
-        self.figure = Figure(figsize=(5.0, 3.0))
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(220)
-        self.native.layout().addWidget(self.canvas)
-
+        self.figure, self.canvas = add_plot_canvas(self, (5.0, 3.0), 220)
     def plot(self, *_: Any) -> None:
         """Draw the chosen parameter per class (or its histogram)."""
         from napari_afm_profiler.roughness.plots import parameter_distribution_figure

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 
@@ -53,10 +54,7 @@ class TrainWidget(Container):
             event.connect(lambda *_: (self.image.reset_choices(), self.truth.reset_choices()))
 
     def _image_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Image) and ly.ndim == 2]
-
+        return layer_choices(self.viewer, "image")
     def _show_source(self, value: str) -> None:
         virtual, dataset, layers = (value == s for s in SOURCES)
         self.kinds.visible = self.n_train.visible = virtual
@@ -64,14 +62,7 @@ class TrainWidget(Container):
         self.image.visible = self.truth.visible = self.crop.visible = layers
 
     def _add_plot(self) -> None:
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
-        self.figure = Figure(figsize=(5.0, 2.6))
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(200)
-        self.native.layout().addWidget(self.canvas)
-
+        self.figure, self.canvas = add_plot_canvas(self, (5.0, 2.6), 200)
     def _plot(self) -> None:
         self.figure.clear()
         ax = self.figure.add_subplot(1, 1, 1)
