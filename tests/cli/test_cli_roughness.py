@@ -91,3 +91,22 @@ def test_real_file_all_channels(capsys):
     row = json.loads(capsys.readouterr().out)[0]
     keys = [k for k in row if k.endswith(":Sq")]
     assert len(keys) >= 2 and all(row[k] > 0 for k in keys)
+
+
+def test_labels_from_tif_and_bad_labels_file(tmp_path, wave_file, capsys):
+    import tifffile
+
+    path, a = wave_file
+    labels = np.zeros((64, 256), np.uint16)
+    labels[:, :128] = 3
+    tifffile.imwrite(tmp_path / "labels.tif", labels)
+    assert main(["roughness", str(path), "--pixel-size", "1", "--labels", str(tmp_path / "labels.tif"),
+                 "--groups", "height", "--level", "none"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["region"] for r in rows] == [3] and rows[0]["Sq"] == pytest.approx(a / np.sqrt(2), rel=1e-3)
+    (tmp_path / "labels.png").write_bytes(b"not an image")
+    assert main(["roughness", str(path), "--pixel-size", "1", "--labels", str(tmp_path / "labels.png")]) == 2
+    assert "labels must be a .npy or .tif file" in capsys.readouterr().err
+    (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY garbage")
+    assert main(["roughness", str(path), "--pixel-size", "1", "--labels", str(tmp_path / "broken.npy")]) == 2
+    assert "cannot read labels" in capsys.readouterr().err
