@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.set_defaults(func=cmd_sample)
 
+    from napari_afm_profiler.cli_batch import add_batch_parser
     from napari_afm_profiler.cli_classify import add_classify_parser
     from napari_afm_profiler.cli_deconv import add_deconv_parsers
     from napari_afm_profiler.cli_roughness import add_roughness_parser
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_deconv_parsers(sub)
     add_roughness_parser(sub)
     add_classify_parser(sub)
+    add_batch_parser(sub)
     return parser
 
 
