@@ -40,6 +40,7 @@ labels:
 
 roughness:
   groups: all             # or a list: [height, hybrid, spatial, functional, features, fractal, spip]
+  level: plane            # inside each evaluation area (image or region): plane, or none (mean only)
   border_erosion_px: 0
   tiles: null             # without labels: average over tiles, e.g. [2, 2]
   wolf_pruning_pct: 5.0
@@ -75,6 +76,7 @@ class RoughnessConfig:
     """Roughness parameters to compute."""
 
     groups: str | list[str] = "all"
+    level: str = "plane"
     border_erosion_px: int = 0
     tiles: list[int] | None = None
     wolf_pruning_pct: float = 5.0

@@ -47,12 +47,16 @@ class FileOutcome:
 
 
 def file_key(path: str | Path, config: BatchConfig) -> str:
-    """SHA-256 of the file's bytes (first 20 hex digits) joined to the configuration digest."""
+    """Resume key: where the file is, what it holds (SHA-256 of its bytes) and the configuration digest.
+
+    The path is part of the key because two copies of one file are two rows of the results.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             digest.update(chunk)
-    return f"{digest.hexdigest()[:20]}-{config.digest()}"
+    where = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:8]
+    return f"{where}-{digest.hexdigest()[:20]}-{config.digest()}"
 
 
 def process_file(path: str, config: BatchConfig, key: str | None = None) -> FileOutcome:
@@ -195,7 +199,7 @@ def _roughness_rows(image: np.ndarray, labels: np.ndarray | None, pixel: tuple[f
     from napari_afm_profiler.roughness import RoughnessSettings, channel_table_steps
 
     r = config.roughness
-    settings = RoughnessSettings(wolf_pruning_pct=r.wolf_pruning_pct, acf_threshold=r.acf_threshold)
+    settings = RoughnessSettings(level=r.level, wolf_pruning_pct=r.wolf_pruning_pct, acf_threshold=r.acf_threshold)
     table = drain(channel_table_steps({"image": image}, pixel_size_nm=pixel, labels=labels, groups=r.groups,
                                       settings=settings, border_erosion_px=r.border_erosion_px,
                                       tiles=tuple(r.tiles) if r.tiles else None))
