@@ -25,6 +25,7 @@ from napari_afm_profiler import __version__
 from napari_afm_profiler.deconv.model import build_model, model_inputs
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth import ArtifactSpec, ObjectSpec, SynthConfig, TipSpec, load_dataset, make_pair
 from napari_afm_profiler.tip import erode, make_tip
@@ -294,9 +295,11 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
             best, best_epoch = metrics["mae_nm"], epoch
             card = _card(config, history, metrics, epoch, command, data_seconds, pixel_size_nm)
             save_model(out, model, card)
-        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(),
-                    "generator": gen.get_state(), "epoch": epoch, "best": best, "best_epoch": best_epoch,
-                    "history": json.dumps(history)}, out / "checkpoint.pt")
+        checkpoint = {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                      "schedule": schedule.state_dict(), "generator": gen.get_state(), "epoch": epoch, "best": best,
+                      "best_epoch": best_epoch, "history": json.dumps(history)}
+        # atomic: a run killed while saving leaves the previous epoch's checkpoint intact
+        atomic_write(out / "checkpoint.pt", lambda tmp, state=checkpoint: torch.save(state, tmp))
         yield {"stage": "epoch", "epoch": epoch, "epochs": config.epochs, "train_loss": history[-1]["train_l1_nm"],
                "val_loss": metrics["mae_nm"], "improved": improved}
         if epoch - best_epoch >= config.patience:
