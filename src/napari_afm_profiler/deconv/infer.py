@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import warnings
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -86,13 +87,21 @@ def _load(folder: str) -> LoadedModel:
         network.load_state_dict(state)
     except RuntimeError as exc:
         raise AFMFormatError(weights, f"weights do not fit the {architecture} described in config.json") from exc
-    network.eval()
+    network.eval().to(_device())
     tip = card.get("tip") or {}
     tip_array = make_tip(tip.get("shape", "cone"), pixel_size_nm=float(card["pixel_size_nm"]),
                          radius_nm=float(tip.get("radius_nm", 10.0)),
                          half_angle_deg=tip.get("half_angle_deg") if tip.get("shape", "cone") in ("cone", "pyramid")
                          else None, height_nm=60.0).heights
     return LoadedModel(network=network, card=card, tip=tip_array, path=path)
+
+
+def _device() -> torch.device:
+    """CUDA when PyTorch sees a GPU, else the CPU; ``AFM_PROFILER_DEVICE`` (cpu, cuda, cuda:1 …) overrides."""
+    wanted = os.environ.get("AFM_PROFILER_DEVICE")
+    if wanted:
+        return torch.device(wanted)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def load_model(name_or_path: str | Path = "default") -> LoadedModel:
@@ -139,7 +148,7 @@ def _run(network: torch.nn.Module, image: np.ndarray, eroded: np.ndarray, flips:
     py, px = (-ny) % multiple, (-nx) % multiple
     mode = "reflect" if min(ny, nx) > max(py, px) else "edge"
     stacked = np.pad(np.stack([image, eroded]), ((0, 0), (0, py), (0, px)), mode=mode)
-    x = torch.from_numpy(stacked.astype(np.float32))[None]
+    x = torch.from_numpy(stacked.astype(np.float32))[None].to(next(network.parameters()).device)
     outs = []
     with torch.inference_mode():
         for k in range(flips):
@@ -148,7 +157,7 @@ def _run(network: torch.nn.Module, image: np.ndarray, eroded: np.ndarray, flips:
             net_in, offset = model_inputs(xi[:, :1], xi[:, 1:2], network.in_channels)
             y = network(net_in) + offset
             y = y.flip(dims) if dims else y
-            outs.append(y[0, 0, :ny, :nx].numpy().astype(np.float64))
+            outs.append(y[0, 0, :ny, :nx].cpu().numpy().astype(np.float64))
     return outs
 
 
