@@ -1,0 +1,36 @@
+"""Headless napari: the Batch dock runs a folder, shows the table, and opens a row's file."""
+
+from __future__ import annotations
+
+import pytest
+
+from napari_afm_profiler.io.writers import write_image
+from napari_afm_profiler.synth.scene import fractal_surface
+
+napari = pytest.importorskip("napari")
+
+
+def test_batch_folder_table_and_open(make_napari_viewer, qtbot, tmp_path):
+    src = tmp_path / "scans"
+    src.mkdir()
+    for i in range(3):
+        write_image(src / f"s{i}.tif", fractal_surface((48, 48), rms_nm=1.0 + i, seed=i), pixel_size_nm=(2.0, 2.0),
+                    channel="Height")
+    (src / "bad.gwy").write_bytes(b"GWYPnonsense")
+    (tmp_path / "c.yaml").write_text("roughness:\n  groups: [height]\n")
+    viewer = make_napari_viewer()
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Batch")
+    dock.folder.value = src
+    dock.config.value = tmp_path / "c.yaml"
+    dock.output.value = tmp_path / "out"
+    dock.scheduler.value = "serial"
+    worker = dock.run()
+    with qtbot.waitSignal(worker.finished, timeout=60000):
+        pass
+    assert len(dock.results) == 3 and dock.table.native.rowCount() == 3
+    assert "1 failed" in dock.status.value and "bad.gwy" in dock.status.tooltip
+    dock.table.native.selectRow(0)
+    layers = dock.open_selected()
+    assert layers and layers[0].scale[-1] == pytest.approx(2.0)
+    dock.folder.value = tmp_path / "nothing"
+    assert dock.run() is None and "is not a folder" in dock.status.value
