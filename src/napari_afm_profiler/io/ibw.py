@@ -25,6 +25,38 @@ _NAME_UNITS = (
 )
 
 
+# Byte layout of the binary headers (Igor Technical Note PTN003): offsets of the 32-bit size fields
+_SIZE_FIELDS = {1: (2,), 2: (2, 6, 10), 3: (2, 6, 10, 14), 5: tuple(range(4, 64, 4))}
+_HEADER_BYTES = {1: 8, 2: 16, 3: 20, 5: 64}
+_TYPE_BYTES = {2: 4, 3: 8, 4: 8, 8: 1, 16: 2, 32: 4, 0x48: 1, 0x50: 2, 0x60: 4, 0x40: 1, 0x42: 1}
+
+
+def check_declared_sizes(buf: bytes, path: Path) -> None:
+    """Refuse a wave whose header declares more bytes than the file holds (before igor2 allocates them)."""
+    for order in ("<", ">"):
+        version = int(np.frombuffer(buf, dtype=f"{order}i2", count=1)[0])
+        if version in _SIZE_FIELDS:
+            break
+    else:
+        raise AFMFormatError(path, "not an Igor binary wave (unknown header version)")
+    sizes = [int(np.frombuffer(buf, dtype=f"{order}i4", count=1, offset=o)[0]) for o in _SIZE_FIELDS[version]]
+    if version == 5:
+        # optionsSize1/2 are reserved and may hold anything; the rest must fit in the file
+        sizes = sizes[:-2]
+    if min(sizes) < 0 or _HEADER_BYTES[version] + sum(sizes) > len(buf):
+        raise AFMFormatError(path, f"header declares {_HEADER_BYTES[version] + sum(max(s, 0) for s in sizes)} bytes "
+                                   f"(or a negative size) but the file has {len(buf)}; truncated or corrupt")
+    if version == 5 and len(buf) >= 64 + 84:
+        npnts = int(np.frombuffer(buf, dtype=f"{order}i4", count=1, offset=64 + 12)[0])
+        kind = int(np.frombuffer(buf, dtype=f"{order}i2", count=1, offset=64 + 16)[0])
+        dims = np.frombuffer(buf, dtype=f"{order}i4", count=4, offset=64 + 68).astype(np.int64)
+        item = _TYPE_BYTES.get(kind & ~0x01, 8) * (2 if kind & 0x01 else 1)
+        used = dims[dims > 0]
+        if npnts < 0 or np.any(dims < 0) or (used.size and int(np.prod(used)) != npnts) or npnts * item > sizes[0]:
+            raise AFMFormatError(path, f"wave header declares {npnts} points of {item} bytes in dimensions "
+                                       f"{dims.tolist()}, which do not fit its {sizes[0]}-byte wave record")
+
+
 def read_ibw(path: str | Path) -> list[AfmScan]:
     """Read every layer (channel) of an Igor binary wave.
 
@@ -45,6 +77,7 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
     buf = read_bytes(path)
     if len(buf) < 64:
         raise AFMFormatError(path, f"too short for an Igor binary wave ({len(buf)} bytes)")
+    check_declared_sizes(buf, path)
     try:
         from igor2 import binarywave
 

@@ -1,0 +1,42 @@
+"""Quick reader fuzzing: mutated sample files end in a format error or a valid image, never worse.
+
+The full run (10 000 mutants per sample) is ``benchmarks/fuzz_readers.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from napari_afm_profiler.errors import AFMFormatError
+from napari_afm_profiler.io import read_afm
+from napari_afm_profiler.io.fuzz import check_read, fuzz_file
+from tests.conftest import SAMPLES
+
+CASES = 25
+SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.is_file() and p.suffix not in (".md", ".json")) \
+    if SAMPLES.is_dir() else []
+
+
+@pytest.mark.skipif(not SAMPLE_FILES, reason="sample files not present")
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.name)
+def test_mutants_fail_cleanly(sample):
+    logging.disable(logging.CRITICAL)
+    try:
+        failures = [c for c in fuzz_file(sample, CASES, seed=1) if c.outcome == "failure"]
+    finally:
+        logging.disable(logging.NOTSET)
+    assert not failures, "; ".join(f"{c.mutation}: {c.detail}" for c in failures[:3])
+
+
+def test_absurd_declared_size_is_refused_before_allocating(tmp_path):
+    header = ("Gwyddion Simple Field 1.0\nXRes = 2000000000\nYRes = 2000000000\nXReal = 1e-06\nYReal = 1e-06\n"
+              "ZUnits = m\n").encode()
+    header += b"\x00" * (4 - len(header) % 4)
+    path = tmp_path / "huge.gsf"
+    path.write_bytes(header + b"\x00" * 64)
+    outcome, detail = check_read(path, read_afm)
+    assert outcome == "format-error", detail
+    with pytest.raises(AFMFormatError, match="huge.gsf"):
+        read_afm(path)
