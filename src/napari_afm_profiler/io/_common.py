@@ -74,7 +74,10 @@ def make_scan(
     metadata: dict[str, Any] | None = None,
     path: Path | None = None,
 ) -> AfmScan:
-    """Build an :class:`AfmScan`, converting values to nm / SI and validating pixel size."""
+    """Build an :class:`AfmScan`, converting values to nm / SI and validating shape and pixel size."""
+    shape = np.shape(raw)
+    if len(shape) not in (2, 3) or 0 in shape:
+        raise AFMFormatError(path or Path("file"), f"channel {channel!r} holds no image (data of shape {shape})")
     data, z_unit = to_canonical(raw, unit)
     meta = dict(metadata or {})
     meta.setdefault("original_unit", "" if unit is None else str(unit))

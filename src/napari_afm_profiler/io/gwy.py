@@ -33,6 +33,7 @@ def read_gwy(path: str | Path) -> list[AfmScan]:
     buf = read_bytes(path)
     magic = buf[:4]
     if magic == b"GWYP":
+        _check_gwyp_extent(buf, path)
         container = _load_gwyp(path)
         legacy = False
     elif magic == b"GWYO":
@@ -41,6 +42,22 @@ def read_gwy(path: str | Path) -> list[AfmScan]:
     else:
         raise AFMFormatError(path, f"not a Gwyddion file (magic {magic!r}, expected b'GWYP' or b'GWYO')")
     return _container_to_scans(container, path, legacy=legacy)
+
+
+def _check_gwyp_extent(buf: bytes, path: Path) -> None:
+    """Refuse a GWYP file whose top-level object does not end exactly at the end of the file.
+
+    gwyfile reads past the end of a truncated file for a long time; the top object's declared
+    size (after its NUL-terminated type name) tells at once whether the file is complete.
+    """
+    end = buf.find(b"\x00", 4, 4 + 256)
+    if end < 0 or len(buf) < end + 5:
+        raise AFMFormatError(path, "corrupt Gwyddion file: no top-level object name")
+    declared = int.from_bytes(buf[end + 1:end + 5], "little")
+    expected = end + 5 + declared
+    if expected != len(buf):
+        raise AFMFormatError(path, f"truncated or corrupt Gwyddion file: the top-level object declares {expected} "
+                                   f"bytes, the file has {len(buf)}")
 
 
 def _load_gwyp(path: Path) -> dict[str, Any]:
