@@ -18,6 +18,8 @@ from tests.deconv.test_train_infer import TINY  # noqa: E402
 SCRIPT = textwrap.dedent("""
     import sys
     from dataclasses import replace
+    import torch
+    torch.set_num_threads(int(sys.argv[2]))  # the parent's count: same reduction order, same weights
     from napari_afm_profiler.deconv.train import train_steps
     from tests.deconv.test_train_infer import TINY
     for p in train_steps(replace(TINY, epochs=3), sys.argv[1]):
@@ -31,7 +33,7 @@ def test_kill_mid_epoch_then_resume_gives_the_same_weights(tmp_path):
     train(config, unbroken, command="pytest")
     killed = tmp_path / "killed"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(killed)], stdout=subprocess.PIPE, text=True, cwd=root,
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(killed), str(torch.get_num_threads())], stdout=subprocess.PIPE, text=True, cwd=root,
                             env={**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")})
     try:
         for line in proc.stdout:

@@ -31,8 +31,8 @@ def test_mutants_fail_cleanly(sample):
 
 
 def test_absurd_declared_size_is_refused_before_allocating(tmp_path):
-    header = ("Gwyddion Simple Field 1.0\nXRes = 2000000000\nYRes = 2000000000\nXReal = 1e-06\nYReal = 1e-06\n"
-              "ZUnits = m\n").encode()
+    header = (b"Gwyddion Simple Field 1.0\nXRes = 2000000000\nYRes = 2000000000\nXReal = 1e-06\nYReal = 1e-06\n"
+              b"ZUnits = m\n")
     header += b"\x00" * (4 - len(header) % 4)
     path = tmp_path / "huge.gsf"
     path.write_bytes(header + b"\x00" * 64)

@@ -46,7 +46,10 @@ class Evaluation:
     def descending_order(self) -> np.ndarray:
         """Flat indices of the area's pixels, highest first (shared by the material ratio and the features)."""
         flat = self.area.z.ravel()
-        inside = np.flatnonzero(self.area.mask)
+        index = np.int32 if flat.size < 2**31 else np.int64
+        if self.area.full:
+            return np.argsort(-flat).astype(index)
+        inside = np.flatnonzero(self.area.mask).astype(index)
         return inside[np.argsort(-flat[inside])]
 
     @cached_property

@@ -18,6 +18,8 @@ import numpy as np
 from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.gradients import NM2_PER_UM2, mean_curvature
 
+PARALLEL_LIMIT_PX = 16_000_000
+
 
 @numba.njit(cache=True, nogil=True)
 def _find(parent: np.ndarray, i: int) -> int:
@@ -32,10 +34,9 @@ def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
     """Prominence of every pixel as a peak (0 for pixels that are not peaks) over ``order``."""
     n = z.size
     ny = n // nx
-    parent = np.full(n, -1, dtype=np.int64)
-    peak = np.zeros(n, dtype=np.int64)
+    parent = np.full(n, -1, dtype=np.int32)
+    peak = np.zeros(n, dtype=np.int32)
     prominence = np.zeros(n)
-    lowest = np.zeros(n)
     for idx in order:
         parent[idx] = idx
         peak[idx] = idx
@@ -62,16 +63,15 @@ def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
                     winner, loser = rj, ri
                 prominence[peak[loser]] = z[peak[loser]] - z[idx]
                 parent[loser] = winner
-    # peaks that never merged rise above the lowest pixel of their connected piece
-    for r in range(n):
-        lowest[r] = np.inf
-    for idx in order:
+    # a peak that never merged rises above the lowest pixel of its connected piece: walking the
+    # order backwards, the first pixel met of each piece is its lowest
+    done = np.zeros(n, dtype=np.bool_)
+    for k in range(order.size - 1, -1, -1):
+        idx = order[k]
         r = _find(parent, idx)
-        if z[idx] < lowest[r]:
-            lowest[r] = z[idx]
-    for idx in order:
-        if parent[idx] == idx:
-            prominence[peak[idx]] = z[peak[idx]] - lowest[idx]
+        if not done[r]:
+            done[r] = True
+            prominence[peak[r]] = z[peak[r]] - z[idx]
     return prominence
 
 
@@ -127,8 +127,9 @@ def feature_parameters(ev: Evaluation) -> None:
     dy, dx = ev.area.pixel_size_nm
     area_um2 = ev.area.n * dy * dx / NM2_PER_UM2
     order = ev.descending_order
-    # peaks and pits are independent merge trees: run them on both cores (the kernel releases the GIL)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # peaks and pits are independent merge trees: run them on both cores (the kernel releases the
+    # GIL), except on huge areas, where one tree at a time keeps memory down
+    with ThreadPoolExecutor(max_workers=1 if ev.area.n > PARALLEL_LIMIT_PX else 2) as pool:
         found = dict(zip("pv", pool.map(lambda args: significant_peaks(*args), [
             (z, mask, threshold, order), (-z, mask, threshold, np.ascontiguousarray(order[::-1]))])))
     tops = {}

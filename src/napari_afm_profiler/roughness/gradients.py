@@ -30,16 +30,25 @@ def rms_gradient(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, fl
         None when no pair of neighbouring pixels lies inside the mask.
     """
     dy, dx = pixel_size_nm
-    total = 0.0
-    found = False
-    for axis, step in ((1, dx), (0, dy)):
-        diff = np.diff(z, axis=axis)
-        pair = mask[:, 1:] & mask[:, :-1] if axis == 1 else mask[1:, :] & mask[:-1, :]
-        count = np.count_nonzero(pair)
-        if count:
-            found = True
-            total += np.einsum("ij,ij->", diff, diff * pair) / count / step**2
-    return float(np.sqrt(total)) if found else None
+    sums = np.zeros(2)
+    counts = np.zeros(2, dtype=np.int64)
+    for rows in _row_blocks(z.shape[0], overlap=1):
+        zb, mb = z[rows], mask[rows]
+        last = rows.stop == z.shape[0]
+        # x pairs of every row of the block except its overlap row (counted by the next block)
+        xr = slice(None) if last else slice(0, -1)
+        diff = np.diff(zb[xr], axis=1)
+        pair = mb[xr][:, 1:] & mb[xr][:, :-1]
+        sums[0] += np.einsum("ij,ij->", diff, diff * pair)
+        counts[0] += np.count_nonzero(pair)
+        diff = np.diff(zb, axis=0)
+        pair = mb[1:] & mb[:-1]
+        sums[1] += np.einsum("ij,ij->", diff, diff * pair)
+        counts[1] += np.count_nonzero(pair)
+    if not counts.any():
+        return None
+    steps = np.array([dx, dy])
+    return float(np.sqrt(sum(sums[k] / counts[k] / steps[k] ** 2 for k in range(2) if counts[k])))
 
 
 def developed_area_ratio(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float | None:
@@ -61,18 +70,30 @@ def developed_area_ratio(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[f
         None when no 2 x 2 cell lies inside the mask.
     """
     dy, dx = pixel_size_nm
-    inside = mask[:-1, :-1] & mask[1:, :-1] & mask[:-1, 1:] & mask[1:, 1:]
-    if not inside.any():
+    total, count = 0.0, 0
+    for rows in _row_blocks(z.shape[0], overlap=1):
+        zb, mb = z[rows], mask[rows]
+        inside = mb[:-1, :-1] & mb[1:, :-1] & mb[:-1, 1:] & mb[1:, 1:]
+        if not inside.any():
+            continue
+        # edge slopes of each cell: bottom/top x edges, left/right y edges
+        sx = np.diff(zb, axis=1) / dx
+        sy = np.diff(zb, axis=0) / dy
+        bottom, top = sx[:-1, :][inside], sx[1:, :][inside]
+        left, right = sy[:, :-1][inside], sy[:, 1:][inside]
+        # a corner triangle with slopes (a, b) has area (dx dy / 2) sqrt(1 + a^2 + b^2)
+        corners = (np.sqrt(1 + bottom**2 + left**2) + np.sqrt(1 + bottom**2 + right**2)
+                   + np.sqrt(1 + top**2 + left**2) + np.sqrt(1 + top**2 + right**2))
+        total += corners.sum()
+        count += corners.size
+    if count == 0:
         return None
-    # edge slopes of each cell: bottom/top x edges, left/right y edges
-    sx = np.diff(z, axis=1) / dx
-    sy = np.diff(z, axis=0) / dy
-    bottom, top = sx[:-1, :][inside], sx[1:, :][inside]
-    left, right = sy[:, :-1][inside], sy[:, 1:][inside]
-    # a corner triangle with slopes (a, b) has area (dx dy / 2) sqrt(1 + a^2 + b^2)
-    corners = (np.sqrt(1 + bottom**2 + left**2) + np.sqrt(1 + bottom**2 + right**2)
-               + np.sqrt(1 + top**2 + left**2) + np.sqrt(1 + top**2 + right**2))
-    return float(100.0 * (corners.mean() / 4.0 - 1.0))
+    return float(100.0 * (total / count / 4.0 - 1.0))
+
+
+def _row_blocks(ny: int, overlap: int, rows: int = 1024) -> list[slice]:
+    """Row slices of at most ``rows`` + ``overlap`` rows that overlap by ``overlap`` (bounded memory)."""
+    return [slice(start, min(start + rows + overlap, ny)) for start in range(0, max(ny - overlap, 1), rows)]
 
 
 def hybrid_parameters(ev: Evaluation) -> None:

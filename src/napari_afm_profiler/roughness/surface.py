@@ -117,21 +117,31 @@ def evaluation_area(
         return EvaluationArea(z, inside, (dy, dx))
     if level == "plane" and n >= 3:
         z = _subtract_plane(z, inside)
-    values = z[inside]
-    z = np.where(inside, z - values.mean(), 0.0)
+    # in place: large images should not hold several full-size copies at once
+    z -= np.sum(z, where=inside) / n
+    z[~inside] = 0.0
     return EvaluationArea(z, inside, (dy, dx))
 
 
 def _subtract_plane(z: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    # normal equations of z = a + b (y - yc) + c (x - xc) from row and column sums, so no
+    # per-pixel coordinate arrays are built (an 8192^2 image would need 1 GB for them)
     ny, nx = z.shape
-    yy, xx = np.nonzero(inside)
-    # centred coordinates keep the normal equations well conditioned
-    yc, xc = yy.mean(), xx.mean()
-    y = yy - yc
-    x = xx - xc
-    values = z[inside]
-    normal = np.array([[y.size, 0.0, 0.0], [0.0, y @ y, y @ x], [0.0, x @ y, x @ x]])
-    rhs = np.array([values.sum(), y @ values, x @ values])
-    coeffs = np.linalg.lstsq(normal, rhs, rcond=None)[0]
-    plane = coeffs[0] + coeffs[1] * (np.arange(ny)[:, None] - yc) + coeffs[2] * (np.arange(nx)[None, :] - xc)
-    return z - plane
+    y = np.arange(ny, dtype=np.float64)
+    x = np.arange(nx, dtype=np.float64)
+    m = inside.astype(np.float64)
+    row_n, col_n = m.sum(axis=1), m.sum(axis=0)
+    n = row_n.sum()
+    yc, xc = (row_n @ y) / n, (col_n @ x) / n
+    yy, xx = y - yc, x - xc
+    zm = np.where(inside, z, 0.0)
+    syy = row_n @ (yy * yy)
+    sxx = col_n @ (xx * xx)
+    sxy = yy @ (m @ xx)
+    rhs = np.array([zm.sum(), yy @ zm.sum(axis=1), zm.sum(axis=0) @ xx])
+    normal = np.array([[n, 0.0, 0.0], [0.0, syy, sxy], [0.0, sxy, sxx]])
+    a, b, c = np.linalg.lstsq(normal, rhs, rcond=None)[0]
+    out = zm
+    out -= (a + b * yy)[:, None]  # two broadcasts: no full-size plane array
+    out -= (c * xx)[None, :]
+    return out
