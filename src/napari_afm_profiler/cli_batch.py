@@ -42,6 +42,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 bar = tqdm(total=total, unit="file", desc="batch", disable=args.quiet, file=sys.stderr)
             bar.n = done
             bar.refresh()
+    except KeyboardInterrupt:
+        steps.close()
+        print(f"\ninterrupted: the files finished so far are kept in {args.output}; run the same command to go on",
+              file=sys.stderr)
+        return 130
     finally:
         if bar is not None:
             bar.close()
