@@ -33,7 +33,8 @@ def test_kill_mid_epoch_then_resume_gives_the_same_weights(tmp_path):
     train(config, unbroken, command="pytest")
     killed = tmp_path / "killed"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(killed), str(torch.get_num_threads())], stdout=subprocess.PIPE, text=True, cwd=root,
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(killed), str(torch.get_num_threads())],
+                            stdout=subprocess.PIPE, text=True, cwd=root,
                             env={**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")})
     try:
         for line in proc.stdout:

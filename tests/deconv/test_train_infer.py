@@ -112,3 +112,20 @@ def test_fine_tuning_with_the_roughness_term_records_its_origin(tiny_model, tmp_
     tuned = train(replace(TINY, epochs=1, init=str(out), roughness_weight=0.5), tmp_path / "tuned", command="pytest")
     assert tuned["fine_tuned_from"]["sha256"] == card["sha256"]
     assert tuned["training"]["roughness_weight"] == 0.5
+
+
+def test_device_choice(monkeypatch):
+    from napari_afm_profiler.deconv import infer
+    from napari_afm_profiler.errors import InputError
+
+    monkeypatch.setenv("AFM_PROFILER_DEVICE", "cpu")
+    assert infer._device().type == "cpu"
+    monkeypatch.setenv("AFM_PROFILER_DEVICE", "toaster")
+    with pytest.raises(InputError, match="not a torch device"):
+        infer._device()
+    if not torch.cuda.is_available():
+        monkeypatch.setenv("AFM_PROFILER_DEVICE", "cuda")
+        with pytest.raises(InputError, match="no CUDA device"):
+            infer._device()
+    monkeypatch.delenv("AFM_PROFILER_DEVICE")
+    assert infer._device().type == ("cuda" if torch.cuda.is_available() else "cpu")

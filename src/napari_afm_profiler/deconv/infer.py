@@ -100,7 +100,13 @@ def _device() -> torch.device:
     """CUDA when PyTorch sees a GPU, else the CPU; ``AFM_PROFILER_DEVICE`` (cpu, cuda, cuda:1 …) overrides."""
     wanted = os.environ.get("AFM_PROFILER_DEVICE")
     if wanted:
-        return torch.device(wanted)
+        try:
+            device = torch.device(wanted)
+        except RuntimeError as exc:
+            raise InputError(f"AFM_PROFILER_DEVICE={wanted!r} is not a torch device ({exc})") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise InputError(f"AFM_PROFILER_DEVICE={wanted!r} but PyTorch sees no CUDA device")
+        return device
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
