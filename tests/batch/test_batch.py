@@ -154,3 +154,19 @@ def test_cli_create_config_and_batch_on_a_local_dask_cluster(folder, tmp_path, c
     parts = list((tmp_path / "out" / "parts").glob("*.json"))
     assert len(parts) == 4 and json.loads(parts[0].read_text())["error"] is None
     assert main(["batch", str(tmp_path / "missing"), "-o", str(tmp_path / "o")]) == 2
+
+
+def test_classifier_trained_on_channel_prefixed_columns(folder, tmp_path):
+    from napari_afm_profiler.classify import feature_table, save_classifier, train
+
+    rows = pd.DataFrame({"Height:Sa": [0.5, 0.6, 0.7, 3.0, 3.2, 3.4], "Height:Sq": [0.6, 0.7, 0.8, 4.0, 4.1, 4.2],
+                         "kind": ["flat"] * 3 + ["rough"] * 3})
+    table = feature_table(rows, "kind")
+    save_classifier(tmp_path / "model", train(table), table)
+    cfg = config_from_dict({"roughness": {"groups": ["height"], "level": "none"}, "level": "none",
+                            "channels": ["Height"], "classification": {"model": str(tmp_path / "model")}})
+    summary = drain(run_batch_steps([folder], cfg, tmp_path / "out", scheduler=SERIAL))
+    assert summary.n_errors == 0
+    result = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert result["channel"].unique().tolist() == ["Height"]
+    assert result["predicted_class"].tolist() == ["flat", "flat", "rough", "rough"]
