@@ -18,6 +18,38 @@ from napari_afm_profiler.io.units import parse_unit
 _DATASET = re.compile(r"^DataSet-(\d+):(\d+)$")
 
 
+_COUNT = re.compile(rb"^([^=\r\n]*Count)=([^\r\n]*)\r?$", re.MULTILINE)
+_SIZE = re.compile(rb"^(Points|Lines|SaveBits)=([^\r\n]*)\r?$", re.MULTILINE)
+MAX_COUNT = 100_000
+
+
+def check_header_counts(buf: bytes, path: Path) -> None:
+    """Refuse absurd counts and data sizes in the INI header before NSFopen loops over or allocates them."""
+    header, block = buf.split(b"#!", 1)
+    for key, value in _COUNT.findall(header):
+        try:
+            count = int(value.strip())
+        except ValueError:
+            raise AFMFormatError(path, f"header field {key.decode(errors='replace')} is not a number") from None
+        if not 0 <= count <= MAX_COUNT:
+            raise AFMFormatError(path, f"header field {key.decode(errors='replace')}={count} is out of range")
+    sections = re.split(rb"^\[", header, flags=re.MULTILINE)
+    declared = 0
+    for section in sections:
+        fields = dict(_SIZE.findall(section))
+        if len(fields) == 3:
+            try:
+                nx, ny, bits = (int(fields[k].strip()) for k in (b"Points", b"Lines", b"SaveBits"))
+            except ValueError:
+                raise AFMFormatError(path, "a data set's size fields are not numbers") from None
+            if min(nx, ny, bits) < 0:
+                raise AFMFormatError(path, "a data set declares a negative size")
+            declared += nx * ny * max(bits, 0) // 8
+    if declared > len(block):
+        raise AFMFormatError(path, f"the header declares {declared} data bytes but the file holds {len(block)}; "
+                                   "truncated or corrupt")
+
+
 def read_nid(path: str | Path) -> list[AfmScan]:
     """Read every image channel of a Nanosurf ``.nid`` file.
 
@@ -37,6 +69,7 @@ def read_nid(path: str | Path) -> list[AfmScan]:
         raise AFMFormatError(path, "not a Nanosurf NID file (no '[DataSet]' section)")
     if b"#!" not in buf:
         raise AFMFormatError(path, "no binary data block ('#!'): truncated")
+    check_header_counts(buf, path)
     try:
         from NSFopen.read import read
 
