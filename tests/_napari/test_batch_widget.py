@@ -25,7 +25,7 @@ def test_batch_folder_table_and_open(make_napari_viewer, qtbot, tmp_path):
     dock.output.value = tmp_path / "out"
     dock.scheduler.value = "serial"
     worker = dock.run()
-    with qtbot.waitSignal(worker.finished, timeout=60000):
+    with qtbot.waitSignal(worker.finished, timeout=300000):
         pass
     assert len(dock.results) == 3 and dock.table.native.rowCount() == 3
     assert "1 failed" in dock.status.value and "bad.gwy" in dock.status.tooltip

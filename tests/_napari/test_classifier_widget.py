@@ -12,7 +12,7 @@ from napari_afm_profiler.synth.scene import fractal_surface
 napari = pytest.importorskip("napari")
 
 
-def _wait(qtbot, worker, timeout=120000):
+def _wait(qtbot, worker, timeout=300000):
     assert worker is not None
     with qtbot.waitSignal(worker.finished, timeout=timeout):
         pass

@@ -9,7 +9,7 @@ napari = pytest.importorskip("napari")
 pytest.importorskip("torch")
 
 
-def _wait(qtbot, worker, timeout=120000):
+def _wait(qtbot, worker, timeout=300000):
     assert worker is not None
     with qtbot.waitSignal(worker.finished, timeout=timeout):
         pass

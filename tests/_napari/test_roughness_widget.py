@@ -8,7 +8,7 @@ import pytest
 napari = pytest.importorskip("napari")
 
 
-def _wait(qtbot, worker, timeout=60000):
+def _wait(qtbot, worker, timeout=300000):
     assert worker is not None
     with qtbot.waitSignal(worker.finished, timeout=timeout):
         pass

@@ -11,7 +11,7 @@ napari = pytest.importorskip("napari")
 
 def _wait(qtbot, worker):
     assert worker is not None
-    with qtbot.waitSignal(worker.finished, timeout=60000):
+    with qtbot.waitSignal(worker.finished, timeout=300000):
         pass
 
 

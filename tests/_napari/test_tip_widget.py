@@ -27,12 +27,12 @@ def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot):
     widget.size.value = 0
     tip = widget.current_tip()
     assert tip.shape[0] % 2 == 1 and tip[tip.shape[0] // 2, tip.shape[0] // 2] == 0.0
-    with qtbot.waitSignal(widget.apply("dilate").finished, timeout=120000):
+    with qtbot.waitSignal(widget.apply("dilate").finished, timeout=300000):
         pass
     dilated = viewer.layers[f"{height.name} · dilated (simulated image)"]
     assert tuple(dilated.scale) == tuple(height.scale)
     widget.image.value = dilated
-    with qtbot.waitSignal(widget.apply("erode").finished, timeout=120000):
+    with qtbot.waitSignal(widget.apply("erode").finished, timeout=300000):
         pass
     eroded = viewer.layers[f"{dilated.name} · eroded (reconstruction)"]
     surface = np.asarray(height.data, float)
@@ -60,7 +60,7 @@ def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtb
     np.testing.assert_allclose(shown.data, true_tip)
     assert len(widget.figure.axes) >= 2  # 3-D surface and apex profile drawn
     worker = widget.estimate()
-    with qtbot.waitSignal(worker.finished, timeout=120000):
+    with qtbot.waitSignal(worker.finished, timeout=300000):
         pass
     estimated = viewer.layers["tip · blind estimate from spikes"]
     np.testing.assert_allclose(estimated.data, true_tip, atol=1e-9)
