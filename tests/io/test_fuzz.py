@@ -43,3 +43,20 @@ def test_absurd_declared_size_is_refused_before_allocating(tmp_path):
     assert outcome == "format-error", detail
     with pytest.raises(AFMFormatError, match="huge.gsf"):
         read_afm(path)
+
+
+@pytest.mark.skipif(not (SAMPLES / "PTO_110_Virgin0001.gwy").is_file(), reason="sample files not present")
+def test_own_gwyp_parser_matches_gwyfile():
+    import gwyfile
+    import numpy as np
+
+    path = SAMPLES / "PTO_110_Virgin0001.gwy"
+    ours = read_afm(path)
+    obj = gwyfile.load(str(path))
+    fields = sorted((k for k in obj if k.endswith("/data") and k[1:-5].isdigit()), key=lambda k: int(k[1:-5]))
+    assert len(ours) == len(fields)
+    for key in fields:
+        field = obj[key]
+        raw = np.asarray(field["data"]).reshape(field["yres"], field["xres"])
+        match = [s for s in ours if s.metadata.get("gwy_key", key) == key] or ours
+        assert any(np.allclose(s.data, raw * f, rtol=1e-12, equal_nan=True) for s in match for f in (1e9, 1.0, 1e-9))

@@ -41,7 +41,8 @@ class FormatInfo:
 
 
 FORMATS: dict[str, FormatInfo] = {
-    "gwy": FormatInfo("gwy", "Gwyddion (GWYP; legacy GWYO)", gwy.read_gwy, "gwyfile (GWYP) / own parser (GWYO)"),
+    "gwy": FormatInfo("gwy", "Gwyddion (GWYP; legacy GWYO)", gwy.read_gwy,
+                      "own bounds-checked parser (gwyfile hangs on corrupt files)"),
     "gsf": FormatInfo("gsf", "Gwyddion Simple Field", gsf.read_gsf, "own parser"),
     "nanoscope": FormatInfo("nanoscope", "Bruker/Veeco Nanoscope", nanoscope.read_nanoscope, "own parser"),
     "ibw": FormatInfo("ibw", "Asylum Research (Igor binary wave)", ibw.read_ibw, "igor2"),
