@@ -19,10 +19,8 @@ SAMPLES = ROOT.parent / "shared" / "afm-samples"
 
 
 def _wait(worker: Any) -> None:
-    done: list[bool] = []
-    worker.finished.connect(lambda: done.append(True))
     app = napari.qt.get_qapp()
-    while not done:
+    while not getattr(worker, "afm_done", False):  # set by start_worker, connected before the start
         app.processEvents()
 
 

@@ -25,3 +25,18 @@ def load_oracle() -> list[dict]:
     if not path.exists():
         return []
     return json.loads(path.read_text())
+
+
+@pytest.fixture
+def wait_worker(qtbot):
+    """Wait for a dock's worker to finish, race-free.
+
+    ``start_worker`` connects the flag ``afm_done`` before starting the worker; waiting on the
+    ``finished`` signal instead could miss a worker quicker than the test's own connection.
+    """
+
+    def wait(worker, timeout=300000):
+        assert worker is not None
+        qtbot.waitUntil(lambda: getattr(worker, "afm_done", False), timeout=timeout)
+
+    return wait

@@ -10,7 +10,7 @@ from napari_afm_profiler.synth.scene import fractal_surface
 napari = pytest.importorskip("napari")
 
 
-def test_batch_folder_table_and_open(make_napari_viewer, qtbot, tmp_path):
+def test_batch_folder_table_and_open(make_napari_viewer, qtbot, tmp_path, wait_worker):
     src = tmp_path / "scans"
     src.mkdir()
     for i in range(3):
@@ -25,8 +25,7 @@ def test_batch_folder_table_and_open(make_napari_viewer, qtbot, tmp_path):
     dock.output.value = tmp_path / "out"
     dock.scheduler.value = "serial"
     worker = dock.run()
-    with qtbot.waitSignal(worker.finished, timeout=300000):
-        pass
+    wait_worker(worker)
     assert len(dock.results) == 3 and dock.table.native.rowCount() == 3
     assert "1 failed" in dock.status.value and "bad.gwy" in dock.status.tooltip
     dock.table.native.selectRow(0)

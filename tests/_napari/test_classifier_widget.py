@@ -12,11 +12,6 @@ from napari_afm_profiler.synth.scene import fractal_surface
 napari = pytest.importorskip("napari")
 
 
-def _wait(qtbot, worker, timeout=300000):
-    assert worker is not None
-    with qtbot.waitSignal(worker.finished, timeout=timeout):
-        pass
-
 
 def _cells(seed):
     """Labels of 9 round cells on a 192 x 192 image."""
@@ -36,7 +31,7 @@ def _add_field(viewer, name, hurst, seed):
     return image, labels
 
 
-def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, tmp_path):
+def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, tmp_path, wait_worker):
     viewer = make_napari_viewer()
     fields = [_add_field(viewer, f"f{i}", h, i) for i, h in enumerate([0.4, 0.4, 0.9, 0.9])]
     _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
@@ -59,7 +54,7 @@ def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, t
     dock.labels_layers.value = [lab for _, lab in fields]
     dock.splits.value = 12
     dock.classifier.value = "logreg"
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     ev = dock.evaluation
     assert ev is not None and len(ev.real) == 12
     assert ev.aucs().mean() > 0.9
@@ -81,7 +76,7 @@ def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, t
     new_image, new_labels = _add_field(viewer, "new", 0.9, 11)
     dock.images.value = [new_image]
     dock.target.value = new_labels
-    _wait(qtbot, dock.predict())
+    wait_worker(dock.predict())
     predicted = new_labels.features.set_index("index")["predicted_class"]
     assert (predicted == "smooth").mean() >= 0.8
     coloured = viewer.layers["new · cells · predicted class"]
@@ -89,7 +84,7 @@ def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, t
     assert tuple(coloured.scale) == tuple(new_labels.scale)
 
 
-def test_errors_are_shown_not_raised(make_napari_viewer, qtbot):
+def test_errors_are_shown_not_raised(make_napari_viewer, qtbot, wait_worker):
     viewer = make_napari_viewer()
     image, labels = _add_field(viewer, "only", 0.5, 0)
     _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
@@ -98,11 +93,11 @@ def test_errors_are_shown_not_raised(make_napari_viewer, qtbot):
     dock.labels_layers.value = [labels]
     dock.class_name.value = "A"
     dock.assign_to_layers()
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     assert "only one class" in dock.status.value
 
 
-def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path):
+def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path, wait_worker):
     rng = np.random.default_rng(0)
     y = np.repeat(["A", "B"], 25)
     import pandas as pd
@@ -117,5 +112,5 @@ def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path):
     dock.csv_class.value = "type"
     dock.splits.value = 6
     dock.classifier.value = "logreg"
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     assert dock.evaluation.aucs().mean() > 0.95 and dock.evaluation.selection_frequency()["Sa"] == 1.0

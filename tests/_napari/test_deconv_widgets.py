@@ -9,13 +9,8 @@ napari = pytest.importorskip("napari")
 pytest.importorskip("torch")
 
 
-def _wait(qtbot, worker, timeout=300000):
-    assert worker is not None
-    with qtbot.waitSignal(worker.finished, timeout=timeout):
-        pass
 
-
-def test_train_then_deconvolve(make_napari_viewer, qtbot, tmp_path):
+def test_train_then_deconvolve(make_napari_viewer, qtbot, tmp_path, wait_worker):
     viewer = make_napari_viewer()
     _, trainer = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Train")
     trainer.kinds.value = ["dome", "fractal"]
@@ -23,7 +18,7 @@ def test_train_then_deconvolve(make_napari_viewer, qtbot, tmp_path):
     trainer.epochs.value = 2
     trainer.batch.value = 4
     trainer.output.value = tmp_path / "model"
-    _wait(qtbot, trainer.start())
+    wait_worker(trainer.start())
     assert len(trainer.history) == 2 and len(trainer.figure.axes[0].lines) == 2  # live loss plot
     assert (tmp_path / "model" / "weights.safetensors").is_file()
     assert "validation MAE" in trainer.status.value
@@ -34,7 +29,7 @@ def test_train_then_deconvolve(make_napari_viewer, qtbot, tmp_path):
     dock.image.value = layer
     dock.model.value = "own model folder…"
     dock.folder.value = tmp_path / "model"
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     result = viewer.layers["frames · deconvolved"]
     assert result.data.shape == image.shape and tuple(result.scale) == tuple(layer.scale)
     assert np.all(result.data <= image)

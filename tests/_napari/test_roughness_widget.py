@@ -8,11 +8,6 @@ import pytest
 napari = pytest.importorskip("napari")
 
 
-def _wait(qtbot, worker, timeout=300000):
-    assert worker is not None
-    with qtbot.waitSignal(worker.finished, timeout=timeout):
-        pass
-
 
 def _scene():
     yy, xx = np.mgrid[0:128, 0:128]
@@ -25,7 +20,7 @@ def _scene():
     return height, labels
 
 
-def test_per_label_table_features_csv_and_plot(make_napari_viewer, qtbot, tmp_path):
+def test_per_label_table_features_csv_and_plot(make_napari_viewer, qtbot, tmp_path, wait_worker):
     viewer = make_napari_viewer()
     height, labels = _scene()
     h = viewer.add_image(height, name="Height", scale=(2.0, 2.0), units=("nm", "nm"))
@@ -37,7 +32,7 @@ def test_per_label_table_features_csv_and_plot(make_napari_viewer, qtbot, tmp_pa
     dock.labels_layer.value = lab
     dock.groups.value = ["height", "hybrid"]
     dock.level.value = "none"
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     df = dock.table_data
     assert df["region"].tolist() == [1, 2, 3]
     sq = df.set_index("region")["Height:Sq"]
@@ -64,7 +59,7 @@ def test_per_label_table_features_csv_and_plot(make_napari_viewer, qtbot, tmp_pa
     assert ticks == ["rough", "smooth"]
 
 
-def test_whole_image_tiles_and_errors(make_napari_viewer, qtbot):
+def test_whole_image_tiles_and_errors(make_napari_viewer, qtbot, wait_worker):
     viewer = make_napari_viewer()
     height, _ = _scene()
     h = viewer.add_image(height, name="Height", scale=(2.0, 2.0), units=("nm", "nm"))
@@ -73,7 +68,7 @@ def test_whole_image_tiles_and_errors(make_napari_viewer, qtbot):
     dock.tiles.value = "2x2"
     dock.groups.value = ["height"]
     dock.level.value = "none"
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     assert dock.table_data["region"].tolist() == [0]
     assert dock.table_data["Sq"][0] == pytest.approx((np.sqrt(2) + 3 * np.sqrt(2)) / 2, rel=0.01)
     other = viewer.add_image(height, name="other", scale=(1.0, 1.0), units=("nm", "nm"))
@@ -84,7 +79,7 @@ def test_whole_image_tiles_and_errors(make_napari_viewer, qtbot):
     assert dock.run() is None and "no pixel size" in dock.status.value
 
 
-def test_parameter_arguments_reach_the_core(make_napari_viewer, qtbot):
+def test_parameter_arguments_reach_the_core(make_napari_viewer, qtbot, wait_worker):
     viewer = make_napari_viewer()
     height, _ = _scene()
     h = viewer.add_image(height, name="Height", scale=(2.0, 2.0), units=("nm", "nm"))
@@ -93,5 +88,5 @@ def test_parameter_arguments_reach_the_core(make_napari_viewer, qtbot):
     dock.groups.value = ["functional"]
     dock.level.value = "none"
     dock.smr_c.value = 100.0  # above every height: nothing is material there
-    _wait(qtbot, dock.run())
+    wait_worker(dock.run())
     assert dock.table_data["Smr"][0] == 0.0

@@ -9,13 +9,8 @@ from scipy import ndimage as ndi
 napari = pytest.importorskip("napari")
 
 
-def _wait(qtbot, worker):
-    assert worker is not None
-    with qtbot.waitSignal(worker.finished, timeout=300000):
-        pass
 
-
-def test_virtual_data_preview_and_export(make_napari_viewer, qtbot, tmp_path):
+def test_virtual_data_preview_and_export(make_napari_viewer, qtbot, tmp_path, wait_worker):
     from napari_afm_profiler.synth import load_dataset
 
     viewer = make_napari_viewer()
@@ -27,14 +22,14 @@ def test_virtual_data_preview_and_export(make_napari_viewer, qtbot, tmp_path):
     widget.h_min.value, widget.h_max.value = 4.0, 6.0
     widget.artifacts.value = "paper"
     widget.preview_n.value = 2
-    _wait(qtbot, widget.show_preview())
+    wait_worker(widget.show_preview())
     surface, image = viewer.layers["virtual · true surface"], viewer.layers["virtual · AFM image"]
     assert surface.data.shape == image.data.shape == (2, 64, 64)
     assert tuple(surface.scale) == tuple(image.scale) == (1.0, 1.0, 1.0)
     assert image.translate[-1] > 64  # side by side
     widget.n.value = 5
     widget.path.value = tmp_path / "virtual.npz"
-    _wait(qtbot, widget.export_dataset())
+    wait_worker(widget.export_dataset())
     data = load_dataset(tmp_path / "virtual.npz")
     assert data["image"].shape == (5, 64, 64) and data["kind"] == "mixed"
     assert set(data["objects_kind"]) <= {"dome", "prism"}

@@ -16,7 +16,7 @@ def _dock(viewer):
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
-def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot):
+def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot, wait_worker):
     viewer = make_napari_viewer()
     height = viewer.open(str(SAMPLES / "kpg20080408.007"), plugin="napari-afm-profiler")[0]
     widget = _dock(viewer)
@@ -27,13 +27,11 @@ def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot):
     widget.size.value = 0
     tip = widget.current_tip()
     assert tip.shape[0] % 2 == 1 and tip[tip.shape[0] // 2, tip.shape[0] // 2] == 0.0
-    with qtbot.waitSignal(widget.apply("dilate").finished, timeout=300000):
-        pass
+    wait_worker(widget.apply("dilate"))
     dilated = viewer.layers[f"{height.name} · dilated (simulated image)"]
     assert tuple(dilated.scale) == tuple(height.scale)
     widget.image.value = dilated
-    with qtbot.waitSignal(widget.apply("erode").finished, timeout=300000):
-        pass
+    wait_worker(widget.apply("erode"))
     eroded = viewer.layers[f"{dilated.name} · eroded (reconstruction)"]
     surface = np.asarray(height.data, float)
     # Villarrubia: S <= erode(dilate(S)) <= dilate(S)
@@ -42,7 +40,7 @@ def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot):
     assert tuple(eroded.scale) == tuple(height.scale)
 
 
-def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtbot):
+def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtbot, wait_worker):
     from napari_afm_profiler.tip import dilate, make_tip
 
     viewer = make_napari_viewer()
@@ -60,8 +58,7 @@ def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtb
     np.testing.assert_allclose(shown.data, true_tip)
     assert len(widget.figure.axes) >= 2  # 3-D surface and apex profile drawn
     worker = widget.estimate()
-    with qtbot.waitSignal(worker.finished, timeout=300000):
-        pass
+    wait_worker(worker)
     estimated = viewer.layers["tip · blind estimate from spikes"]
     np.testing.assert_allclose(estimated.data, true_tip, atol=1e-9)
     # the estimated tip can be chosen as the tip for the operations

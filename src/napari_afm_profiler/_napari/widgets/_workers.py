@@ -25,6 +25,10 @@ def start_worker(worker: Any, *, status: Any, buttons: Sequence[Any], cancel: An
             button.enabled = True
 
     worker.finished.connect(finished)
+    # connected before start, so a caller can never miss the end of a worker that is quicker
+    # than its own connection to ``finished`` (tests wait on this flag)
+    worker.afm_done = False
+    worker.finished.connect(lambda: setattr(worker, "afm_done", True))
     cancel.enabled = True
     for button in buttons:
         button.enabled = False
