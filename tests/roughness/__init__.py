@@ -1,0 +1,1 @@
+"""Tests of napari_afm_profiler.roughness."""
