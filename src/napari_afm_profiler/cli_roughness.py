@@ -63,11 +63,10 @@ def cmd_roughness(args: argparse.Namespace) -> int:
     labels = load_labels(args.labels) if args.labels else None
     tiles = None
     if args.tiles:
-        try:
-            tiles = tuple(int(t) for t in args.tiles.lower().split("x"))
-            assert len(tiles) == 2
-        except (ValueError, AssertionError):
-            raise InputError(f"--tiles must look like 2x2; got {args.tiles!r}") from None
+        parts = args.tiles.lower().split("x")
+        if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+            raise InputError(f"--tiles must look like 2x2; got {args.tiles!r}")
+        tiles = (int(parts[0]), int(parts[1]))
     groups = args.groups.split(",") if args.groups else None
     table = drain(channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
                                       settings=_settings(args), border_erosion_px=args.border_erosion, tiles=tiles))

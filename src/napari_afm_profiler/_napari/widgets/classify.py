@@ -154,7 +154,7 @@ class ClassifierWidget(Container):
         """Roughness rows of every label of ``labels_layers`` (a generator yielding progress)."""
         import pandas as pd
 
-        from napari_afm_profiler.roughness import channel_table_steps
+        from napari_afm_profiler.roughness import GEOMETRY_COLUMNS, channel_table_steps
 
         frames = []
         for layer in labels_layers:
@@ -165,7 +165,7 @@ class ClassifierWidget(Container):
             if len(channels) == 1:  # keep the channel in the column names, so tables of any files match
                 name = next(iter(channels))
                 df = df.rename(columns={c: f"{name}:{c}" for c in df.columns if c != "region"
-                                        and not c.endswith(("_nm", "_nm2"))})
+                                        and c not in GEOMETRY_COLUMNS})
             df.insert(0, "layer", layer.name)
             if with_classes:
                 features = layer.features

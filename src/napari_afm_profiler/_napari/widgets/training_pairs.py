@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton, SpinBox
 
+from napari_afm_profiler._napari.widgets._common import layer_choices
 from napari_afm_profiler.synth import load_dataset, save_dataset
 from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, register_truth, tile_origins
 
@@ -54,16 +55,10 @@ class TrainingPairsWidget(Container):
             event.connect(self._refresh)
 
     def _image_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Image) and ly.ndim == 2
-                and not ly.name.startswith("pair ·")]
+        return [(name, ly) for name, ly in layer_choices(self.viewer, "image") if not name.startswith("pair ·")]
 
     def _labels_choices(self, *_: Any) -> list[Any]:
-        import napari
-
-        return [(NO_MASK, None), *[(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Labels)
-                                   and ly.ndim == 2]]
+        return [(NO_MASK, None), *layer_choices(self.viewer, "labels")]
 
     def _refresh(self, *_: Any) -> None:
         for combo in (self.image, self.truth, self.mask):
