@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from _gwyddion import build_gwyddion_tool
 from _samples import SAMPLES, height_channels
 from scipy.special import ellipe
 
 from napari_afm_profiler.roughness import RoughnessSettings, surface_parameters
 from napari_afm_profiler.synth.scene import fractal_surface
 
-SOURCE = Path(__file__).resolve().parent / "gwyddion" / "gwy_roughness.c"
 KEYS = ("Sa", "Sq", "Ssk", "Sku", "Sp", "Sv", "Sdq", "Sdr", "Sfd_psd", "Sfd_var")
 REASONS = {
     "Sdr": "Gwyddion triangulates each pixel around its centre (the mean of its corners), a smoother "
@@ -38,18 +37,6 @@ REASONS = {
     "Sfd_var": "different method: Gwyddion's 'partitioning' (variance of height within squares of growing "
                "size) vs our structure function over lags of 2-32 px (arbiter rows)",
 }
-
-
-def build_tool() -> Path | None:
-    if shutil.which("pkg-config") is None or shutil.which("cc") is None:
-        return None
-    if subprocess.run(["pkg-config", "--exists", "gwyddion"]).returncode != 0:
-        return None
-    out = Path(tempfile.mkdtemp(prefix="gwy_roughness_")) / "gwy_roughness"
-    cflags = subprocess.run(["pkg-config", "--cflags", "gwyddion"], capture_output=True, text=True).stdout.split()
-    libs = subprocess.run(["pkg-config", "--libs", "gwyddion"], capture_output=True, text=True).stdout.split()
-    cmd = ["cc", "-O2", "-fopenmp", *cflags, str(SOURCE), "-o", str(out), "-Wl,--as-needed", *libs, "-lm"]
-    return out if subprocess.run(cmd, capture_output=True).returncode == 0 else None
 
 
 def gwyddion_values(tool: Path, height: np.ndarray, pixel_size_nm: tuple[float, float]) -> dict[str, float]:
@@ -98,7 +85,7 @@ def main() -> None:
     parser.add_argument("--samples", type=Path, default=SAMPLES)
     parser.add_argument("--threshold", type=float, default=1.0)
     args = parser.parse_args()
-    tool = build_tool()
+    tool = build_gwyddion_tool("gwy_roughness", "-fopenmp")
     if tool is None:
         print("libgwyddion (pkg-config gwyddion) or a C compiler is missing: nothing to compare")
         return

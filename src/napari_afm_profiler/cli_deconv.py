@@ -21,22 +21,23 @@ def cmd_train(args: argparse.Namespace) -> int:
                     tip=TipSpec(shape=args.tip_shape, radius_nm=args.tip_radius, half_angle_deg=args.tip_half_angle,
                                 variation=args.tip_variation))
     config = TrainConfig(architecture=args.architecture,
-                         model={**base.model, "base": args.base} if args.architecture == "bounded-unet"
+                         model={**base.model, "base": args.base, "refine": args.refine} if args.architecture == "bounded-unet"
                          else {"in_channels": 1, "base": args.base, "depth": 3},
                          kinds=tuple(args.kinds), synth=synth if isinstance(synth, SynthConfig) else base.synth,
                          dataset=args.dataset, n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
                          augment=not args.no_augment, seed=args.seed, small_fraction=args.small_fraction,
                          roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
-                         init=args.init)
+                         roughness_start=args.roughness_start, init=args.init)
     command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     steps = train_steps(config, args.output, resume=args.resume, command=command)
 
     def report(p: dict[str, Any]) -> None:
         if p["stage"] == "epoch":
             mark = " *" if p["improved"] else ""
-            print(f"epoch {p['epoch'] + 1}/{p['epochs']}: train L1 {p['train_loss']:.4f} nm, "
-                  f"validation MAE {p['val_loss']:.4f} nm{mark}", file=sys.stderr, flush=True)
+            print(f"epoch {p['epoch'] + 1}/{p['epochs']}: train loss {p['train_loss']:.4f} nm, "
+                  f"validation MAE {p['val_loss']:.4f} nm, objective {p['val_objective']:.4f} nm{mark}",
+                  file=sys.stderr, flush=True)
         elif p["stage"] == "data":
             print(p["message"], file=sys.stderr, flush=True)
 
@@ -86,6 +87,8 @@ def add_deconv_parsers(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, help="model folder (weights.safetensors + config.json)")
     p.add_argument("--architecture", choices=list(ARCHITECTURE_NAMES), default="bounded-unet")
     p.add_argument("--base", type=int, default=24, help="channels of the first level")
+    p.add_argument("--refine", type=int, default=4,
+                   help="unfolded features fed to bounded-unet's full-resolution convolution (0: none)")
     p.add_argument("--kinds", nargs="+", choices=KINDS, default=list(TRAINING_KINDS))
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--pixel-size", type=float, default=1.0)
@@ -109,6 +112,8 @@ def add_deconv_parsers(sub: Any) -> None:
                    help="weight of the per-image Ra/Rq matching term added to the L1 loss")
     p.add_argument("--roughness-kinds", nargs="*", choices=KINDS, default=[],
                    help="virtual kinds the Ra/Rq term applies to (default: all)")
+    p.add_argument("--roughness-start", type=float, default=0.0,
+                   help="fraction of the epochs trained on L1 alone before the Ra/Rq term starts")
     p.set_defaults(func=cmd_train)
 
     d = sub.add_parser("deconvolve", help="remove tip convolution with a trained network (default model shipped)")

@@ -38,7 +38,11 @@ class BoundedUNet(nn.Module):
 
     The input is folded 2x2 into channels (pixel unshuffle) so that the network runs at half
     resolution without losing any pixel, and unfolded at the end: four times cheaper, which is
-    what makes a 1024^2 image fit in a second on two CPU cores.
+    what makes a 1024^2 image fit in a second on two CPU cores.  Unfolded features alone let the
+    four pixels of a 2x2 cell disagree (a checkerboard on images unlike the training scenes), so
+    an optional 3x3 convolution at full resolution combines the unfolded features of
+    neighbouring pixels with the full-resolution input into the lowering (cheap: one output
+    channel).
 
     Parameters
     ----------
@@ -48,16 +52,23 @@ class BoundedUNet(nn.Module):
         Channels at half resolution (doubled per level).
     depth : int
         Number of further 2x downsamplings; inputs are padded to a multiple of ``2**(depth+1)``.
+    refine : int
+        Unfolded feature channels fed to the full-resolution convolution (0: none, the lowering
+        itself is unfolded).
     """
 
-    def __init__(self, in_channels: int = 2, base: int = 24, depth: int = 3) -> None:
+    def __init__(self, in_channels: int = 2, base: int = 24, depth: int = 3, refine: int = 0) -> None:
         super().__init__()
-        self.in_channels, self.base, self.depth = in_channels, base, depth
+        self.in_channels, self.base, self.depth, self.refine = in_channels, base, depth, refine
         chans = [base * 2**i for i in range(depth + 1)]
         self.stem = ResBlock(4 * in_channels, chans[0])
         self.down = nn.ModuleList(ResBlock(chans[i], chans[i + 1]) for i in range(depth))
         self.up = nn.ModuleList(ResBlock(chans[i + 1] + chans[i], chans[i]) for i in reversed(range(depth)))
-        self.head = nn.Conv2d(chans[0], 4, 1)
+        if refine:
+            self.head = nn.Conv2d(chans[0], 4 * refine, 1)
+            self.full_res = nn.Conv2d(refine + in_channels, 1, 3, padding=1)
+        else:
+            self.head = nn.Conv2d(chans[0], 4, 1)
 
     @property
     def multiple(self) -> int:
@@ -76,7 +87,10 @@ class BoundedUNet(nn.Module):
         for block in self.up:
             skip = skips.pop()
             h = block(torch.cat([F.interpolate(h, size=skip.shape[-2:], mode="nearest"), skip], dim=1))
-        return image - F.softplus(F.pixel_shuffle(self.head(h), 2))
+        lowering = F.pixel_shuffle(self.head(h), 2)
+        if self.refine:
+            lowering = self.full_res(torch.cat([F.silu(lowering), x], dim=1))
+        return image - F.softplus(lowering)
 
 
 class PaperEncoderDecoder(nn.Module):

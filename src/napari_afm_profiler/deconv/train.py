@@ -68,12 +68,16 @@ class TrainConfig:
         average, which is smoother than a real rough surface.
     roughness_kinds : tuple of str
         Virtual kinds the roughness term applies to (empty: all pairs).
+    roughness_start : float
+        Fraction of the epochs trained on L1 alone before the roughness term is switched on
+        (the term refines a network that already places edges; from the first step it slows
+        that).  From then on the best epoch is chosen by the validation L1 + roughness term.
     init : str, optional
         A model folder to start from (fine-tuning), e.g. ``default``.
     """
 
     architecture: str = "bounded-unet"
-    model: dict[str, Any] = field(default_factory=lambda: {"in_channels": 2, "base": 24, "depth": 3})
+    model: dict[str, Any] = field(default_factory=lambda: {"in_channels": 2, "base": 24, "depth": 3, "refine": 4})
     kinds: tuple[str, ...] = TRAINING_KINDS
     synth: SynthConfig = field(default_factory=lambda: SynthConfig(
         tip=TipSpec(variation=0.15), artifacts=ArtifactSpec(noise_nm=0.1, line_probability=0.01, edge_overshoot=0.05)))
@@ -88,6 +92,7 @@ class TrainConfig:
     seed: int = 0
     roughness_weight: float = 0.0
     roughness_kinds: tuple[str, ...] = ()
+    roughness_start: float = 0.0
     init: str | None = None
     small_fraction: float = 0.5
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
@@ -102,6 +107,8 @@ class TrainConfig:
                 raise InputError(f"{name} must be a whole number >= 1; got {getattr(self, name)}")
         if not self.learning_rate > 0:
             raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
+        if not 0 <= self.roughness_start < 1:
+            raise InputError(f"roughness_start must be in [0, 1); got {self.roughness_start}")
         if not 0 <= self.small_fraction <= 1:
             raise InputError(f"small_fraction must be in [0, 1]; got {self.small_fraction}")
         if self.dataset is None:
@@ -183,9 +190,10 @@ def _forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return model(net_in) + offset
 
 
-def _evaluate(model: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray, batch: int) -> dict[str, float]:
+def _evaluate(model: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray, batch: int,
+              rough: np.ndarray) -> dict[str, float]:
     model.eval()
-    abs_sum = sq_sum = raw_abs = ero_abs = 0.0
+    abs_sum = sq_sum = raw_abs = ero_abs = rough_sum = 0.0
     count = 0
     with torch.inference_mode():
         for i in range(0, len(inputs), batch):
@@ -195,10 +203,19 @@ def _evaluate(model: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray, b
             sq_sum += float(((pred - y) ** 2).sum())
             raw_abs += float((x[:, :1] - y).abs().sum())
             ero_abs += float((x[:, 1:2] - y).abs().sum())
+            weight = torch.from_numpy(rough[i:i + batch])
+            rough_sum += float(_roughness_mismatch(pred, y, weight)) * float(weight.sum().clamp(min=1.0))
             count += y.numel()
     model.train()
     return {"mae_nm": abs_sum / count, "rmse_nm": math.sqrt(sq_sum / count), "raw_image_mae_nm": raw_abs / count,
-            "erosion_mae_nm": ero_abs / count}
+            "erosion_mae_nm": ero_abs / count, "roughness_mismatch_nm": rough_sum / max(float(rough.sum()), 1.0)}
+
+
+def _roughness_mask(config: TrainConfig, n: int) -> np.ndarray:
+    """1 for the pairs the roughness term applies to (pair i of a virtual set is of kind ``kinds[i % len(kinds)]``)."""
+    return np.array([config.dataset is not None or not config.roughness_kinds
+                     or config.kinds[i % len(config.kinds)] in config.roughness_kinds for i in range(n)],
+                    dtype=np.float32)
 
 
 def save_model(folder: str | Path, model: torch.nn.Module, card: dict[str, Any]) -> Path:
@@ -253,10 +270,8 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
         model.load_state_dict(load_model(config.init).network.state_dict())
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
-    # pair i of a virtual set is of kind kinds[i % len(kinds)]; the roughness term can be limited to some kinds
-    rough = np.array([config.dataset is not None or not config.roughness_kinds
-                      or config.kinds[i % len(config.kinds)] in config.roughness_kinds for i in range(len(x_train))],
-                     dtype=np.float32)
+    rough, rough_val = _roughness_mask(config, len(x_train)), _roughness_mask(config, len(x_val))
+    rough_from = math.ceil(config.roughness_start * config.epochs) if config.roughness_weight else config.epochs
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate,
                                                    total_steps=config.epochs * steps_per_epoch, pct_start=0.1)
     gen = torch.Generator().manual_seed(config.seed)
@@ -271,6 +286,9 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
         history = json.loads(state["history"])
     card: dict[str, Any] = {}
     for epoch in range(start_epoch, config.epochs):
+        rough_weight = config.roughness_weight if epoch >= rough_from else 0.0
+        if epoch == rough_from and rough_from > 0:
+            best = math.inf  # the objective changes: choose among epochs trained with the roughness term
         order = torch.randperm(len(x_train), generator=gen).numpy()
         losses = []
         for step in range(steps_per_epoch):
@@ -280,19 +298,20 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
                 x, y = _augment(x, y, gen)
             pred = _forward(model, x)
             loss = F.l1_loss(pred, y)
-            if config.roughness_weight:
-                loss = loss + config.roughness_weight * _roughness_mismatch(pred, y, torch.from_numpy(rough[idx]))
+            if rough_weight:
+                loss = loss + rough_weight * _roughness_mismatch(pred, y, torch.from_numpy(rough[idx]))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
             losses.append(loss.item())
             yield {"stage": "step", "epoch": epoch, "step": step + 1, "steps": steps_per_epoch, "loss": losses[-1]}
-        metrics = _evaluate(model, x_val, y_val, 32)
-        history.append({"epoch": epoch, "train_l1_nm": float(np.mean(losses)), **metrics})
-        improved = metrics["mae_nm"] < best
+        metrics = _evaluate(model, x_val, y_val, 32, rough_val)
+        objective = metrics["mae_nm"] + rough_weight * metrics["roughness_mismatch_nm"]
+        history.append({"epoch": epoch, "train_loss_nm": float(np.mean(losses)), "objective_nm": objective, **metrics})
+        improved = objective < best
         if improved:
-            best, best_epoch = metrics["mae_nm"], epoch
+            best, best_epoch = objective, epoch
             card = _card(config, history, metrics, epoch, command, data_seconds, pixel_size_nm)
             save_model(out, model, card)
         checkpoint = {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
@@ -300,8 +319,8 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
                       "best_epoch": best_epoch, "history": json.dumps(history)}
         # atomic: a run killed while saving leaves the previous epoch's checkpoint intact
         atomic_write(out / "checkpoint.pt", lambda tmp, state=checkpoint: torch.save(state, tmp))
-        yield {"stage": "epoch", "epoch": epoch, "epochs": config.epochs, "train_loss": history[-1]["train_l1_nm"],
-               "val_loss": metrics["mae_nm"], "improved": improved}
+        yield {"stage": "epoch", "epoch": epoch, "epochs": config.epochs, "train_loss": history[-1]["train_loss_nm"],
+               "val_loss": metrics["mae_nm"], "val_objective": objective, "improved": improved}
         if epoch - best_epoch >= config.patience:
             break
     return json.loads((out / "config.json").read_text()) if (out / "config.json").exists() else card

@@ -1,4 +1,10 @@
-"""NT-MDT ``.mdt`` files: MDA (multidimensional array) image frames."""
+"""NT-MDT ``.mdt`` files: classic scanned-data frames and MDA (multidimensional array) image frames.
+
+Rows are returned in the order Gwyddion displays them (the file's last stored row first):
+NT-MDT software stores the first scanned line at the bottom of the image.  The layout of the
+classic frame follows NT-MDT's public format description; it was checked against Gwyddion's
+reader on files written to that description (``benchmarks/compare_readers_gwyddion.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,19 @@ from napari_afm_profiler.io._common import array_from, make_scan, read_bytes, un
 from napari_afm_profiler.io.scan import AfmScan
 from napari_afm_profiler.io.units import parse_unit
 
-MAGIC = b"\x01\xb0\x04\xe1"
 _FILE_HEADER = 33
 _FRAME_HEADER = 22
+_AXIS = "<ffh"  # offset, step, unit code
+_SCAN_VARS_MIN = 3 * 10 + 6  # three axis scales, channel code, mode, x and y resolution
+# unit codes of classic frames (NT-MDT's table; codes absent here are dimensionless or unknown)
+_UNITS = {-5: "m", -4: "cm", -3: "mm", -2: "µm", -1: "nm", 0: "Å", 1: "nA", 2: "V", 4: "kHz", 5: "deg",
+          6: "%", 7: "°C", 8: "V", 9: "s", 10: "ms", 11: "µs", 12: "ns", 20: "A", 21: "mA", 22: "µA", 23: "nA",
+          24: "pA", 25: "V", 26: "mV", 27: "µV", 28: "nV", 29: "pV", 30: "N", 31: "mN", 32: "µN", 33: "nN",
+          34: "pN"}
+# what a classic frame measured (its channel code); the frame title is used when present
+_SIGNALS = {0: "Height", 1: "Deflection", 2: "Lateral force", 3: "Bias", 4: "Current", 5: "Feedback output",
+            6: "Mag", 7: "Mag sin", 8: "Mag cos", 9: "RMS", 10: "Calc mag", 11: "Phase 1", 12: "Phase 2",
+            13: "Calc phase", 14: "Ex 1", 15: "Ex 2", 16: "HV x", 17: "HV y", 18: "Snap back"}
 _FRAME_SCANNED, _FRAME_MDA = 0, 106
 _MDA_DTYPES = {-1: "<i1", 1: "<u1", -2: "<i2", 2: "<u2", -4: "<i4", 4: "<u4", -8: "<i8", 8: "<u8",
                -5892: "<f4", -13320: "<f8"}
@@ -25,7 +41,7 @@ def is_mdt(head: bytes) -> bool:
 
 
 def read_mdt(path: str | Path) -> list[AfmScan]:
-    """Read every 2D image frame (MDA frames) of an NT-MDT ``.mdt`` file.
+    """Read every 2D image frame (classic scanned-data and MDA frames) of an NT-MDT ``.mdt`` file.
 
     Parameters
     ----------
@@ -35,7 +51,7 @@ def read_mdt(path: str | Path) -> list[AfmScan]:
     Returns
     -------
     scans : list of AfmScan
-        One per 2D MDA image frame; text, curve and spectroscopy frames are skipped.
+        One per 2D image frame; text, curve and spectroscopy frames are skipped.
     """
     path = Path(path)
     buf = read_bytes(path)
@@ -44,23 +60,64 @@ def read_mdt(path: str | Path) -> list[AfmScan]:
     (last_frame,) = unpack("<H", buf, 12, path, "file header")
     pos = _FILE_HEADER
     scans = []
-    skipped_scanned = 0
     for index in range(last_frame + 1):
         (size, ftype) = unpack("<IH", buf, pos, path, f"frame {index} header")
         if size < _FRAME_HEADER or pos + size > len(buf):
             raise AFMFormatError(path, f"frame {index} is truncated (declares {size} bytes at {pos}, file has {len(buf)})")
+        scan = None
         if ftype == _FRAME_MDA:
             scan = _read_mda(buf, pos, size, index, path)
-            if scan is not None:
-                scans.append(scan)
         elif ftype == _FRAME_SCANNED:
-            skipped_scanned += 1
+            scan = _read_scanned(buf, pos, size, index, path)
+        if scan is not None:
+            scans.append(scan)
         pos += size
     if not scans:
-        if skipped_scanned:
-            raise AFMFormatError(path, "holds only classic 'scanned data' frames, which this reader does not decode yet")
         raise AFMFormatError(path, "no image frames (only text/curve/spectroscopy frames)")
     return scans
+
+
+def _read_scanned(buf: bytes, frame_pos: int, frame_size: int, index: int, path: Path) -> AfmScan | None:
+    """Decode a classic frame: axis scales and scan settings, a frame-mode block, optional dots, int16 data."""
+    what = f"scanned frame {index}"
+    (var_size,) = unpack("<H", buf, frame_pos + 20, path, what)
+    if var_size < _SCAN_VARS_MIN:
+        raise AFMFormatError(path, f"{what}: scan settings block of {var_size} bytes is too short")
+    end = frame_pos + frame_size
+    start = frame_pos + _FRAME_HEADER
+    x_axis, y_axis, z_axis = (unpack(_AXIS, buf, start + 10 * i, path, what) for i in range(3))
+    code, mode = unpack("<BB", buf, start + 30, path, what)
+    pos = start + var_size
+    _fm_mode, nx, ny, n_dots = unpack("<4H", buf, pos, path, what)
+    pos += 8
+    if n_dots:
+        # marked points: a header of declared size, then 16 bytes of coordinates per point
+        (dots_head,) = unpack("<i", buf, pos, path, what)
+        if dots_head < 0:
+            raise AFMFormatError(path, f"{what}: negative marked-point header size {dots_head}")
+        pos += 4 + dots_head + 16 * n_dots
+    if nx == 0 or ny == 0:
+        return None
+    if pos + 2 * nx * ny > end:
+        raise AFMFormatError(path, f"{what}: {ny}x{nx} int16 data run past the frame end")
+    raw = array_from(buf, pos, "<i2", (ny, nx), path, what)[::-1].astype(np.float64)
+    pos += 2 * nx * ny
+    title = ""
+    if pos + 4 <= end:
+        (title_len,) = unpack("<I", buf, pos, path, what)
+        if pos + 4 + title_len <= end:
+            title = buf[pos + 4:pos + 4 + title_len].decode("cp1251", errors="replace").strip("\0 ")
+    z_unit = _UNITS.get(z_axis[2])
+    values = raw * z_axis[1] + z_axis[0]
+    pixel = None
+    x_unit, y_unit = _UNITS.get(x_axis[2]), _UNITS.get(y_axis[2])
+    if x_unit and y_unit and _is_length(x_unit) and _is_length(y_unit):
+        pixel = (abs(y_axis[1]) * parse_unit(y_unit)[0], abs(x_axis[1]) * parse_unit(x_unit)[0])
+    signal = _SIGNALS.get(code, f"Channel {code}")
+    meta = {"frame": index, "frame_type": "scanned", "signal": signal, "mode": {0: "STM", 1: "AFM"}.get(mode, mode),
+            "x_offset": x_axis[0], "y_offset": y_axis[0], "x_unit": x_unit or str(x_axis[2])}
+    return make_scan(values, unit=z_unit, pixel_size_nm=pixel, channel=title or signal, file_format="mdt",
+                     metadata=meta, path=path)
 
 
 def _read_mda(buf: bytes, frame_pos: int, frame_size: int, index: int, path: Path) -> AfmScan | None:
@@ -89,7 +146,7 @@ def _read_mda(buf: bytes, frame_pos: int, frame_size: int, index: int, path: Pat
     if nx * ny != array_size or np.dtype(dtype).itemsize * n_meas != cell_size:
         raise AFMFormatError(path, f"{what}: array size {array_size} does not match {ny}x{nx}")
     data_pos = start + total
-    raw = array_from(buf, data_pos, dtype, (ny, nx, n_meas), path, what)[:, :, 0].astype(np.float64)
+    raw = array_from(buf, data_pos, dtype, (ny, nx, n_meas), path, what)[::-1, :, 0].astype(np.float64)
     values = raw * meas["scale"] + meas["bias"]
     pixel = None
     if _is_length(xdim["unit"]) and _is_length(ydim["unit"]):

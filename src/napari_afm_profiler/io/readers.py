@@ -50,7 +50,7 @@ FORMATS: dict[str, FormatInfo] = {
     "jpk-h5": FormatInfo("jpk-h5", "JPK/Bruker HDF5 image series", jpk_h5.read_jpk_h5, "h5py"),
     "sxm": FormatInfo("sxm", "Nanonis", sxm.read_sxm, "own parser"),
     "nid": FormatInfo("nid", "Nanosurf", nid.read_nid, "NSFopen"),
-    "mdt": FormatInfo("mdt", "NT-MDT (MDA frames)", mdt.read_mdt, "own parser"),
+    "mdt": FormatInfo("mdt", "NT-MDT (scanned and MDA frames)", mdt.read_mdt, "own parser"),
     "asd": FormatInfo("asd", "High-speed AFM (RIBM/Ando lab)", asd.read_asd, "own parser"),
     "park": FormatInfo("park", "Park Systems TIFF", park.read_park, "tifffile + own header parser"),
     "wsxm": FormatInfo("wsxm", "WSxM", wsxm.read_wsxm, "own parser"),

@@ -49,7 +49,9 @@ def read_wsxm(path: str | Path) -> list[AfmScan]:
     dtype_name = header.get("Image Data Type", "short").strip().lower()
     if dtype_name not in _DTYPES:
         raise AFMFormatError(path, f"unsupported image data type {dtype_name!r}")
-    raw = array_from(buf, header_size, _DTYPES[dtype_name], (ny, nx), path, "WSxM data").astype(np.float64)
+    # WSxM stores the image rotated by 180 degrees relative to how Gwyddion displays it
+    raw = array_from(buf, header_size, _DTYPES[dtype_name], (ny, nx), path, "WSxM data")[::-1, ::-1]
+    raw = raw.astype(np.float64)
     zvalue, zunit = _value_unit(header.get("Z Amplitude", "1 nm"))
     if dtype_name in ("short", "integer", "int"):
         span = float(raw.max() - raw.min())
@@ -61,7 +63,6 @@ def read_wsxm(path: str | Path) -> list[AfmScan]:
     fy, cy = parse_unit(yunit)
     if cx == cy == "nm" and xamp > 0 and yamp > 0:
         pixel = (yamp * fy / ny, xamp * fx / nx)
-    # WSxM stores the first row at the top of the image, as displayed.
     name = header.get("Acquisition channel", "") or "Topography"
     return [make_scan(raw, unit=zunit, pixel_size_nm=pixel, channel=name, file_format="wsxm",
                       metadata=header, path=path)]
