@@ -110,8 +110,8 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
         name = labels[k] or f"Channel {k + 1}"
         unit = _unit_for(name, data_unit)
         # Igor stores [x, y]; row 0 of the wave's y axis is the bottom of the image.
-        values = np.asarray(data[:, :, k], dtype=np.float64).T[::-1]
-        if unit == "m" and np.nanmax(np.abs(values), initial=0.0) > _MAX_LENGTH_M:
+        values = data[:, :, k].T[::-1]  # a view: make_scan casts, scales and reorders it in one pass
+        if unit == "m" and max(np.nanmax(values, initial=0.0), -np.nanmin(values, initial=0.0)) > _MAX_LENGTH_M:
             # a "length" channel spanning more than a millimetre is not in metres (e.g. an
             # uncalibrated sensor in volts): keep the numbers, do not pretend they are nm
             unit = ""

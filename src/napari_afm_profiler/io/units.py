@@ -68,13 +68,15 @@ def parse_unit(unit: str | None) -> tuple[float, str]:
 def to_canonical(values: np.ndarray, unit: str | None) -> tuple[np.ndarray, str]:
     """Convert ``values`` given in ``unit`` to the canonical unit (nm for lengths).
 
-    Returns a float64 array (a new array unless the factor is 1 and dtype already float64).
+    Returns a C-contiguous float64 array (a new array unless the factor is 1 and ``values`` is
+    already C-contiguous float64).  Cast, scaling and any reordering of a strided view happen in
+    one pass.
     """
     factor, canonical = parse_unit(unit)
-    out = np.asarray(values, dtype=np.float64)
+    values = np.asarray(values)
     if factor != 1.0:
-        out = out * factor
-    return out, canonical
+        return np.multiply(values, factor, dtype=np.float64, order="C"), canonical
+    return np.ascontiguousarray(values, dtype=np.float64), canonical
 
 
 def length_to_nm(value: float, unit: str | None) -> float:
