@@ -72,6 +72,9 @@ class TrainConfig:
         Fraction of the epochs trained on L1 alone before the roughness term is switched on
         (the term refines a network that already places edges; from the first step it slows
         that).  From then on the best epoch is chosen by the validation L1 + roughness term.
+    grad_clip : float
+        Largest gradient norm of a step (0: no clipping).  A rare batch with a huge gradient at
+        the peak of the learning-rate cycle can otherwise throw training back for epochs.
     init : str, optional
         A model folder to start from (fine-tuning), e.g. ``default``.
     """
@@ -93,6 +96,7 @@ class TrainConfig:
     roughness_weight: float = 0.0
     roughness_kinds: tuple[str, ...] = ()
     roughness_start: float = 0.0
+    grad_clip: float = 1.0
     init: str | None = None
     small_fraction: float = 0.5
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
@@ -107,6 +111,8 @@ class TrainConfig:
                 raise InputError(f"{name} must be a whole number >= 1; got {getattr(self, name)}")
         if not self.learning_rate > 0:
             raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
+        if not self.grad_clip >= 0:
+            raise InputError(f"grad_clip must be >= 0; got {self.grad_clip}")
         if not 0 <= self.roughness_start < 1:
             raise InputError(f"roughness_start must be in [0, 1); got {self.roughness_start}")
         if not 0 <= self.small_fraction <= 1:
@@ -302,6 +308,8 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
                 loss = loss + rough_weight * _roughness_mismatch(pred, y, torch.from_numpy(rough[idx]))
             optimiser.zero_grad()
             loss.backward()
+            if config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimiser.step()
             schedule.step()
             losses.append(loss.item())
