@@ -87,7 +87,7 @@ def add_deconv_parsers(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, help="model folder (weights.safetensors + config.json)")
     p.add_argument("--architecture", choices=list(ARCHITECTURE_NAMES), default="bounded-unet")
     p.add_argument("--base", type=int, default=24, help="channels of the first level")
-    p.add_argument("--refine", type=int, default=4,
+    p.add_argument("--refine", type=int, default=0,
                    help="unfolded features fed to bounded-unet's full-resolution convolution (0: none)")
     p.add_argument("--kinds", nargs="+", choices=KINDS, default=list(TRAINING_KINDS))
     p.add_argument("--size", type=int, default=128)

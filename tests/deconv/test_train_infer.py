@@ -129,3 +129,27 @@ def test_device_choice(monkeypatch):
             infer._device()
     monkeypatch.delenv("AFM_PROFILER_DEVICE")
     assert infer._device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_full_resolution_head_and_roughness_phase(tmp_path):
+    """The optional full-resolution head trains and infers; the best epoch is chosen inside the roughness phase."""
+    config = replace(TINY, model={"in_channels": 2, "base": 4, "depth": 2, "refine": 2}, epochs=4, patience=4,
+                     roughness_weight=0.5, roughness_start=0.5, grad_clip=0.5)
+    card = train(config, tmp_path / "refine", command="pytest")
+    history = card["history"]
+    assert [round(h["objective_nm"] - h["mae_nm"], 12) == 0 for h in history] == [True, True, False, False]
+    assert card["best_epoch"] >= 2  # the objective changed at epoch 2: earlier epochs are not comparable
+    model = load_model(tmp_path / "refine")
+    assert model.network.refine == 2
+    image = np.random.default_rng(1).uniform(0, 4, (36, 44))
+    out = deconvolve(image, pixel_size_nm=1.0, model=model).surface
+    assert out.shape == image.shape and np.all(out <= image + 1e-9)
+
+
+def test_impossible_schedule_settings_are_refused():
+    from napari_afm_profiler.errors import InputError
+
+    with pytest.raises(InputError, match="roughness_start"):
+        replace(TINY, roughness_start=1.0).check()
+    with pytest.raises(InputError, match="grad_clip"):
+        replace(TINY, grad_clip=-1.0).check()

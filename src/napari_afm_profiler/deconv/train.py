@@ -80,7 +80,7 @@ class TrainConfig:
     """
 
     architecture: str = "bounded-unet"
-    model: dict[str, Any] = field(default_factory=lambda: {"in_channels": 2, "base": 24, "depth": 3, "refine": 4})
+    model: dict[str, Any] = field(default_factory=lambda: {"in_channels": 2, "base": 24, "depth": 3, "refine": 0})
     kinds: tuple[str, ...] = TRAINING_KINDS
     synth: SynthConfig = field(default_factory=lambda: SynthConfig(
         tip=TipSpec(variation=0.15), artifacts=ArtifactSpec(noise_nm=0.1, line_probability=0.01, edge_overshoot=0.05)))
