@@ -28,7 +28,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
                          augment=not args.no_augment, seed=args.seed, small_fraction=args.small_fraction,
                          roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
-                         roughness_start=args.roughness_start, grad_clip=args.grad_clip, init=args.init)
+                         roughness_start=args.roughness_start, grad_clip=args.grad_clip,
+                         edge_weight=args.edge_weight, init=args.init)
     command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     steps = train_steps(config, args.output, resume=args.resume, command=command)
 
@@ -113,6 +114,8 @@ def add_deconv_parsers(sub: Any) -> None:
     p.add_argument("--roughness-kinds", nargs="*", choices=KINDS, default=[],
                    help="virtual kinds the Ra/Rq term applies to (default: all)")
     p.add_argument("--grad-clip", type=float, default=1.0, help="largest gradient norm of a step (0: none)")
+    p.add_argument("--edge-weight", type=float, default=0.0,
+                   help="extra L1 weight on pixels next to steps of the true surface (0: plain L1)")
     p.add_argument("--roughness-start", type=float, default=0.0,
                    help="fraction of the epochs trained on L1 alone before the Ra/Rq term starts")
     p.set_defaults(func=cmd_train)

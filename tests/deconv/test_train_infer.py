@@ -132,9 +132,9 @@ def test_device_choice(monkeypatch):
 
 
 def test_full_resolution_head_and_roughness_phase(tmp_path):
-    """The optional full-resolution head trains and infers; the best epoch is chosen inside the roughness phase."""
+    """The full-resolution head and the edge-weighted loss train and infer; the best epoch is in the roughness phase."""
     config = replace(TINY, model={"in_channels": 2, "base": 4, "depth": 2, "refine": 2}, epochs=4, patience=4,
-                     roughness_weight=0.5, roughness_start=0.5, grad_clip=0.5)
+                     roughness_weight=0.5, roughness_start=0.5, grad_clip=0.5, edge_weight=2.0)
     card = train(config, tmp_path / "refine", command="pytest")
     history = card["history"]
     assert [round(h["objective_nm"] - h["mae_nm"], 12) == 0 for h in history] == [True, True, False, False]
@@ -153,3 +153,31 @@ def test_impossible_schedule_settings_are_refused():
         replace(TINY, roughness_start=1.0).check()
     with pytest.raises(InputError, match="grad_clip"):
         replace(TINY, grad_clip=-1.0).check()
+    with pytest.raises(InputError, match="edge_weight"):
+        replace(TINY, edge_weight=-0.5).check()
+
+
+def test_step_band_marks_one_pixel_either_side_of_a_wall():
+    """A 10 nm box on a gentle 0.5 nm/px ramp: the band is the wall's two pixels widened by one pixel."""
+    from napari_afm_profiler.deconv.train import _l1, step_band
+
+    yy, xx = np.mgrid[0:20, 0:20].astype(np.float32)
+    surface = 0.5 * xx + np.where((yy >= 6) & (yy < 14) & (xx >= 8) & (xx < 12), 10.0, 0.0)
+    band = step_band(torch.from_numpy(surface)[None, None], 2.0)[0, 0].numpy().astype(bool)
+    # jumps mark the pixels on both sides of each wall (rows 5/6 and 13/14, columns 7/8 and 11/12);
+    # one more pixel around them gives rows 4-15, columns 6-13, less the four outer corners, which
+    # are two pixels from any marked pixel (the box's own corners have no jump across the diagonal)
+    expected = np.zeros((20, 20), bool)
+    expected[4:16, 6:14] = True
+    expected[[4, 4, 15, 15], [6, 13, 6, 13]] = False
+    assert np.array_equal(band, expected)
+    # a ramp alone (no jump over 2 nm) has no band; plain and weighted L1 then agree
+    ramp = torch.from_numpy(0.5 * xx)[None, None]
+    assert not step_band(ramp, 2.0).any()
+    pred = ramp + torch.linspace(-1, 1, 400).reshape(1, 1, 20, 20)
+    assert torch.isclose(_l1(pred, ramp, 3.0, 2.0), torch.nn.functional.l1_loss(pred, ramp))
+    # with a step, the error on the wall weighs (1 + w) times more
+    box = torch.from_numpy(surface)[None, None]
+    err = torch.zeros_like(box)
+    err[..., 6, 8] = 1.0  # one wall pixel off by 1 nm
+    assert torch.isclose(_l1(box + err, box, 3.0, 2.0), torch.tensor(4.0 / (400 + 3.0 * band.sum())))

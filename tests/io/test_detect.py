@@ -3,7 +3,7 @@ import pytest
 
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io import detect_format, read_afm
-from napari_afm_profiler.io.units import parse_unit
+from napari_afm_profiler.io.units import parse_unit, to_canonical
 
 
 def test_unknown_files_are_left_to_other_readers(tmp_path):
@@ -45,3 +45,17 @@ def test_npy_without_calibration_is_not_silently_1nm(tmp_path):
 def test_units(unit, factor, canonical):
     f, c = parse_unit(unit)
     assert c == canonical and f == pytest.approx(factor)
+
+
+def test_linear_calibration_unit_and_flip_in_one_conversion():
+    """``scale * raw + offset`` in µm of a flipped int16 view -> nm, C order, the caller's array untouched."""
+    raw = np.arange(12, dtype=np.int16).reshape(3, 4)
+    out, unit = to_canonical(raw[::-1], "um", scale=0.5, offset=-1.0)
+    assert unit == "nm" and out.dtype == np.float64 and out.flags.c_contiguous
+    np.testing.assert_allclose(out, (0.5 * raw[::-1].astype(float) - 1.0) * 1000.0)
+    same = np.linspace(0, 1, 6).reshape(2, 3)
+    kept = same.copy()
+    shifted, unit = to_canonical(same, "V", offset=2.0)  # factor 1: the result must still be a new array
+    assert unit == "V" and np.array_equal(same, kept)
+    np.testing.assert_allclose(shifted, kept + 2.0)
+    assert to_canonical(same, "V")[0] is same  # nothing to do: no copy

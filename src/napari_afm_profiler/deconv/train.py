@@ -31,6 +31,9 @@ from napari_afm_profiler.synth import ArtifactSpec, ObjectSpec, SynthConfig, Tip
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
 
+# A height jump between neighbouring pixels steeper than this (nm per nm) is a step for ``edge_weight``.
+_STEP_SLOPE = 2.0
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -75,6 +78,13 @@ class TrainConfig:
     grad_clip : float
         Largest gradient norm of a step (0: no clipping).  A rare batch with a huge gradient at
         the peak of the learning-rate cycle can otherwise throw training back for epochs.
+    edge_weight : float
+        Extra weight of the L1 loss on pixels within one pixel of a step in the true surface
+        (a height jump steeper than 2 nm per nm between neighbouring pixels): the loss of a pixel
+        there is ``1 + edge_weight`` times that of a pixel elsewhere.  Such pixels are a few
+        percent of a scene, yet the projected area of particles depends on them; with plain L1
+        the network learns to place walls last, leaving a blurred rim that makes particles look
+        larger.  0 (default): plain L1.
     init : str, optional
         A model folder to start from (fine-tuning), e.g. ``default``.
     """
@@ -97,6 +107,7 @@ class TrainConfig:
     roughness_kinds: tuple[str, ...] = ()
     roughness_start: float = 0.0
     grad_clip: float = 1.0
+    edge_weight: float = 0.0
     init: str | None = None
     small_fraction: float = 0.5
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
@@ -113,6 +124,8 @@ class TrainConfig:
             raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
         if not self.grad_clip >= 0:
             raise InputError(f"grad_clip must be >= 0; got {self.grad_clip}")
+        if not self.edge_weight >= 0:
+            raise InputError(f"edge_weight must be >= 0; got {self.edge_weight}")
         if not 0 <= self.roughness_start < 1:
             raise InputError(f"roughness_start must be in [0, 1); got {self.roughness_start}")
         if not 0 <= self.small_fraction <= 1:
@@ -189,6 +202,29 @@ def _roughness_mismatch(pred: torch.Tensor, true: torch.Tensor, weight: torch.Te
     ra = (dp.abs().mean(dim=(-2, -1)) - dt.abs().mean(dim=(-2, -1))).abs()
     rq = ((dp**2).mean(dim=(-2, -1)).sqrt() - (dt**2).mean(dim=(-2, -1)).sqrt()).abs()
     return ((ra + rq).flatten() * weight).sum() / weight.sum().clamp(min=1.0)
+
+
+def step_band(surface: torch.Tensor, step_nm: float) -> torch.Tensor:
+    """1 on pixels within one pixel (8-neighbourhood) of a height jump larger than ``step_nm``, else 0.
+
+    ``surface`` is a batch ``(n, 1, ny, nx)``; a jump between two neighbouring pixels marks both.
+    """
+    jump = torch.zeros_like(surface)
+    dy = (surface[..., 1:, :] - surface[..., :-1, :]).abs()
+    dx = (surface[..., :, 1:] - surface[..., :, :-1]).abs()
+    jump[..., 1:, :] = torch.maximum(jump[..., 1:, :], dy)
+    jump[..., :-1, :] = torch.maximum(jump[..., :-1, :], dy)
+    jump[..., :, 1:] = torch.maximum(jump[..., :, 1:], dx)
+    jump[..., :, :-1] = torch.maximum(jump[..., :, :-1], dx)
+    return (F.max_pool2d(jump, 3, stride=1, padding=1) > step_nm).to(surface.dtype)
+
+
+def _l1(pred: torch.Tensor, true: torch.Tensor, edge_weight: float, step_nm: float) -> torch.Tensor:
+    """Mean absolute error, pixels near steps weighted ``1 + edge_weight`` (normalised by the weights)."""
+    if not edge_weight:
+        return F.l1_loss(pred, true)
+    weight = 1.0 + edge_weight * step_band(true, step_nm)
+    return (weight * (pred - true).abs()).sum() / weight.sum()
 
 
 def _forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -281,6 +317,7 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate,
                                                    total_steps=config.epochs * steps_per_epoch, pct_start=0.1)
     gen = torch.Generator().manual_seed(config.seed)
+    step_nm = _STEP_SLOPE * pixel_size_nm
     start_epoch, best, best_epoch, history = 0, math.inf, -1, []
     if resume is not None:
         state = torch.load(resume, weights_only=True)
@@ -303,7 +340,7 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
             if config.augment:
                 x, y = _augment(x, y, gen)
             pred = _forward(model, x)
-            loss = F.l1_loss(pred, y)
+            loss = _l1(pred, y, config.edge_weight, step_nm)
             if rough_weight:
                 loss = loss + rough_weight * _roughness_mismatch(pred, y, torch.from_numpy(rough[idx]))
             optimiser.zero_grad()

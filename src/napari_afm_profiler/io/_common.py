@@ -73,12 +73,18 @@ def make_scan(
     file_format: str,
     metadata: dict[str, Any] | None = None,
     path: Path | None = None,
+    scale: float = 1.0,
+    offset: float = 0.0,
 ) -> AfmScan:
-    """Build an :class:`AfmScan`, converting values to nm / SI and validating shape and pixel size."""
+    """Build an :class:`AfmScan`, converting values to nm / SI and validating shape and pixel size.
+
+    ``raw`` may be the stored integers (or a flipped view of them) with the linear calibration
+    ``scale * raw + offset`` into ``unit``: cast, calibration and unit conversion are one pass.
+    """
     shape = np.shape(raw)
     if len(shape) not in (2, 3) or 0 in shape:
         raise AFMFormatError(path or Path("file"), f"channel {channel!r} holds no image (data of shape {shape})")
-    data, z_unit = to_canonical(raw, unit)
+    data, z_unit = to_canonical(raw, unit, scale=scale, offset=offset)
     meta = dict(metadata or {})
     meta.setdefault("original_unit", "" if unit is None else str(unit))
     if pixel_size_nm is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
 
         # igor2 logs whole data buffers at ERROR level on corrupt input; we raise instead
         with quiet_logger("igor2.binarywave"):
-            wave = binarywave.load(str(path))["wave"]
+            wave = binarywave.load(io.BytesIO(buf))["wave"]  # the bytes already read: one read of the file
     except Exception as exc:  # igor2 raises ValueError/TypeError/struct.error on bad input
         raise AFMFormatError(path, f"not a valid Igor binary wave or truncated ({type(exc).__name__}: {exc})") from exc
     data = np.asarray(wave["wData"])
@@ -105,18 +106,26 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
             meta_common["scan_size_pixel_nm"] = float(scan_size) * 1e9 / data.shape[0]
         except ValueError:
             pass
-    scans = []
+    units = []
     for k in range(data.shape[2]):
-        name = labels[k] or f"Channel {k + 1}"
-        unit = _unit_for(name, data_unit)
-        # Igor stores [x, y]; row 0 of the wave's y axis is the bottom of the image.
-        values = data[:, :, k].T[::-1]  # a view: make_scan casts, scales and reorders it in one pass
-        if unit == "m" and max(np.nanmax(values, initial=0.0), -np.nanmin(values, initial=0.0)) > _MAX_LENGTH_M:
+        unit = _unit_for(labels[k] or f"Channel {k + 1}", data_unit)
+        channel = data[:, :, k]
+        if unit == "m" and max(np.nanmax(channel, initial=0.0), -np.nanmin(channel, initial=0.0)) > _MAX_LENGTH_M:
             # a "length" channel spanning more than a millimetre is not in metres (e.g. an
             # uncalibrated sensor in volts): keep the numbers, do not pretend they are nm
             unit = ""
-        scans.append(make_scan(values, unit=unit, pixel_size_nm=pixel, channel=name, file_format="ibw",
-                               metadata=dict(meta_common, data_unit=data_unit), path=path))
+        units.append(unit)
+    # All channels in one float64 block: one large allocation (the kernel can back it with huge
+    # pages) is several times faster to fill than one allocation per channel.
+    block = np.empty((data.shape[2], data.shape[1], data.shape[0]))
+    scans = []
+    for k, unit in enumerate(units):
+        factor, canonical = parse_unit(unit)
+        # Igor stores [x, y]; row 0 of the wave's y axis is the bottom of the image.
+        np.multiply(data[:, :, k].T[::-1], factor, out=block[k])
+        meta = dict(meta_common, data_unit=data_unit, original_unit=unit)
+        scans.append(make_scan(block[k], unit=canonical, pixel_size_nm=pixel, channel=labels[k] or f"Channel {k + 1}",
+                               file_format="ibw", metadata=meta, path=path))
     return scans
 
 

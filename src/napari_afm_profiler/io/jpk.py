@@ -92,15 +92,14 @@ def _channel(raw: np.ndarray, tags: Any, glob: dict[int, Any], meta_common: dict
             multiplier = float(tags[base + _SCALE_MULT].value)
             offset = float(tags[base + _SCALE_OFFSET].value) if base + _SCALE_OFFSET in tags else 0.0
         unit = str(tags[base + _SCALE_UNIT].value) if base + _SCALE_UNIT in tags else ""
-    values = raw.astype(np.float64) * multiplier + offset
     pixel = None
     try:
-        ny, nx = values.shape
+        ny, nx = raw.shape
         pixel = (float(glob[_VLENGTH]) * 1e9 / ny, float(glob[_ULENGTH]) * 1e9 / nx)
     except (KeyError, ValueError, TypeError):
         pixel = None
     meta = dict(meta_common)
     meta.update({"calibration_slot": default, "multiplier": multiplier, "offset": offset})
     # JPK stores the first scan line at the bottom of the image
-    return make_scan(values[::-1], unit=unit, pixel_size_nm=pixel, channel=name, file_format="jpk",
-                     metadata=meta, path=path)
+    return make_scan(raw[::-1], unit=unit, pixel_size_nm=pixel, channel=name, file_format="jpk",
+                     metadata=meta, path=path, scale=multiplier, offset=offset)

@@ -76,33 +76,37 @@ def _channel(group: Any, cname: str, nx: int, ny: int, pixel: Any, path: Path) -
     if not datasets:
         return []
     try:
-        raw = np.asarray(group[datasets[0]][()], dtype=np.float64)
+        raw = np.asarray(group[datasets[0]][()])
     except Exception as exc:
         raise AFMFormatError(path, f"{cname}: data cannot be read ({exc})") from exc
+    if raw.dtype.kind not in "iuf":
+        raise AFMFormatError(path, f"{cname}: data of type {raw.dtype} is not numeric")
     if raw.ndim == 1:
         raw = raw[:, np.newaxis]
     if raw.shape[0] != nx * ny:
         raise AFMFormatError(path, f"{cname}: {raw.shape[0]} pixels, expected {ny}x{nx} (truncated?)")
-    values, unit = _calibrate(raw, attrs)
+    try:
+        scale, offset, unit = _calibration(attrs)
+    except (TypeError, ValueError) as exc:
+        raise AFMFormatError(path, f"{cname}: unreadable calibration ({exc})") from exc
     # (pixels, frames) with x fastest -> (frames, ny, nx); the first line is the bottom
-    stack = values.T.reshape(-1, ny, nx)[:, ::-1, :]
+    stack = raw.T.reshape(-1, ny, nx)[:, ::-1, :]
     name = str(attrs.get("channel.fancy-name") or attrs.get("channel.name") or cname)
     if str(attrs.get("retrace", "")).lower() == "true":
         name = f"{name} (retrace)"
     meta = {k: v for k, v in attrs.items() if isinstance(v, (str, int, float))}
     data = stack if stack.shape[0] > 1 else stack[0]
     return [make_scan(data, unit=unit, pixel_size_nm=pixel, channel=name, file_format="jpk-h5",
-                      metadata=meta, path=path)]
+                      metadata=meta, path=path, scale=scale, offset=offset)]
 
 
-def _linear(values: np.ndarray, attrs: dict[str, Any], prefix: str) -> np.ndarray:
-    mult = float(attrs.get(f"{prefix}.scaling.multiplier", 1.0))
-    offset = float(attrs.get(f"{prefix}.scaling.offset", 0.0))
-    return values * mult + offset
+def _linear(attrs: dict[str, Any], prefix: str) -> tuple[float, float]:
+    return float(attrs.get(f"{prefix}.scaling.multiplier", 1.0)), float(attrs.get(f"{prefix}.scaling.offset", 0.0))
 
 
-def _calibrate(raw: np.ndarray, attrs: dict[str, Any]) -> tuple[np.ndarray, str]:
-    values = _linear(raw, attrs, "encoder") if "encoder.scaling.multiplier" in attrs else raw
+def _calibration(attrs: dict[str, Any]) -> tuple[float, float, str]:
+    """Compose the encoder scaling and the chain of calibration slots into one ``(scale, offset, unit)``."""
+    scale, offset = _linear(attrs, "encoder") if "encoder.scaling.multiplier" in attrs else (1.0, 0.0)
     unit = str(attrs.get("encoder.scaling.unit.unit", ""))
     base = str(attrs.get("conversions.base", ""))
     target = str(attrs.get("conversions.default", base))
@@ -114,6 +118,7 @@ def _calibrate(raw: np.ndarray, attrs: dict[str, Any]) -> tuple[np.ndarray, str]
         chain.append(slot)
         slot = str(attrs.get(f"conversion.{slot}.base-calibration-slot", ""))
     for slot in reversed(chain):
-        values = _linear(values, attrs, f"conversion.{slot}")
+        m, o = _linear(attrs, f"conversion.{slot}")
+        scale, offset = scale * m, offset * m + o  # m * (scale * raw + offset) + o
         unit = str(attrs.get(f"conversion.{slot}.scaling.unit.unit", unit))
-    return values, unit
+    return scale, offset, unit

@@ -6,8 +6,6 @@ import struct
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io._common import array_from, make_scan, open_tiff
 from napari_afm_profiler.io.scan import AfmScan
@@ -78,9 +76,9 @@ def read_park_tiff(tif: Any, path: Path) -> list[AfmScan]:
     if dtype is None:
         raise AFMFormatError(path, f"unsupported Park data type {header.get('data_type')}")
     nx, ny = int(header["nx"]), int(header["ny"])
-    raw = array_from(data_bytes, 0, dtype, (ny, nx), path, "Park data").astype(np.float64)
+    raw = array_from(data_bytes, 0, dtype, (ny, nx), path, "Park data")
     scale = header["z_scale"] or 1.0
-    values = header["data_gain"] * (scale * raw + header["z_offset"])
+    gain = header["data_gain"]
     z_unit = header["z_unit"] or "um"
     xy = 1000.0  # x/y sizes are in µm
     pixel = (header["y_size"] * xy / ny, header["x_size"] * xy / nx)
@@ -88,8 +86,9 @@ def read_park_tiff(tif: Any, path: Path) -> list[AfmScan]:
     if header["image_mode"]:
         name = f"{name} ({header['image_mode']})"
     # the first stored line is the bottom of the image (Gwyddion's psia module flips it too)
-    return [make_scan(values[::-1], unit=z_unit, pixel_size_nm=pixel, channel=name, file_format="park",
-                      metadata={"header": header, "version": version}, path=path)]
+    return [make_scan(raw[::-1], unit=z_unit, pixel_size_nm=pixel, channel=name, file_format="park",
+                      metadata={"header": header, "version": version}, path=path,
+                      scale=gain * scale, offset=gain * header["z_offset"])]
 
 
 def _unpack_header(buf: bytes, version: int, path: Path) -> dict:

@@ -65,18 +65,44 @@ def parse_unit(unit: str | None) -> tuple[float, str]:
     return 1.0, text
 
 
-def to_canonical(values: np.ndarray, unit: str | None) -> tuple[np.ndarray, str]:
-    """Convert ``values`` given in ``unit`` to the canonical unit (nm for lengths).
+def to_canonical(values: np.ndarray, unit: str | None, *, scale: float = 1.0,
+                 offset: float = 0.0) -> tuple[np.ndarray, str]:
+    """Convert ``scale * values + offset``, given in ``unit``, to the canonical unit (nm for lengths).
 
-    Returns a C-contiguous float64 array (a new array unless the factor is 1 and ``values`` is
-    already C-contiguous float64).  Cast, scaling and any reordering of a strided view happen in
-    one pass.
+    Returns a C-contiguous float64 array (a new array unless there is nothing to do and
+    ``values`` is already C-contiguous float64).  The cast, the instrument's linear calibration
+    (``scale``, ``offset``), the unit factor and any reordering of a strided view happen in one
+    allocation: a reader of a large image never holds more than the raw data and the result.
+
+    Parameters
+    ----------
+    values : ndarray
+        Raw values (any real dtype, any strides, e.g. a flipped view).
+    unit : str or None
+        Unit of ``scale * values + offset``.
+    scale, offset : float
+        Linear calibration of the raw values.
+
+    Returns
+    -------
+    data : ndarray
+        float64 values in ``canonical``.
+    canonical : str
+        See :func:`parse_unit`.
     """
     factor, canonical = parse_unit(unit)
     values = np.asarray(values)
-    if factor != 1.0:
-        return np.multiply(values, factor, dtype=np.float64, order="C"), canonical
-    return np.ascontiguousarray(values, dtype=np.float64), canonical
+    multiplier, shift = factor * float(scale), factor * float(offset)
+    if multiplier != 1.0:
+        out = np.multiply(values, multiplier, dtype=np.float64, order="C")
+    else:
+        out = np.ascontiguousarray(values, dtype=np.float64)
+    if shift:
+        if np.may_share_memory(out, values):
+            out = out + shift  # never change the caller's array
+        else:
+            out += shift
+    return out, canonical
 
 
 def length_to_nm(value: float, unit: str | None) -> float:
