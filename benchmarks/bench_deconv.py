@@ -29,6 +29,7 @@ import numpy as np
 from napari_afm_profiler.deconv.infer import deconvolve, load_model
 from napari_afm_profiler.synth import ArtifactSpec, SynthConfig, TipSpec, make_dataset
 from napari_afm_profiler.tip import dilate, erode, make_tip
+from napari_afm_profiler.tip.models import crop_tip
 
 PAPER = {  # deep-learning-tip-deconvolution.txt: area deviation raw -> network; fractal Ra
     "dome": ("284.3 %", "8.15 %"), "cuboid": ("434.2 %", "6.41 %"), "prism": ("318.6 %", "14.85 %"),
@@ -55,8 +56,14 @@ def metrics(pred: np.ndarray, true: np.ndarray, threshold: float) -> dict[str, f
             "rq": 100 * (rq(pred) - rq(true)) / rq(true), "ra_abs": ra(pred)}
 
 
-def predict(model, images: np.ndarray) -> np.ndarray:
-    return np.stack([deconvolve(im, pixel_size_nm=1.0, model=model).surface for im in images])
+def predict(model, images: np.ndarray, pixel_size_nm: float = 1.0) -> np.ndarray:
+    return np.stack([deconvolve(im, pixel_size_nm=pixel_size_nm, model=model).surface for im in images])
+
+
+def nominal_tip(pixel_size_nm: float) -> np.ndarray:
+    """The cone of the test sets at ``pixel_size_nm``, cropped to 39 nm across (about 45 nm deep)."""
+    heights = make_tip("cone", pixel_size_nm=pixel_size_nm, radius_nm=10.0, half_angle_deg=20.0, height_nm=60.0).heights
+    return crop_tip(heights, int(round(39 / pixel_size_nm)))
 
 
 def unseen_shapes(kind: str, n: int, seed: int, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,17 +149,20 @@ def main() -> None:
         ("fractal, tip radius +30 %", SynthConfig(kind="fractal", tip=TipSpec(radius_nm=13.0))),
         ("mixed, doubled noise (0.2 nm)", SynthConfig(kind="mixed", artifacts=ArtifactSpec(noise_nm=0.2))),
         ("domes, paper artifacts", SynthConfig(kind="dome", artifacts=ArtifactSpec.paper())),
+        ("domes, 0.5 nm pixels (resampled)", SynthConfig(kind="dome", pixel_size_nm=0.5, shape=(256, 256))),
+        ("domes, 2 nm pixels (resampled)", SynthConfig(kind="dome", pixel_size_nm=2.0, shape=(64, 64))),
+        ("cuboids, 2 nm pixels (resampled)", SynthConfig(kind="cuboid", pixel_size_nm=2.0, shape=(64, 64))),
     ):
         data = make_dataset(config, n, seed=args.seed + 1)
         true, image = data["surface"], data["image"]
-        ero = np.stack([erode(im, tip[10:-10, 10:-10]) for im in image])
-        ours_pred = predict(ours, image)
+        ero = np.stack([erode(im, nominal_tip(config.pixel_size_nm)) for im in image])
+        ours_pred = predict(ours, image, config.pixel_size_nm)
         thr = 2.0 if "mixed" in label else (-np.inf if "fractal" in label else 1.0)
         mr, me, mo = metrics(image, true, thr), metrics(ero, true, thr), metrics(ours_pred, true, thr)
         print(f"| {label} | {mr['rmse']:.3f} | {me['rmse']:.3f} | {mo['rmse']:.3f} | {mr['area']:.1f} | {mo['area']:.1f} |")
     for kind in ("ellipsoid", "ring"):
-        true, image = unseen_shapes(kind, n, args.seed + 2, tip[10:-10, 10:-10])
-        ero = np.stack([erode(im, tip[10:-10, 10:-10]) for im in image])
+        true, image = unseen_shapes(kind, n, args.seed + 2, nominal_tip(1.0))
+        ero = np.stack([erode(im, nominal_tip(1.0)) for im in image])
         mr, me, mo = metrics(image, true, 1.0), metrics(ero, true, 1.0), metrics(predict(ours, image), true, 1.0)
         print(f"| unseen {kind}s | {mr['rmse']:.3f} | {me['rmse']:.3f} | {mo['rmse']:.3f} | {mr['area']:.1f} | "
               f"{mo['area']:.1f} |")
