@@ -14,6 +14,7 @@ from napari_afm_profiler.io.scan import AfmScan
 from napari_afm_profiler.io.units import parse_unit
 
 _MAX_LENGTH_M = 1e-3
+_HUGE_PAGE_BYTES = 4 << 20  # numpy's threshold for madvise(MADV_HUGEPAGE)
 
 # Asylum stores every channel of a wave with one data unit; the real unit follows from the
 # channel name (the convention Gwyddion's igorfile module uses too).
@@ -92,6 +93,8 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
         data = data[:, :, np.newaxis]
     if data.ndim != 3 or data.size == 0:
         raise AFMFormatError(path, f"wave has shape {data.shape}, not an image (x, y[, channel])")
+    if data.dtype.kind not in "iuf":
+        raise AFMFormatError(path, f"wave holds {data.dtype} values, not real numbers (complex or text wave)")
     header = wave["wave_header"]
     note = _parse_note(wave.get("note", b""))
     data_unit = _join(header.get("dataUnits")) or _decode(wave.get("data_units", b""))
@@ -115,16 +118,19 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
             # uncalibrated sensor in volts): keep the numbers, do not pretend they are nm
             unit = ""
         units.append(unit)
-    # All channels in one float64 block: one large allocation (the kernel can back it with huge
-    # pages) is several times faster to fill than one allocation per channel.
-    block = np.empty((data.shape[2], data.shape[1], data.shape[0]))
+    # Small channels go into one float64 block: numpy asks the kernel for huge pages only for
+    # allocations of 4 MiB or more, and filling fresh 4 KiB pages costs more than the copy.
+    # Large channels get one array each, so that deleting a layer frees its memory.
+    shape = (data.shape[1], data.shape[0])
+    block = np.empty((data.shape[2], *shape)) if 8 * shape[0] * shape[1] < _HUGE_PAGE_BYTES else None
     scans = []
     for k, unit in enumerate(units):
         factor, canonical = parse_unit(unit)
+        out = block[k] if block is not None else np.empty(shape)
         # Igor stores [x, y]; row 0 of the wave's y axis is the bottom of the image.
-        np.multiply(data[:, :, k].T[::-1], factor, out=block[k])
+        np.multiply(data[:, :, k].T[::-1], factor, out=out)
         meta = dict(meta_common, data_unit=data_unit, original_unit=unit)
-        scans.append(make_scan(block[k], unit=canonical, pixel_size_nm=pixel, channel=labels[k] or f"Channel {k + 1}",
+        scans.append(make_scan(out, unit=canonical, pixel_size_nm=pixel, channel=labels[k] or f"Channel {k + 1}",
                                file_format="ibw", metadata=meta, path=path))
     return scans
 
