@@ -140,6 +140,30 @@ def _fill_nan(a: np.ndarray) -> np.ndarray:
     return a[tuple(idx)]
 
 
+def substrate_plane(a: np.ndarray) -> np.ndarray:
+    """Return the plane of the substrate under an image: fitted, then refitted to the pixels below it.
+
+    The network was trained on level substrates; a residual tilt (an image only line-levelled,
+    a tilted sample) makes it dig pits where the image is high.  Fitting the lower half of the
+    residuals keeps particles and rough peaks from tilting the plane, so an already level image
+    is left almost unchanged.  Fitted on at most about 65 000 pixels of a regular subgrid.
+    """
+    ny, nx = a.shape
+    stride = max(1, int(math.sqrt(a.size / 65536)))
+    yy, xx = np.mgrid[0:ny:stride, 0:nx:stride]
+    z = a[::stride, ::stride].ravel()
+    design = np.stack([np.ones(z.size), yy.ravel() / max(ny - 1, 1), xx.ravel() / max(nx - 1, 1)], axis=1)
+    use = np.ones(z.size, bool)
+    for _ in range(2):
+        coeffs, *_ = np.linalg.lstsq(design[use], z[use], rcond=None)
+        residual = z - design @ coeffs
+        use = residual <= np.median(residual)
+    coeffs, *_ = np.linalg.lstsq(design[use], z[use], rcond=None)
+    y = np.arange(ny)[:, None] / max(ny - 1, 1)
+    x = np.arange(nx)[None, :] / max(nx - 1, 1)
+    return coeffs[0] + coeffs[1] * y + coeffs[2] * x
+
+
 def _weights(n: int, overlap: int) -> np.ndarray:
     ramp = np.ones(n)
     if overlap > 0:
@@ -177,6 +201,8 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, pixel_size_nm: tuple[flo
     factor = (pixel_size_nm[0] / target, pixel_size_nm[1] / target)
     shape = (max(8, round(image.shape[0] * factor[0])), max(8, round(image.shape[1] * factor[1])))
     work = _resize(filled, shape)
+    plane = substrate_plane(work)
+    work = work - plane
     eroded = erode(work, crop_tip(model.tip, min(work.shape)))
     flips = 4 if uncertainty else 1
     ny, nx = work.shape
@@ -204,7 +230,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, pixel_size_nm: tuple[flo
                 done += 1
                 yield "tiles", done, total
         outs = [a / weight for a in acc]
-    stack = np.stack(outs)
+    stack = np.stack(outs) + plane
     surface = _resize(stack.mean(axis=0), image.shape)
     spread = _resize(stack.std(axis=0), image.shape) if uncertainty else None
     surface = np.minimum(surface, filled)  # dilation only raises a surface: never above the image
