@@ -101,7 +101,6 @@ def main() -> None:
     args = parser.parse_args()
     ours = load_model(args.model)
     baseline = load_model(args.baseline) if args.baseline else None
-    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=10.0, half_angle_deg=20.0, height_nm=60.0).heights
     methods = ["raw image", "Villarrubia erosion", *(["paper encoder-decoder"] if baseline else []), "ours"]
     print(f"test sets: {args.n} images per class, seed {args.seed}; model {ours.path.name} "
           f"(validation MAE {ours.card['validation']['mae_nm']:.3f} nm)\n")

@@ -101,3 +101,20 @@ def test_broken_file_raises_format_error_quickly(path):
         read_afm(path)
     assert path.name in str(info.value)
     assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.skipif(not (SAMPLES / "sample_0.jpk").is_file(), reason="sample_0.jpk not available")
+def test_jpk_qi_image_extension_reads_as_a_jpk_tiff(tmp_path):
+    """A QI image (``.jpk-qi-image``) is the same JPK TIFF layout (as in Gwyddion's jpkscan and AFMReader).
+
+    No QI sample is public; the same bytes under the QI name must take the same path and give the same layers.
+    """
+    import shutil
+
+    qi = tmp_path / "scan.jpk-qi-image"
+    shutil.copyfile(SAMPLES / "sample_0.jpk", qi)
+    ours, reference = read_afm(qi), read_afm(SAMPLES / "sample_0.jpk")
+    assert [s.channel for s in ours] == [s.channel for s in reference]
+    for a, b in zip(ours, reference):
+        assert a.pixel_size_nm == b.pixel_size_nm and a.z_unit == b.z_unit
+        np.testing.assert_array_equal(a.data, b.data)
