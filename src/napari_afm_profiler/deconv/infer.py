@@ -292,7 +292,8 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     Parameters
     ----------
     image : (M, N) or (F, M, N) float ndarray, nm
-        Levelled AFM heights; NaN pixels are filled for the network and restored.
+        Levelled AFM heights; NaN pixels are filled for the network and restored.  A remaining
+        tilt is removed before the network (:func:`substrate_plane`) and restored after it.
     pixel_size_nm : float or (dy, dx) or None
         The image's pixel size; the image is resampled to the model's and back.  None assumes
         the model's (stated in the notes).
