@@ -75,16 +75,18 @@ def make_scan(
     path: Path | None = None,
     scale: float = 1.0,
     offset: float = 0.0,
+    out: np.ndarray | None = None,
 ) -> AfmScan:
     """Build an :class:`AfmScan`, converting values to nm / SI and validating shape and pixel size.
 
     ``raw`` may be the stored integers (or a flipped view of them) with the linear calibration
-    ``scale * raw + offset`` into ``unit``: cast, calibration and unit conversion are one pass.
+    ``scale * raw + offset`` into ``unit``: cast, calibration and unit conversion are one pass,
+    written into ``out`` where given.
     """
     shape = np.shape(raw)
     if len(shape) not in (2, 3) or 0 in shape:
         raise AFMFormatError(path or Path("file"), f"channel {channel!r} holds no image (data of shape {shape})")
-    data, z_unit = to_canonical(raw, unit, scale=scale, offset=offset)
+    data, z_unit = to_canonical(raw, unit, scale=scale, offset=offset, out=out)
     meta = dict(metadata or {})
     meta.setdefault("original_unit", "" if unit is None else str(unit))
     if pixel_size_nm is not None:

@@ -125,13 +125,11 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
     block = np.empty((data.shape[2], *shape)) if 8 * shape[0] * shape[1] < _HUGE_PAGE_BYTES else None
     scans = []
     for k, unit in enumerate(units):
-        factor, canonical = parse_unit(unit)
-        out = block[k] if block is not None else np.empty(shape)
         # Igor stores [x, y]; row 0 of the wave's y axis is the bottom of the image.
-        np.multiply(data[:, :, k].T[::-1], factor, out=out)
-        meta = dict(meta_common, data_unit=data_unit, original_unit=unit)
-        scans.append(make_scan(out, unit=canonical, pixel_size_nm=pixel, channel=labels[k] or f"Channel {k + 1}",
-                               file_format="ibw", metadata=meta, path=path))
+        scans.append(make_scan(data[:, :, k].T[::-1], unit=unit, pixel_size_nm=pixel,
+                               channel=labels[k] or f"Channel {k + 1}", file_format="ibw",
+                               metadata=dict(meta_common, data_unit=data_unit), path=path,
+                               out=block[k] if block is not None else None))
     return scans
 
 

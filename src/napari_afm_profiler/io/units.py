@@ -65,8 +65,8 @@ def parse_unit(unit: str | None) -> tuple[float, str]:
     return 1.0, text
 
 
-def to_canonical(values: np.ndarray, unit: str | None, *, scale: float = 1.0,
-                 offset: float = 0.0) -> tuple[np.ndarray, str]:
+def to_canonical(values: np.ndarray, unit: str | None, *, scale: float = 1.0, offset: float = 0.0,
+                 out: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """Convert ``scale * values + offset``, given in ``unit``, to the canonical unit (nm for lengths).
 
     Returns a C-contiguous float64 array (a new array unless there is nothing to do and
@@ -82,6 +82,9 @@ def to_canonical(values: np.ndarray, unit: str | None, *, scale: float = 1.0,
         Unit of ``scale * values + offset``.
     scale, offset : float
         Linear calibration of the raw values.
+    out : ndarray, optional
+        A C-contiguous float64 array of the same shape to write the result into (e.g. one
+        channel of a block allocated for all channels).
 
     Returns
     -------
@@ -93,6 +96,11 @@ def to_canonical(values: np.ndarray, unit: str | None, *, scale: float = 1.0,
     factor, canonical = parse_unit(unit)
     values = np.asarray(values)
     multiplier, shift = factor * float(scale), factor * float(offset)
+    if out is not None:
+        np.multiply(values, multiplier, out=out)
+        if shift:
+            out += shift
+        return out, canonical
     if multiplier != 1.0:
         out = np.multiply(values, multiplier, dtype=np.float64, order="C")
     else:
