@@ -13,6 +13,13 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
+def load_expected_channels() -> dict:
+    path = SAMPLES / "expected_channels.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())
+
+
 @pytest.fixture
 def samples() -> Path:
     if not SAMPLES.is_dir():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,18 +15,26 @@ from napari_afm_profiler.io.scan import AfmScan
 _MAIN = "<16i"  # version 1/2: version .. y scan range (nm)
 _REST = "<?i6i2i3f4i3i6f"  # version 1/2: averaging .. z drive gain
 _V0 = "<i2s2s5i4h3fIi?ihh6B2f3i3ih"  # version 0: version .. file id (then the user name)
-# AD converter range codes -> span in volts: unipolar 0..1, 0..2.5, 0..9.99, 0..5 V in the low
-# word, bipolar +-1, +-2.5, +-5 V in the high word.
-_AD_SPAN_V = {0x1: 1.0, 0x2: 2.5, 0x3: 9.99, 0x4: 5.0, 0x10000: 2.0, 0x20000: 5.0, 0x40000: 10.0}
-_DEFAULT_AD_SPAN_V = 10.0  # +-5 V, the usual HS-AFM converter, for codes outside the table
+# AD converter range codes -> (span, lowest voltage) in volts: unipolar 0..1, 0..2.5, 0..9.99,
+# 0..5 V in the low word, bipolar +-1, +-2.5, +-5 V in the high word. The stored counts are
+# offset binary (0 .. 2**bits - 1 from the lowest to the highest voltage).
+_AD_RANGE_V = {0x1: (1.0, 0.0), 0x2: (2.5, 0.0), 0x3: (9.99, 0.0), 0x4: (5.0, 0.0),
+               0x10000: (2.0, -1.0), 0x20000: (5.0, -2.5), 0x40000: (10.0, -5.0)}
+_DEFAULT_AD_RANGE_V = (10.0, -5.0)  # +-5 V, the usual HS-AFM converter, for codes outside the table
+_FRAME_HEADER = "<i2h"  # frame number (1-based), max and min of the frame's counts
 _KIND = {"TP": ("topography", "nm"), "ER": ("error", "V"), "PH": ("phase", "deg")}
 
 
 def read_asd(path: str | Path) -> list[AfmScan]:
     """Read a high-speed AFM ``.asd`` movie (file version 0, 1 or 2) as stacks ``(n_frames, ny, nx)``.
 
-    Topography is ``-raw * span / 2**bits * z_piezo_const * z_drive_gain`` in nm (the z
-    piezo extends towards the sample); phase uses the phase sensitivity.
+    The counts are offset binary: the AD voltage is ``V = counts * span / 2**bits + V_low``
+    (``V_low`` = 0 for a unipolar range, ``-span / 2`` for a bipolar one). Topography is
+    ``-V * z_piezo_const * z_drive_gain`` in nm (the z piezo extends towards the sample), so a
+    bipolar +-5 V movie with 45 nm/V and gain 2 spans +450 nm (count 0) down to -450 nm, the
+    convention of AFMReader and of the instrument software. Error and phase channels are
+    ``V * sensitivity``; a channel whose sensitivity is 0 in the header is returned in volts,
+    named so, with a warning.
 
     Parameters
     ----------
@@ -56,62 +65,106 @@ def read_asd(path: str | Path) -> list[AfmScan]:
         raise AFMFormatError(path, f"implausible ASD header ({n_frames} frames of {ny}x{nx}, {ad_bits}-bit)")
     if header_size < 0 or frame_header_size < 0:
         raise AFMFormatError(path, f"negative header size ({header_size}, frame header {frame_header_size})")
-    span = _AD_SPAN_V.get(ad_code, _DEFAULT_AD_SPAN_V)
+    span, v_low = _AD_RANGE_V.get(ad_code, _DEFAULT_AD_RANGE_V)
     volts_per_count = span / 2.0**ad_bits
     channels = head["channels"]
     frame_bytes = frame_header_size + 2 * nx * ny
-    need = header_size + len(channels) * n_frames * frame_bytes
-    if need > len(buf):
-        raise AFMFormatError(path, f"the file is truncated ({n_frames} frames need {need} bytes, has {len(buf)})")
+    data_start, verified = _data_start(buf, head, frame_header_size, frame_bytes, len(channels) * n_frames, path)
     pixel = (y_range / ny, x_range / nx) if x_range > 0 and y_range > 0 else None
-    meta = {"version": version, "ad_range_code": ad_code, "ad_bits": ad_bits, "ad_span_V": span,
+    meta = {"version": version, "ad_range_code": ad_code, "ad_bits": ad_bits, "ad_span_V": span, "ad_low_V": v_low,
             "z_piezo_nm_per_V": z_piezo, "z_drive_gain": z_gain, "frame_time_ms": head["frame_time"],
-            "ad_range_assumed": ad_code not in _AD_SPAN_V}
+            "ad_range_assumed": ad_code not in _AD_RANGE_V, "data_offset": data_start,
+            "frame_headers_verified": verified,
+            "height_convention": "-(counts * span / 2**bits + V_low) * z_piezo * z_gain (offset binary, as AFMReader)"}
+    meta.update(head.get("text", {}))
     scans = []
-    offset = header_size
+    offset = data_start
     for code in channels:
-        frames = np.empty((n_frames, ny, nx), dtype=np.float64)
+        counts = np.empty((n_frames, ny, nx), dtype=np.int16)
+        frame_numbers = np.empty(n_frames, dtype=np.int64)
         for k in range(n_frames):
-            frames[k] = array_from(buf, offset + frame_header_size, "<i2", (ny, nx), path, f"frame {k}")
+            frame_numbers[k] = unpack("<i", buf, offset, path, f"frame {k} header")[0]
+            counts[k] = array_from(buf, offset + frame_header_size, "<i2", (ny, nx), path, f"frame {k}")
             offset += frame_bytes
         kind, unit = _KIND.get(code, (code, "V"))
-        if code == "TP":
-            values = -frames * volts_per_count * z_piezo * z_gain
-        elif code == "PH":
-            values = frames * volts_per_count * phase_sens
-        else:
-            values = frames * volts_per_count * (sensor_sens if code == "ER" else 1.0)
+        gain = {"TP": -z_piezo * z_gain, "PH": phase_sens, "ER": sensor_sens}.get(code, 1.0)
+        name = f"{code} ({kind})"
+        channel_meta = dict(meta, channel_code=code, frame_numbers=frame_numbers.tolist())
+        if gain == 0:
+            warnings.warn(f"{path.name}: the header's sensitivity for channel {code} is 0; its values are given "
+                          "as the AD voltage (V), uncalibrated", stacklevel=2)
+            unit, gain, name = "V", 1.0, f"{code} ({kind}, AD voltage: sensitivity 0 in the header)"
+            channel_meta["sensitivity_missing"] = True
         # the first stored line is the bottom of the image
-        scans.append(make_scan(values[:, ::-1, :], unit=unit, pixel_size_nm=pixel, channel=f"{code} ({kind})",
-                               file_format="asd", metadata=dict(meta, channel_code=code), path=path))
+        scans.append(make_scan(counts[:, ::-1, :], unit=unit, pixel_size_nm=pixel, channel=name, file_format="asd",
+                               metadata=channel_meta, path=path, scale=volts_per_count * gain, offset=v_low * gain))
     return scans
+
+
+def _data_start(buf: bytes, head: dict, frame_header_size: int, frame_bytes: int, n_total: int,
+                path: Path) -> tuple[int, bool]:
+    """Offset of the first frame header, and whether the frame headers confirmed it.
+
+    A frame header begins with the frame number (1 for the first frame of a channel) and the
+    maximum and minimum of the frame's counts. File version 0 stores the comment after the
+    offset its header-size field names, so the candidate offsets from the header's layout are
+    checked against these facts rather than trusted.
+    """
+    candidates = [c for c in dict.fromkeys(head["data_start_candidates"]) if c >= 0]
+    fitting = [c for c in candidates if c + n_total * frame_bytes <= len(buf)]
+    if not fitting:
+        start = min(candidates, default=0)
+        raise AFMFormatError(path, f"the file is truncated ({n_total} frames need {start + n_total * frame_bytes} "
+                                   f"bytes, has {len(buf)})")
+    if frame_header_size >= struct.calcsize(_FRAME_HEADER):
+        for start in fitting:
+            number, high, low = struct.unpack_from(_FRAME_HEADER, buf, start)
+            counts = np.frombuffer(buf, "<i2", frame_bytes // 2 - frame_header_size // 2, start + frame_header_size)
+            if number in (0, 1) and high >= low and (high == low == 0 or low <= counts.min() <= counts.max() <= high):
+                return start, True
+    return fitting[0], False
 
 
 def _header_v1(buf: bytes, path: Path) -> dict:
     main = unpack(_MAIN, buf, 0, path, "ASD header")
     rest = unpack(_REST, buf, 64, path, "ASD header")
     ch1, ch2 = main[6], main[7]
-    return {"header_size": main[1], "frame_header_size": main[2], "n_frames": main[9], "nx": main[12],
+    return {"header_size": main[1], "data_start_candidates": [main[1]], "frame_header_size": main[2],
+            "n_frames": main[9], "nx": main[12],
             "ny": main[13], "x_range": main[14], "y_range": main[15],
             "channels": [_channel_code(ch1)] + ([_channel_code(ch2)] if ch2 else []),
-            "frame_time": rest[11], "sensor_sens": rest[12], "phase_sens": rest[13], "ad_code": rest[18],
+            "frame_time": rest[10], "sensor_sens": rest[11], "phase_sens": rest[12], "ad_code": rest[18],
             "ad_bits": rest[19], "z_piezo": rest[24], "z_gain": rest[25]}
 
 
 def _header_v0(buf: bytes, path: Path) -> dict:
     v = unpack(_V0, buf, 0, path, "ASD header")
-    (_, ch1, ch2, header_size, frame_header_size, name_size, _comment_offset, _comment_size, nx, ny, x_range,
+    (_, ch1, ch2, header_size, frame_header_size, name_size, comment_offset, comment_size, nx, ny, x_range,
      y_range, frame_time, z_piezo, z_gain, ad_code, ad_bits) = v[:17]
     n_frames = v[-3]
+    if min(name_size, comment_offset, comment_size) < 0:
+        raise AFMFormatError(path, f"negative text sizes in the ASD header (name {name_size}, comment offset "
+                                   f"{comment_offset}, comment {comment_size})")
     after_name = struct.calcsize(_V0) + name_size
-    if name_size < 0:
-        raise AFMFormatError(path, f"negative user-name size {name_size} in the ASD header")
-    sensor_sens, phase_sens, _scan_dir = unpack("<2fi", buf, after_name, path, "ASD header")
+    sensor_sens, phase_sens, scan_dir = unpack("<2fi", buf, after_name, path, "ASD header")
+    after_fields = after_name + struct.calcsize("<2fi")
+    comment_at = header_size + comment_offset
     channels = [code for code in (_channel_name(ch1), _channel_name(ch2)) if code]
+    text = {"user_name": _text(buf[struct.calcsize(_V0):after_name]),
+            "comment": _text(buf[comment_at:comment_at + comment_size]), "scan_direction_code": scan_dir}
     return {"header_size": header_size, "frame_header_size": frame_header_size, "n_frames": n_frames, "nx": nx,
+            "data_start_candidates": [comment_at + comment_size, after_fields + comment_offset + comment_size,
+                                      header_size],
             "ny": ny, "x_range": x_range, "y_range": y_range, "channels": channels or ["TP"],
             "frame_time": frame_time, "sensor_sens": sensor_sens, "phase_sens": phase_sens, "ad_code": ad_code,
-            "ad_bits": ad_bits, "z_piezo": z_piezo, "z_gain": z_gain}
+            "ad_bits": ad_bits, "z_piezo": z_piezo, "z_gain": z_gain, "text": text}
+
+
+def _text(raw: bytes) -> str:
+    """Decode a header string; version 0 writes UTF-16 (big-endian in the files seen), older ones bytes."""
+    if len(raw) >= 2 and len(raw) % 2 == 0 and raw[0::2].count(0) >= len(raw) // 4:
+        return raw.decode("utf-16-be", errors="replace").strip("\0 ")
+    return raw.decode("latin-1").strip("\0 ")
 
 
 def _channel_name(raw: bytes) -> str:

@@ -69,7 +69,10 @@ def _container_to_scans(container: dict[str, Any], path: Path, *, legacy: bool) 
         if data.size != xres * yres:
             raise AFMFormatError(path, f"channel {i}: {data.size} values for {yres}x{xres} pixels (truncated?)")
         data = data.reshape(yres, xres)
-        xy_unit = _unit_str(field.get("si_unit_xy")) or "m"
+        # An explicit empty lateral unit is a unitless field (Gwyddion shows it in pixels); only
+        # a field with no unit object at all (old files) is taken to be in metres.
+        xy_object = field.get("si_unit_xy")
+        xy_unit = "m" if xy_object is None else _unit_str(xy_object)
         z_unit = _unit_str(field.get("si_unit_z"))
         if legacy:
             # Gwyddion 1.x stored values in base SI units; the unit string carried a display

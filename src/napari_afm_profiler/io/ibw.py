@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,10 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
     sf = [float(v) for v in header.get("sfA", [1.0, 1.0])]
     pixel = _pixel_size(sf, xy_units)
     labels = _labels(wave.get("labels"), data.shape[2])
+    raw_note = _decode(wave.get("note", b""))
+    named_by_note = not any(labels) and bool(_MATRIX_CHANNEL.search(raw_note))
+    if named_by_note:
+        labels = _matrix_names(raw_note, _decode(header.get("bname", b"")), data.shape[2])
     meta_common: dict[str, Any] = {"note": note, "wave_name": _decode(header.get("bname", b""))}
     scan_size = note.get("ScanSize")
     if scan_size:
@@ -111,7 +116,7 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
             pass
     units = []
     for k in range(data.shape[2]):
-        unit = _unit_for(labels[k] or f"Channel {k + 1}", data_unit)
+        unit = data_unit if named_by_note else _unit_for(labels[k] or f"Channel {k + 1}", data_unit)
         channel = data[:, :, k]
         if unit == "m" and max(np.nanmax(channel, initial=0.0), -np.nanmin(channel, initial=0.0)) > _MAX_LENGTH_M:
             # a "length" channel spanning more than a millimetre is not in metres (e.g. an
@@ -131,6 +136,32 @@ def read_ibw(path: str | Path) -> list[AfmScan]:
                                metadata=dict(meta_common, data_unit=data_unit), path=path,
                                out=block[k] if block is not None else None))
     return scans
+
+
+_MATRIX_CHANNEL = re.compile(r"Channel name and data unit:\s*(?P<name>.*?)\s*\[(?P<unit>[^\]]*)\]")
+_MATRIX_AXIS = re.compile(r"points per curve\s*=\s*(?P<n>\d+),\s*axis start\s*=\s*(?P<start>[-+0-9.eE]+),"
+                          r"\s*end\s*=\s*(?P<end>[-+0-9.eE]+),\s*unit\s*=\s*(?P<unit>\S+)")
+_DIRECTIONS = ("forward", "backward")
+
+
+def _matrix_names(note: str, wave_name: str, n: int) -> list[str]:
+    """Channel names of a wave exported from Scienta Omicron MATRIX (the note names the channel).
+
+    ``"Channel name and data unit: I 3 [A]"`` gives ``"I 3"``; the direction comes from the wave
+    name (``"I 3 37-1 Backward Down"``); the planes of a spectroscopy volume are named by their
+    value on the spectroscopy axis (``"Aux2(V) 3 (forward) @ -0.5 V"``).
+    """
+    name = _MATRIX_CHANNEL.search(note).group("name").strip() or wave_name or "Channel"
+    first_line = note.replace("\n", "\r").split("\r", 1)[0]
+    direction = next((d for d in _DIRECTIONS if d in (wave_name + " " + first_line).lower()), "")
+    base = f"{name} ({direction})" if direction else name
+    if n == 1:
+        return [base]
+    axis = _MATRIX_AXIS.search(note)
+    if axis and int(axis.group("n")) == n:
+        values = np.linspace(float(axis.group("start")), float(axis.group("end")), n)
+        return [f"{base} @ {v:.6g} {axis.group('unit')}" for v in values]
+    return [f"{base} plane {k + 1}" for k in range(n)]
 
 
 def _decode(value: Any) -> str:

@@ -145,7 +145,13 @@ def _sensitivity(glob: dict[str, str], sens_key: str, hard_unit: str) -> tuple[f
     unit = m.group("unit").strip()
     if not unit:
         return value, hard_unit
-    numerator = unit.split("/")[0].strip()
+    numerator, _, denominator = (part.strip() for part in unit.partition("/"))
+    # The sensitivity is per denominator unit (nm/V); a hard scale in another prefix of that
+    # unit (mV) must be brought to it first, or the result is off by the prefix.
+    hard_factor, hard_base = parse_unit(hard_unit)
+    per_factor, per_base = parse_unit(denominator)
+    if denominator and hard_base == per_base and per_factor:
+        value *= hard_factor / per_factor
     if numerator.lower() in ("arb", "1", ""):
         return value, ""
     return value, numerator

@@ -81,8 +81,10 @@ def read_nid(path: str | Path) -> list[AfmScan]:
     scans = []
     for key in sorted((k for k in dump.index if _DATASET.match(str(k))), key=_dataset_order):
         section = dict(dump[key])
-        frame = str(section.get("Frame", ""))
-        direction = frame.split()[-1].capitalize() if frame else ""
+        frame = str(section.get("Frame", "")).strip()
+        if not frame.lower().startswith("scan"):
+            continue  # spectroscopy and point-measurement groups: their Dim2Name may repeat an image channel's
+        direction = frame.split()[-1].capitalize()
         name = str(section.get("Dim2Name", ""))
         lookup = ("Image", direction, name)
         if lookup not in data.index:
@@ -96,6 +98,20 @@ def read_nid(path: str | Path) -> list[AfmScan]:
     return scans
 
 
+def fix_utf8(text: str) -> str:
+    """Undo UTF-8 read as Latin-1 (NSFopen decodes the UTF-8 header so: ``"Â°"`` -> ``"°"``, ``"Âµm"`` -> ``"µm"``).
+
+    Examples
+    --------
+    >>> fix_utf8("Â°"), fix_utf8("µm")
+    ('°', 'µm')
+    """
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def _dataset_order(key: Any) -> tuple[int, int]:
     m = _DATASET.match(str(key))
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
@@ -105,15 +121,17 @@ def _scan(values: np.ndarray, section: dict[str, Any], name: str, path: Path, du
     ny, nx = values.shape
     pixel = None
     try:
-        fx, cx = parse_unit(section.get("Dim0Unit", "m"))
-        fy, cy = parse_unit(section.get("Dim1Unit", "m"))
+        fx, cx = parse_unit(fix_utf8(str(section.get("Dim0Unit", "m"))))
+        fy, cy = parse_unit(fix_utf8(str(section.get("Dim1Unit", "m"))))
         if cx == cy == "nm":
             pixel = (parse_float(section["Dim1Range"]) * fy / ny, parse_float(section["Dim0Range"]) * fx / nx)
     except (KeyError, ValueError):
         pixel = None
     info = dict(dump["DataSet-Info"]) if "DataSet-Info" in dump.index else {}
-    if str(info.get("Scan direction", "")).strip().lower() == "up":
-        values = values[::-1]  # the first scan line is the bottom of the image
-    meta = {"dataset": {k: str(v) for k, v in section.items()}, "info": {k: str(v) for k, v in info.items()}}
-    return make_scan(values, unit=str(section.get("Dim2Unit", "")), pixel_size_nm=pixel, channel=name,
+    # The first stored line is the bottom of the image whatever the scan direction: Nanosurf's
+    # own software, Gwyddion's ezdfile module and SurfaceTopography all display it so.
+    values = values[::-1]
+    meta = {"dataset": {k: fix_utf8(str(v)) for k, v in section.items()},
+            "info": {k: fix_utf8(str(v)) for k, v in info.items()}}
+    return make_scan(values, unit=fix_utf8(str(section.get("Dim2Unit", ""))), pixel_size_nm=pixel, channel=name,
                      file_format="nid", metadata=meta, path=path)

@@ -123,6 +123,22 @@ def _content_matches(name: str, head: bytes) -> bool:
     return True
 
 
+def _claimed_by_suffix(path: Path) -> str | None:
+    """The format a supported suffix names even when the content check failed.
+
+    Its reader then says what is wrong with the content (e.g. "not a Nanoscope file"), which
+    helps more than "unsupported file type" for a suffix that is supported.
+    """
+    suffix = _suffix(path)
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix][0]
+    return "nanoscope" if _NUMBERED.match(suffix) else None
+
+
+def _suffix_summary() -> str:
+    return ", ".join(sorted(SUFFIXES)) + ", .000-.999"
+
+
 def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmScan]:
     """Read all channels of an AFM (or generic image) file, heights in nm, height channels first.
 
@@ -148,9 +164,9 @@ def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmSca
         raise AFMFormatError(path, "no such file")
     if path.is_dir():
         raise AFMFormatError(path, "is a directory, not a file")
-    name = file_format or detect_format(path)
+    name = file_format or detect_format(path) or _claimed_by_suffix(path)
     if name is None:
-        raise AFMFormatError(path, f"unsupported file type {_suffix(path)!r}")
+        raise AFMFormatError(path, f"unsupported file type {_suffix(path)!r} (supported: {_suffix_summary()})")
     if name not in FORMATS:
         raise AFMFormatError(path, f"unknown format name {name!r}")
     try:
