@@ -20,6 +20,7 @@ import pytest
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io.readers import read_afm
 
+
 def frame_header(number: int, frame: np.ndarray) -> bytes:
     """The 32-byte frame header: frame number (1-based), max and min counts, offsets, tilts, flags."""
     return struct.pack("<i4h2f?bh2i", number, int(frame.max()), int(frame.min()), 0, 0, 0.0, 0.0, False, 0, 0, 0, 0)

@@ -59,3 +59,15 @@ def test_linear_calibration_unit_and_flip_in_one_conversion():
     assert unit == "V" and np.array_equal(same, kept)
     np.testing.assert_allclose(shifted, kept + 2.0)
     assert to_canonical(same, "V")[0] is same  # nothing to do: no copy
+
+
+def test_nanoscope_hard_scale_in_millivolts_with_a_nm_per_volt_sensitivity():
+    """``@2:Z scale: V [Sens. X] (...) 1999.969 mV`` with ``@Sens. X: V 62 nm/V`` is 2 V x 62 nm/V full scale."""
+    from napari_afm_profiler.io.nanoscope import _sensitivity
+
+    factor, unit = _sensitivity({"@Sens. Amplitude Error": "V 62.00000 nm/V"}, "Sens. Amplitude Error", "mV")
+    assert unit == "nm" and factor * 1999.969 == pytest.approx(1.999969 * 62.0)
+    factor, unit = _sensitivity({"@Sens. Zsens": "V 26.2456 nm/V"}, "Sens. Zsens", "V")
+    assert unit == "nm" and factor == pytest.approx(26.2456)
+    factor, unit = _sensitivity({"@Sens. Phase": "V 1.000000 "}, "Sens. Phase", "mV")  # unitless: the hard unit stays
+    assert unit == "mV" and factor == 1.0

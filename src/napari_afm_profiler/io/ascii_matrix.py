@@ -33,15 +33,15 @@ _COLS_KEYS = ("w", "columns", "cols", "nx", "xres", "x-pixels", "points", "width
 
 
 def layout(head: bytes) -> str | None:
-    """Which text-matrix layout ``head`` (the first bytes of a file) has: ``"gwyddion"``, ``"key=value"``, ``"bare"``.
+    r"""Tell which text-matrix layout ``head`` (a file's first bytes) has: ``"gwyddion"``, ``"key=value"``, ``"bare"``.
 
     Returns None when the text is none of them.
 
     Examples
     --------
-    >>> layout(b"# Channel: Height\\n# Width: 1 um\\n1 2\\n"), layout(b"h=2 w=2\\n1 2\\n3 4\\n")
+    >>> layout(b"# Channel: Height\n# Width: 1 um\n1 2\n"), layout(b"h=2 w=2\n1 2\n3 4\n")
     ('gwyddion', 'key=value')
-    >>> layout(b"1.0 2.0\\n3.0 4.0\\n"), layout(b"Hello, world\\n")
+    >>> layout(b"1.0 2.0\n3.0 4.0\n"), layout(b"Hello, world\n")
     ('bare', None)
     """
     text = head.decode("utf-8", errors="replace")

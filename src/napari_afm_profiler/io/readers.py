@@ -124,7 +124,7 @@ def _content_matches(name: str, head: bytes) -> bool:
 
 
 def _claimed_by_suffix(path: Path) -> str | None:
-    """The format a supported suffix names even when the content check failed.
+    """Name the format a supported suffix stands for, even when the content check failed.
 
     Its reader then says what is wrong with the content (e.g. "not a Nanoscope file"), which
     helps more than "unsupported file type" for a suffix that is supported.
