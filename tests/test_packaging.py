@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from napari_afm_profiler.io.readers import SUFFIXES
+from napari_afm_profiler.io.readers import napari_suffixes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,8 +17,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_manifest_patterns_match_reader_dispatch():
     manifest = yaml.safe_load((ROOT / "napari.yaml").read_text())
     patterns = manifest["contributions"]["readers"][0]["filename_patterns"]
-    assert sorted(p[1:] for p in patterns if "[" not in p) == sorted(SUFFIXES)
+    assert sorted(p[1:] for p in patterns if "[" not in p) == sorted(napari_suffixes())
     assert any(fnmatch.fnmatch("scan.003", p) for p in patterns)
+
+
+def test_manifest_does_not_claim_ordinary_microscopy_files():
+    """napari asks the user to choose a reader whenever two plugins claim a pattern: claim no generic one."""
+    manifest = yaml.safe_load((ROOT / "napari.yaml").read_text())
+    patterns = manifest["contributions"]["readers"][0]["filename_patterns"]
+    for name in ("cells.tif", "cells.tiff", "stack.ome.tif", "array.npy", "confocal.czi", "scan.nd2", "tile.lif"):
+        assert not any(fnmatch.fnmatch(name, p) for p in patterns), name
+    assert any(fnmatch.fnmatch("export.afm.tif", p) for p in patterns)
 
 
 def test_packaged_manifest_is_the_root_file():

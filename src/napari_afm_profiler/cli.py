@@ -19,7 +19,8 @@ def _load(path: str, pixel_size: float | None, channel: str | None = None) -> An
     from napari_afm_profiler.io.generic import read_npy
 
     if Path(path).suffix.lower() == ".npy":
-        scans = read_npy(path, pixel_size_nm=(pixel_size, pixel_size) if pixel_size else None)
+        # the CLI contract: a .npy image holds heights in nm, the pixel size comes from --pixel-size
+        scans = read_npy(path, pixel_size_nm=(pixel_size, pixel_size) if pixel_size else None, z_unit="nm")
     else:
         scans = read_afm(path)
     if channel is None:

@@ -66,3 +66,45 @@ def test_writer_round_trip(make_napari_viewer, tmp_path):
     scan = read_afm(out)[0]
     assert scan.pixel_size_nm == pytest.approx((1.5, 2.5))
     assert np.allclose(scan.data, layer.data, atol=1e-6)
+
+
+def test_reader_claims_generic_files_only_with_afm_metadata(tmp_path):
+    """A plain TIFF or .npy goes to other readers; our own export (and Park/JPK TIFFs) is ours."""
+    import tifffile
+
+    from napari_afm_profiler._napari.reader import napari_get_reader
+    from napari_afm_profiler.io.writers import write_tiff
+
+    plain = tmp_path / "cells.tif"
+    tifffile.imwrite(plain, np.zeros((8, 8), np.uint16))
+    np.save(tmp_path / "array.npy", np.zeros((8, 8)))
+    assert napari_get_reader(str(plain)) is None
+    assert napari_get_reader(str(tmp_path / "array.npy")) is None
+    own = write_tiff(tmp_path / "scan.afm.tif", np.ones((8, 8)), pixel_size_nm=(2.0, 2.0))
+    layers = napari_get_reader(str(own))(str(own))
+    assert layers[0][1]["scale"] == (2.0, 2.0) and layers[0][1]["metadata"]["afm"]["z_unit"] == "nm"
+
+
+def test_unknown_npy_is_never_labelled_height_in_nm(tmp_path):
+    from napari_afm_profiler.io import read_afm
+
+    np.save(tmp_path / "array.npy", np.arange(12.0).reshape(3, 4))
+    (scan,) = read_afm(tmp_path / "array.npy")
+    assert scan.channel == "Data" and scan.z_unit == "" and scan.pixel_size_nm is None
+
+
+def test_open_afm_file_dock_reads_what_napari_is_not_offered(make_napari_viewer, tmp_path):
+    from napari_afm_profiler.io.writers import write_tiff
+
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Open AFM file")
+    own = write_tiff(tmp_path / "plain-name.tif", np.full((6, 7), 3.0), pixel_size_nm=(1.5, 1.5))
+    widget.path.value = own
+    widget()
+    layer = viewer.layers[-1]
+    assert tuple(layer.scale) == (1.5, 1.5) and layer.metadata["afm"]["z_unit"] == "nm"
+    np.save(tmp_path / "heights.npy", np.zeros((5, 5)))
+    widget.path.value = tmp_path / "heights.npy"
+    widget.pixel_size_nm.value = 0.5
+    widget()
+    assert tuple(viewer.layers[-1].scale) == (0.5, 0.5) and viewer.layers[-1].metadata["afm"]["z_unit"] == "nm"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from napari_afm_profiler.io import detect_format, read_afm
+from napari_afm_profiler.io.readers import carries_afm_metadata, is_generic
 from napari_afm_profiler.io.scan import AfmScan
 
 LayerData = tuple[Any, dict[str, Any], str]
@@ -26,6 +27,9 @@ def napari_get_reader(path: str | list[str]) -> Callable[[str | list[str]], list
         return None
     try:
         if any(detect_format(p) is None for p in paths):
+            return None
+        # a TIFF or .npy is an AFM file only when its content says so (Park, JPK, our export)
+        if any(is_generic(p) and not carries_afm_metadata(p) for p in paths):
             return None
     except Exception:
         return None

@@ -20,10 +20,13 @@ from napari_afm_profiler.io.scan import AfmScan
 METADATA_KEY = "napari_afm_profiler"
 
 
-def read_npy(path: str | Path, *, pixel_size_nm: tuple[float, float] | None = None) -> list[AfmScan]:
-    """Read a ``.npy`` array (2D image or 3D stack) of heights in nm.
+def read_npy(path: str | Path, *, pixel_size_nm: tuple[float, float] | None = None,
+             z_unit: str = "") -> list[AfmScan]:
+    """Read a ``.npy`` array (2D image or 3D stack).
 
-    A ``.npy`` file has no calibration: pass ``pixel_size_nm`` or the layer stays in pixels.
+    A ``.npy`` file has no calibration and no unit: pass ``pixel_size_nm`` or the layer stays in
+    pixels, and ``z_unit="nm"`` when the values are heights in nm (the CLI's contract for
+    ``.npy`` input); otherwise the channel is ``"Data"`` in an unknown unit, never "Height, nm".
     """
     path = Path(path)
     try:
@@ -32,8 +35,11 @@ def read_npy(path: str | Path, *, pixel_size_nm: tuple[float, float] | None = No
         raise AFMFormatError(path, f"not a readable .npy array ({type(exc).__name__}: {exc})") from exc
     if data.ndim not in (2, 3) or data.size == 0 or not np.issubdtype(data.dtype, np.number):
         raise AFMFormatError(path, f"expected a numeric 2D image or 3D stack, got shape {data.shape} {data.dtype}")
-    return [make_scan(data, unit="nm", pixel_size_nm=pixel_size_nm, channel="Height", file_format="npy",
-                      metadata={"calibration": "none in file" if pixel_size_nm is None else "given"}, path=path)]
+    channel = "Height" if z_unit == "nm" else "Data"
+    return [make_scan(data, unit=z_unit, pixel_size_nm=pixel_size_nm, channel=channel, file_format="npy",
+                      metadata={"calibration": "none in file" if pixel_size_nm is None else "given",
+                                "z_unit_source": "given" if z_unit else "unknown (a .npy file holds no unit)"},
+                      path=path)]
 
 
 def read_tiff(path: str | Path) -> list[AfmScan]:
@@ -58,7 +64,7 @@ def read_tiff(path: str | Path) -> list[AfmScan]:
                 return park.read_park_tiff(tif, path)
             if jpk.is_jpk_tiff(tif):
                 return jpk.read_jpk_tiff(tif, path)
-            own = _own_metadata(tif)
+            own = own_metadata(tif)
             if own is not None:
                 data = tif.asarray()
                 return [make_scan(data, unit=own.get("z_unit", "nm"), pixel_size_nm=tuple(own["pixel_size_nm"])
@@ -73,7 +79,8 @@ def read_tiff(path: str | Path) -> list[AfmScan]:
     return read_bioimage(path)
 
 
-def _own_metadata(tif: Any) -> dict | None:
+def own_metadata(tif: Any) -> dict | None:
+    """Return the plugin's own metadata from a TIFF's first page description, or None."""
     description = tif.pages[0].description or ""
     if METADATA_KEY not in description:
         return None

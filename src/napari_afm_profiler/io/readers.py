@@ -75,11 +75,44 @@ SUFFIXES: dict[str, tuple[str, ...]] = {
     ".ome.tiff": ("tiff",),
 }
 _NUMBERED = re.compile(r"^\.\d{3}$")
+# Suffixes that ordinary microscopy and numerical files share with AFM data: read on request
+# (CLI, API), but napari is offered them only when the content carries AFM metadata, so that
+# opening a fluorescence TIFF does not ask the user to choose a reader.
+GENERIC_SUFFIXES = frozenset({".tif", ".tiff", ".ome.tif", ".ome.tiff", ".npy", ".czi", ".nd2", ".lif"})
+# Our own TIFF export under a name napari can tell from any TIFF (``scan.afm.tif``).
+OWN_EXPORT_SUFFIXES = (".afm.tif", ".afm.tiff")
 
 
 def supported_suffixes() -> list[str]:
     """Every file-name suffix the readers accept (numbered Nanoscope suffixes listed as .000-.999)."""
     return sorted(SUFFIXES) + [f".{i:03d}" for i in range(1000)]
+
+
+def napari_suffixes() -> list[str]:
+    """Suffixes the napari reader claims: the AFM-specific ones and the own-export TIFF names."""
+    return sorted(set(SUFFIXES) - GENERIC_SUFFIXES) + list(OWN_EXPORT_SUFFIXES)
+
+
+def is_generic(path: str | Path) -> bool:
+    """Whether ``path`` has a suffix that non-AFM files use as well (TIFF, NumPy, CZI ...)."""
+    return _suffix(Path(path)) in GENERIC_SUFFIXES
+
+
+def carries_afm_metadata(path: str | Path) -> bool:
+    """Whether a generic file (TIFF) is AFM data: a Park or JPK TIFF, or this plugin's own export.
+
+    Never raises; ``.npy``, CZI, ND2 and LIF files never carry AFM metadata.
+    """
+    from napari_afm_profiler.io import generic, jpk, park
+    from napari_afm_profiler.io._common import open_tiff
+
+    if _suffix(Path(path)) not in (".tif", ".tiff", ".ome.tif", ".ome.tiff"):
+        return False
+    try:
+        with open_tiff(Path(path)) as tif:
+            return bool(park.is_park_tiff(tif) or jpk.is_jpk_tiff(tif) or generic.own_metadata(tif) is not None)
+    except Exception:
+        return False
 
 
 def _suffix(path: Path) -> str:
