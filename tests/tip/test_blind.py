@@ -57,3 +57,18 @@ def test_progress_generator_reports_sweeps():
 def test_bad_input_is_named(args, message):
     with pytest.raises(InputError, match=message):
         estimate_tip(*args)
+
+
+def test_initial_tip_must_have_its_finite_maximum_at_the_centre():
+    image = np.random.default_rng(1).normal(size=(40, 40))
+    off_centre = np.zeros((5, 5))
+    off_centre[0, 0] = 2.0
+    with pytest.raises(InputError, match="maximum .* not at its centre"):
+        estimate_tip(image, 5, initial=off_centre)
+    hollow = np.zeros((5, 5))
+    hollow[2, 2] = np.nan
+    with pytest.raises(InputError, match="centre pixel"):
+        estimate_tip(image, 5, initial=hollow)
+    lifted = np.full((5, 5), -3.0) + 20.0  # any offset is fine when the maximum is the centre
+    lifted[2, 2] = 20.0
+    assert np.nanmax(estimate_tip(image, 5, initial=lifted)) == pytest.approx(0.0, abs=1e-12)

@@ -105,8 +105,42 @@ def test_bad_parameters_are_named(kwargs, message):
 def test_array_tip_with_an_off_centre_maximum_is_accepted_with_a_warning():
     with pytest.warns(TipOffCentreWarning, match="not its centre"):
         tip = tip_from_array(np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.0]]))
-    assert tip.heights[0, 1] == 1.0 and tip.heights[1, 1] == 0.5
+    assert tip.heights[0, 1] == 0.0 and tip.heights[1, 1] == -0.5  # normalised: T - max(T)
+    assert tip.parameters["height_offset_nm"] == 1.0
     with pytest.raises(InputError, match="finite"):
         tip_from_array(np.array([[0.0, 0.0, 0.0], [0.0, np.nan, 0.0], [0.0, 0.0, 0.0]]))
     flipped = tip_from_array(-np.arange(9.0).reshape(3, 3) ** 0 * np.array([[1, 2, 3], [4, 0, 6], [7, 8, 9]]), reflect=True)
     assert flipped.heights[0, 0] == -9.0
+
+
+@pytest.mark.parametrize("offset", [-20.0, 0.0, 7.5])
+@pytest.mark.parametrize("new_pixel", [0.5, 0.8, 2.0])
+def test_array_tip_with_any_offset_resamples_to_the_model_at_another_pixel_size(offset, new_pixel):
+    """A tip exported from Gwyddion has its apex at any height; only T - max(T) may matter.
+
+    The resampled array must be the paraboloid sampled on the new grid (linear interpolation of
+    z = -r^2 / 2R on a 1 nm grid is within 2 h^2 / 8R = 0.025 nm in 2-D), apex 0 at the centre.
+    """
+    model = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=10.0, size=31)
+    exported = tip_from_array(model.heights + offset, pixel_size_nm=1.0)
+    with pytest.warns(TipResampledWarning):
+        resampled = tip_for_pixel_size(exported, new_pixel)
+    n = resampled.size
+    reference = make_tip("paraboloid", pixel_size_nm=new_pixel, radius_nm=10.0, size=n)
+    c = n // 2
+    assert resampled.heights[c, c] == 0.0 and np.unravel_index(np.nanargmax(resampled.heights), (n, n)) == (c, c)
+    np.testing.assert_allclose(resampled.heights, reference.heights, atol=0.0251)
+
+
+@pytest.mark.parametrize("offset", [-20.0, 7.5])
+def test_offset_tip_images_a_spike_at_its_place_on_another_grid(offset):
+    from napari_afm_profiler.tip import dilate
+
+    model = make_tip("cone", pixel_size_nm=1.0, radius_nm=5.0, half_angle_deg=25.0, size=21)
+    surface = np.zeros((41, 41))
+    surface[20, 20] = 30.0
+    with pytest.warns(TipResampledWarning):
+        image = dilate(surface, tip_from_array(model.heights + offset, pixel_size_nm=1.0), pixel_size_nm=0.5)
+    reference = dilate(surface, make_tip("cone", pixel_size_nm=0.5, radius_nm=5.0, half_angle_deg=25.0, size=41))
+    assert np.unravel_index(np.argmax(image), image.shape) == (20, 20) and image.max() == pytest.approx(30.0)
+    assert np.max(np.abs(image - reference)) < 0.5

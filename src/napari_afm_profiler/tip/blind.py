@@ -71,7 +71,13 @@ def _validate(image: np.ndarray, size: int, threshold: float, initial: np.ndarra
         init = np.asarray(initial, dtype=np.float64)
         if init.shape != (size, size):
             raise InputError(f"initial tip has shape {init.shape}, expected ({size}, {size})")
-        spike_tip = (init - np.nanmax(init))[::-1, ::-1]
+        c = size // 2
+        if not np.isfinite(init[c, c]):
+            raise InputError("the initial tip's centre pixel (its apex) is not a finite height")
+        if np.any(np.isposinf(init)) or np.nanmax(init) > init[c, c]:
+            raise InputError(f"the initial tip's maximum ({np.nanmax(init):.4g} nm) is not at its centre pixel "
+                             f"({init[c, c]:.4g} nm): blind estimation refines a tip whose apex is the centre")
+        spike_tip = (init - init[c, c])[::-1, ::-1]
         spike_tip = np.ascontiguousarray(np.where(np.isfinite(spike_tip), spike_tip, -np.inf))
     return arr, spike_tip
 

@@ -264,7 +264,8 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     Returns
     -------
     Tip
-        Heights as given (their maximum need not be 0).
+        Heights normalised to a maximum of 0 (``T - max(T)``); the subtracted maximum is kept in
+        ``parameters["height_offset_nm"]``.
 
     Warns
     -----
@@ -284,9 +285,12 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         # they make is shifted by the offset of the maximum from the centre
         warnings.warn("the tip's maximum is not its centre pixel: images made with it are shifted; "
                       "crop or shift the tip so its apex is the centre", TipOffCentreWarning, stacklevel=2)
-    # kept as given: only differences matter to dilation and erosion, and the certainty map
-    # quantises the tip exactly as Gwyddion does, which depends on its absolute heights
-    return Tip(heights=arr, pixel_size_nm=None if pixel_size_nm is None else _pair(pixel_size_nm))
+    # Normalised on load (apex 0): only T - max(T) matters to dilation, erosion and resampling.
+    # The offset is kept, because the certainty map quantises the tip as Gwyddion does, which
+    # depends on the absolute heights of the array the user gave.
+    offset = float(np.nanmax(arr))
+    return Tip(heights=arr - offset, pixel_size_nm=None if pixel_size_nm is None else _pair(pixel_size_nm),
+               parameters={"height_offset_nm": offset} if offset else {})
 
 
 def tip_for_pixel_size(tip: Tip, pixel_size_nm: float | tuple[float, float] | None) -> Tip:
@@ -312,12 +316,26 @@ def tip_for_pixel_size(tip: Tip, pixel_size_nm: float | tuple[float, float] | No
                         height_nm=tip.parameters.get("height_nm"), **params)
     from scipy.ndimage import map_coordinates
 
+    # Only T - max(T) matters to dilation and erosion; resampling the normalised array keeps
+    # the apex where it is (the centre node maps onto the centre node) and at its height.
+    normalised = tip.heights - np.nanmax(tip.heights)
     new_half = int(min(half * old[0] / new[0], half * old[1] / new[1]))
     steps = np.arange(-new_half, new_half + 1, dtype=np.float64)
     rows, cols = np.meshgrid(half + steps * new[0] / old[0], half + steps * new[1] / old[1], indexing="ij")
-    heights = map_coordinates(tip.heights, [rows, cols], order=1, mode="nearest", cval=np.nan)
-    heights[new_half, new_half] = 0.0
+    heights = _interpolate_with_nan(map_coordinates, normalised, rows, cols)
     return Tip(heights=heights, pixel_size_nm=new, shape="array", parameters=dict(tip.parameters, resampled_from=old))
+
+
+def _interpolate_with_nan(map_coordinates: Callable[..., np.ndarray], heights: np.ndarray, rows: np.ndarray,
+                          cols: np.ndarray) -> np.ndarray:
+    """Bilinear resampling where a NaN (no tip material) neighbour makes the result NaN."""
+    missing = ~np.isfinite(heights)
+    filled = np.where(missing, 0.0, heights)
+    out = map_coordinates(filled, [rows, cols], order=1, mode="nearest")
+    if missing.any():
+        touched = map_coordinates(missing.astype(np.float64), [rows, cols], order=1, mode="nearest")
+        out[touched > 1e-9] = np.nan
+    return out
 
 
 def crop_tip(heights: np.ndarray, size: int) -> np.ndarray:

@@ -231,4 +231,7 @@ def certainty_map(image: np.ndarray, tip: np.ndarray | Tip, *, levels: int = CER
         raise InputError(f"levels must be a positive number of height steps; got {levels}")
     arr = _as_image(image, "image")
     t = check_tip(tip, arr.shape, pixel_size_nm=pixel_size_nm)
+    if isinstance(tip, Tip) and "resampled_from" not in tip.parameters:
+        # the quantisation depends on the absolute heights of the array the user gave
+        t = t + float(tip.parameters.get("height_offset_nm", 0.0))
     return _frames(arr, lambda f: _certainty_frame(f, t, levels))
