@@ -86,3 +86,33 @@ def test_gui_launcher_without_display_runs_cli_pipeline(monkeypatch, capsys):
     assert launch() == 0
     out = capsys.readouterr().out
     assert "no display" in out and "Height (virtual)" in out
+
+
+def test_building_the_parser_imports_no_science():
+    """``afm-profiler --help`` must not pay for numpy, scipy, scikit-learn, numba or torch (start-up goal 0.3 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from napari_afm_profiler.cli import build_parser; build_parser(); "
+            "print(','.join(m for m in ('numpy', 'scipy', 'sklearn', 'numba', 'torch', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == ""
+
+
+def test_parser_choices_are_the_core_registries():
+    from napari_afm_profiler.classify.models import make_pipeline  # noqa: F401 - the registry's home module
+    from napari_afm_profiler.classify.names import CLASSIFIERS
+    from napari_afm_profiler.cli.files import LEVEL_CHOICES
+    from napari_afm_profiler.deconv.names import TRAINING_KINDS
+    from napari_afm_profiler.io.level import LEVEL_METHODS
+    from napari_afm_profiler.synth import KINDS, generate_dataset  # noqa: F401
+
+    assert sorted(LEVEL_CHOICES) == sorted(LEVEL_METHODS)
+    assert set(TRAINING_KINDS) <= set(KINDS) and set(CLASSIFIERS) == {"gpc", "rf", "logreg", "svm"}
+
+
+def test_tip_shape_names_are_the_models():
+    from napari_afm_profiler.tip.models import TIP_SHAPES
+    from napari_afm_profiler.tip.names import TIP_SHAPE_NAMES
+
+    assert TIP_SHAPE_NAMES == tuple(TIP_SHAPES)

@@ -4,26 +4,16 @@ Pure scikit-learn core (no Qt): feature table → correlation filter and Gini-im
 inside each training split → classifier → repeated random splits with a shuffled-class control.
 """
 
-from napari_afm_profiler.classify.data import FeatureTable, feature_table, read_table
-from napari_afm_profiler.classify.evaluate import Evaluation, SplitScore, evaluate_steps, random_splits
-from napari_afm_profiler.classify.model_io import TrainedClassifier, load_classifier, save_classifier, train
-from napari_afm_profiler.classify.models import CLASSIFIERS, PipelineSettings, make_pipeline
-from napari_afm_profiler.classify.predict import predict_table
+import lazy_loader as _lazy
 
-__all__ = [
-    "CLASSIFIERS",
-    "Evaluation",
-    "FeatureTable",
-    "PipelineSettings",
-    "SplitScore",
-    "TrainedClassifier",
-    "evaluate_steps",
-    "feature_table",
-    "load_classifier",
-    "make_pipeline",
-    "predict_table",
-    "random_splits",
-    "read_table",
-    "save_classifier",
-    "train",
-]
+# Submodules load on first use: importing the package costs nothing (scikit-image's pattern).
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "data": ["FeatureTable", "feature_table", "read_table"],
+        "evaluate": ["Evaluation", "SplitScore", "evaluate_steps", "random_splits"],
+        "model_io": ["TrainedClassifier", "load_classifier", "save_classifier", "train"],
+        "models": ["CLASSIFIERS", "PipelineSettings", "make_pipeline"],
+        "predict": ["predict_table"],
+    },
+)

@@ -15,17 +15,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from napari_afm_profiler.classify.names import CLASSIFIERS
 from napari_afm_profiler.classify.selection import CorrelationImportanceSelector
 from napari_afm_profiler.errors import InputError
 
 GPC_AMPLITUDE = 4.0
 
-CLASSIFIERS = {
-    "gpc": "Gaussian process classifier (RBF kernel), as in the paper",
-    "rf": "random forest (100 trees)",
-    "logreg": "logistic regression (L2)",
-    "svm": "support vector machine (RBF kernel; probabilities calibrated by 3-fold sigmoid)",
-}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,12 @@
 """Readers for AFM instrument files, writers, and levelling (pure core, no Qt)."""
 
-from napari_afm_profiler.io.readers import FORMATS, detect_format, read_afm, supported_suffixes
-from napari_afm_profiler.io.scan import AfmScan
+import lazy_loader as _lazy
 
-__all__ = ["FORMATS", "AfmScan", "detect_format", "read_afm", "supported_suffixes"]
+# Submodules load on first use: importing the package costs nothing (scikit-image's pattern).
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "readers": ["FORMATS", "detect_format", "read_afm", "supported_suffixes"],
+        "scan": ["AfmScan"],
+    },
+)

@@ -3,31 +3,16 @@
 The core is pure numpy/scipy/numba; nothing here imports Qt or napari.
 """
 
-from napari_afm_profiler.roughness.compute import RoughnessResult, resolve_groups, surface_parameters
-from napari_afm_profiler.roughness.regions import (
-    RoughnessTable,
-    channel_table_steps,
-    region_geometry,
-    region_table,
-    region_table_steps,
-    tile_parameters,
-)
-from napari_afm_profiler.roughness.registry import GEOMETRY_COLUMNS, GROUPS, PARAMETERS, Parameter
-from napari_afm_profiler.roughness.settings import RoughnessSettings
+import lazy_loader as _lazy
 
-__all__ = [
-    "GEOMETRY_COLUMNS",
-    "GROUPS",
-    "PARAMETERS",
-    "Parameter",
-    "RoughnessResult",
-    "RoughnessSettings",
-    "RoughnessTable",
-    "channel_table_steps",
-    "region_geometry",
-    "region_table",
-    "region_table_steps",
-    "resolve_groups",
-    "surface_parameters",
-    "tile_parameters",
-]
+# Submodules load on first use: importing the package costs nothing (scikit-image's pattern).
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "compute": ["RoughnessResult", "resolve_groups", "surface_parameters"],
+        "regions": ["RoughnessTable", "channel_table_steps", "region_geometry", "region_table", "region_table_steps",
+                    "tile_parameters"],
+        "registry": ["GEOMETRY_COLUMNS", "GROUPS", "PARAMETERS", "Parameter"],
+        "settings": ["RoughnessSettings"],
+    },
+)

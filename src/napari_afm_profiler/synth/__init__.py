@@ -1,36 +1,15 @@
 """Virtual AFM data: surfaces with ground truth, simulated imaging with artifacts, paired datasets (nm units)."""
 
-from napari_afm_profiler.synth.artifacts import ArtifactSpec, apply_artifacts
-from napari_afm_profiler.synth.dataset import load_dataset, save_dataset
-from napari_afm_profiler.synth.generator import (
-    KINDS,
-    Pair,
-    SynthConfig,
-    TipSpec,
-    generate_dataset,
-    iter_pairs,
-    make_dataset,
-    make_pair,
-)
-from napari_afm_profiler.synth.objects import OBJECT_KINDS, ObjectSpec, place_objects
-from napari_afm_profiler.synth.scene import fractal_surface, particles_on_substrate
+import lazy_loader as _lazy
 
-__all__ = [
-    "KINDS",
-    "OBJECT_KINDS",
-    "ArtifactSpec",
-    "ObjectSpec",
-    "Pair",
-    "SynthConfig",
-    "TipSpec",
-    "apply_artifacts",
-    "fractal_surface",
-    "generate_dataset",
-    "iter_pairs",
-    "load_dataset",
-    "make_dataset",
-    "make_pair",
-    "particles_on_substrate",
-    "place_objects",
-    "save_dataset",
-]
+# Submodules load on first use: importing the package costs nothing (scikit-image's pattern).
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "artifacts": ["ArtifactSpec", "apply_artifacts"],
+        "dataset": ["load_dataset", "save_dataset"],
+        "generator": ["KINDS", "Pair", "SynthConfig", "TipSpec", "generate_dataset", "iter_pairs", "make_dataset", "make_pair"],
+        "objects": ["OBJECT_KINDS", "ObjectSpec", "place_objects"],
+        "scene": ["fractal_surface", "particles_on_substrate"],
+    },
+)

@@ -20,13 +20,11 @@ import numpy as np
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth.artifacts import ArtifactSpec, apply_artifacts
+from napari_afm_profiler.synth.names import KINDS
 from napari_afm_profiler.synth.objects import OBJECT_KINDS, ObjectSpec, PlacedObject, place_objects
 from napari_afm_profiler.synth.scene import fractal_surface
 from napari_afm_profiler.tip import TIP_SHAPES, dilate, make_tip
 from napari_afm_profiler.tip.models import crop_tip
-
-KINDS = (*OBJECT_KINDS, "fractal", "mixed")
-"""Dataset kinds: one object class per image, fractal rough surfaces, or mixed scenes."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
-
-OBJECT_KINDS = ("dome", "cuboid", "prism", "cylinder", "rod")
-"""``cylinder`` stands on its base (a flat-topped disc); ``rod`` is a cylinder lying on its side."""
+from napari_afm_profiler.synth.names import OBJECT_KINDS
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,13 @@
 """Tip models, simulated imaging (dilation), Villarrubia reconstruction, certainty map, blind estimation."""
 
-from napari_afm_profiler.tip.blind import estimate_tip, estimate_tip_steps
-from napari_afm_profiler.tip.models import TIP_SHAPES, Tip, TipResampledWarning, make_tip, tip_for_pixel_size, tip_from_array
-from napari_afm_profiler.tip.morphology import certainty_map, check_tip, dilate, erode
+import lazy_loader as _lazy
 
-__all__ = [
-    "TIP_SHAPES",
-    "Tip",
-    "TipResampledWarning",
-    "certainty_map",
-    "check_tip",
-    "dilate",
-    "erode",
-    "estimate_tip",
-    "estimate_tip_steps",
-    "make_tip",
-    "tip_for_pixel_size",
-    "tip_from_array",
-]
+# Submodules load on first use: importing the package costs nothing (scikit-image's pattern).
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "blind": ["estimate_tip", "estimate_tip_steps"],
+        "models": ["TIP_SHAPES", "Tip", "TipResampledWarning", "make_tip", "tip_for_pixel_size", "tip_from_array"],
+        "morphology": ["certainty_map", "check_tip", "dilate", "erode"],
+    },
+)

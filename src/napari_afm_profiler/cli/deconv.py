@@ -52,7 +52,7 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
     """Deconvolve an image file (or a .npy image/stack) with the default or a given model."""
     import warnings
 
-    from napari_afm_profiler.cli import _load
+    from napari_afm_profiler.cli._common import load_scans as _load
     from napari_afm_profiler.deconv.infer import deconvolve_steps
     from napari_afm_profiler.io.writers import write_image
 
@@ -81,7 +81,7 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
 def add_deconv_parsers(sub: Any) -> None:
     """Add ``train`` and ``deconvolve`` to the ``afm-profiler`` parser."""
     from napari_afm_profiler.deconv.names import ARCHITECTURE_NAMES, TRAINING_KINDS
-    from napari_afm_profiler.synth import KINDS
+    from napari_afm_profiler.synth.names import KINDS
 
     p = sub.add_parser("train", help="train a tip-deconvolution network (virtual pairs or a .npz dataset)")
     p.add_argument("dataset", nargs="?", default=None, help="paired .npz dataset (default: virtual pairs on the fly)")

@@ -86,7 +86,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from napari_afm_profiler.classify import CLASSIFIERS
+    from napari_afm_profiler.classify.names import CLASSIFIERS
 
     p.add_argument("table", help="CSV table: one row per image or cell, parameter columns, a class column")
     p.add_argument("--label-column", required=True, help="column holding the class")

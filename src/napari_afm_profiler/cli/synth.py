@@ -29,7 +29,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
                          tip=tip_spec, artifacts=artifacts)
     tip_array = None
     if args.tip:
-        from napari_afm_profiler.cli_tip import load_tip_for
+        from napari_afm_profiler.cli.tip import load_tip_for
 
         tip_array = load_tip_for(args.tip, args.pixel_size, tip_pixel_nm=args.tip_pixel_size)
     steps = generate_dataset(config, args.n, args.seed, tip=tip_array)
@@ -50,8 +50,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def add_synth_parser(sub: Any) -> None:
     """Add ``synth`` to the ``afm-profiler`` parser (options per ``../shared/design.md``)."""
-    from napari_afm_profiler.synth import KINDS, OBJECT_KINDS
-    from napari_afm_profiler.tip import TIP_SHAPES
+    from napari_afm_profiler.synth.names import KINDS, OBJECT_KINDS
+    from napari_afm_profiler.tip.names import TIP_SHAPE_NAMES
 
     p = sub.add_parser("synth", help="paired virtual dataset (true surface, simulated AFM image, mask) as .npz")
     p.add_argument("--kind", choices=KINDS, default="dome")
@@ -62,7 +62,7 @@ def add_synth_parser(sub: Any) -> None:
     tip = p.add_argument_group("tip (a model, or --tip FILE)")
     tip.add_argument("--tip", default=None, help="tip file (.npy heights in nm, or an image file)")
     tip.add_argument("--tip-pixel-size", type=float, default=None, help="pixel size of a .npy tip (resampled)")
-    tip.add_argument("--tip-shape", choices=list(TIP_SHAPES), default="cone")
+    tip.add_argument("--tip-shape", choices=TIP_SHAPE_NAMES, default="cone")
     tip.add_argument("--tip-radius", type=float, default=10.0, help="apex radius, nm (paper: ~10)")
     tip.add_argument("--tip-half-angle", type=float, default=20.0, help="side half-angle, degrees")
     tip.add_argument("--tip-variation", type=float, default=0.0, help="relative random variation per pair")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.io.labels import load_labels
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -36,7 +35,8 @@ def _table_text(rows: list[dict[str, Any]], fmt: str) -> str:
 
 def cmd_roughness(args: argparse.Namespace) -> int:
     """Compute the parameters and print or write them as JSON or CSV."""
-    from napari_afm_profiler.cli import _load
+    from napari_afm_profiler.cli._common import load_scans as _load
+    from napari_afm_profiler.io.labels import load_labels
     from napari_afm_profiler.io.writers import atomic_write
     from napari_afm_profiler.progress import drain
     from napari_afm_profiler.roughness import channel_table_steps
@@ -81,7 +81,7 @@ def cmd_roughness(args: argparse.Namespace) -> int:
 
 def add_roughness_parser(sub: Any) -> None:
     """Register ``roughness`` on the ``afm-profiler`` sub-command parser."""
-    from napari_afm_profiler.roughness import GROUPS
+    from napari_afm_profiler.roughness.registry import GROUPS
 
     p = sub.add_parser("roughness", help="ISO 25178 surface parameters per image, tile or labelled region")
     p.add_argument("image", help="AFM file or .npy height map (nm)")

@@ -12,7 +12,7 @@ from napari_afm_profiler.progress import drain
 
 
 def _image(args: argparse.Namespace) -> Any:
-    from napari_afm_profiler.cli import _load
+    from napari_afm_profiler.cli._common import load_scans as _load
 
     scans = _load(args.image, args.pixel_size, args.channel)
     scan = scans[0]
@@ -91,13 +91,13 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 def add_tip_parser(sub: Any) -> None:
     """Add the ``tip`` command and its five subcommands to the ``afm-profiler`` parser."""
-    from napari_afm_profiler.tip import TIP_SHAPES
+    from napari_afm_profiler.tip.names import TIP_SHAPE_NAMES
 
     tip = sub.add_parser("tip", help="tip models, simulated imaging, reconstruction, certainty, blind estimation")
     ops = tip.add_subparsers(dest="tip_command", required=True)
 
     model = ops.add_parser("model", help="sample a tip model on a pixel grid")
-    model.add_argument("--shape", choices=list(TIP_SHAPES), required=True)
+    model.add_argument("--shape", choices=TIP_SHAPE_NAMES, required=True)
     model.add_argument("--radius", type=float, required=True, help="apex radius in nm")
     model.add_argument("--half-angle", type=float, default=None, help="side half-angle in degrees (cone, pyramid)")
     model.add_argument("--pixel-size", type=float, required=True, help="pixel size in nm")
