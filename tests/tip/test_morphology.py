@@ -110,3 +110,39 @@ def test_bad_tips_are_named(tip, message):
 def test_bad_images_are_named():
     with pytest.raises(InputError, match="2-D"):
         erode(np.zeros(10), np.zeros((3, 3)))
+
+
+def test_two_threads_running_kernels_at_once_do_not_abort():
+    """Two docks may run tip kernels together; numba's workqueue layer aborts on concurrent launches."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from napari_afm_profiler.tip import dilate, erode, make_tip
+
+    rng = np.random.default_rng(4)
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=3.0, half_angle_deg=30.0, size=9)
+    surfaces = [rng.normal(size=(96, 96)) for _ in range(8)]
+    expected = [erode(dilate(s, tip), tip) for s in surfaces]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda s: erode(dilate(s, tip), tip), surfaces))
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_concurrent_kernels_survive_numbas_workqueue_layer():
+    """Forced onto the layer without thread safety (no TBB, no OpenMP), concurrent launches must not abort."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from concurrent.futures import ThreadPoolExecutor\n"
+            "import numpy as np\n"
+            "from napari_afm_profiler.tip import dilate, erode, make_tip\n"
+            "tip = make_tip('cone', pixel_size_nm=1.0, radius_nm=3.0, half_angle_deg=30.0, size=9)\n"
+            "s = [np.random.default_rng(k).normal(size=(128, 128)) for k in range(40)]\n"
+            "with ThreadPoolExecutor(4) as pool:\n"
+            "    list(pool.map(lambda a: erode(dilate(a, tip), tip), s))\n"
+            "import numba; print(numba.threading_layer())\n")
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "workqueue"

@@ -8,12 +8,16 @@ inner loop is a contiguous, branch-light pass that LLVM vectorises.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def max_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
+def _max_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
     """``out[i, j] = max_t padded[i + rows[t], j + cols[t]] + values[t]`` (NaN terms ignored)."""
     ny, nx = out.shape
     for i in prange(ny):
@@ -29,7 +33,7 @@ def max_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def min_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
+def _min_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
     """``out[i, j] = min_t padded[i + rows[t], j + cols[t]] + values[t]`` (NaN terms ignored)."""
     ny, nx = out.shape
     for i in prange(ny):
@@ -45,7 +49,7 @@ def min_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compiled
+def _contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compiled
     """Mark surface pixels touched by exactly one tip contact (Villarrubia's certainty map).
 
     All three arrays are integers (heights quantised by the caller).  ``tip`` follows the
@@ -147,7 +151,7 @@ def refine_sequential(image, points, tip, thresh, tol, margin, use_edges):  # pr
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def tightest_bounds(image, points, tip, thresh, tol, use_edges, chunks):  # pragma: no cover - compiled
+def _tightest_bounds(image, points, tip, thresh, tol, use_edges, chunks):  # pragma: no cover - compiled
     """Minimum of the point bounds over ``points``, against one fixed ``tip`` (Jacobi step).
 
     The points are split into ``chunks`` groups bounded in parallel; the result does not
@@ -195,3 +199,26 @@ def tightest_bounds(image, points, tip, thresh, tol, use_edges, chunks):  # prag
                 if partial[g, a, b] < best[a, b]:
                     best[a, b] = partial[g, a, b]
     return best
+
+
+# numba's "workqueue" threading layer (the one available where neither TBB nor OpenMP is)
+# aborts the process when two threads launch parallel kernels at once, e.g. two docks working
+# together. Parallel launches are therefore serialised: each one already uses every core.
+_LAUNCH_LOCK = threading.Lock()
+
+
+def _serialised(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    def launch(*args: Any) -> Any:
+        with _LAUNCH_LOCK:
+            return kernel(*args)
+
+    launch.__name__ = launch.__qualname__ = kernel.__name__.lstrip("_")
+    launch.__doc__ = f"Launch the parallel kernel ``{kernel.__name__}`` (one parallel launch at a time)."
+    launch.kernel = kernel  # type: ignore[attr-defined]
+    return launch
+
+
+max_plus = _serialised(_max_plus)
+min_plus = _serialised(_min_plus)
+contact_counts = _serialised(_contact_counts)
+tightest_bounds = _serialised(_tightest_bounds)
