@@ -112,4 +112,10 @@ class BatchWidget(Container):
             return []
         column = list(self.results.columns).index("file")
         path = native.item(rows[0].row(), column).text()
-        return self.viewer.open(path, plugin="napari-afm-profiler")
+        # through the plugin's readers directly: a batch folder may hold TIFF or .npy files that
+        # napari does not route to the plugin (only AFM-specific suffixes are claimed)
+        from napari.layers import Layer
+
+        from napari_afm_profiler._napari.reader import read_layers
+
+        return [self.viewer.add_layer(Layer.create(data, kwargs, kind)) for data, kwargs, kind in read_layers(path)]
