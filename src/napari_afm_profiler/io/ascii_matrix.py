@@ -81,8 +81,9 @@ def read_ascii_matrix(path: str | Path) -> list[AfmScan]:
         or if the matrix disagrees with the size its header declares.
     """
     path = Path(path)
-    text = read_bytes(path).decode("utf-8", errors="replace")
-    kind = layout(text[:4096].encode())
+    buf = read_bytes(path)
+    kind = layout(buf[:4096])
+    text = buf.decode("utf-8", errors="replace")
     if kind is None:
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         raise AFMFormatError(path, "not a text matrix: the first line is neither a Gwyddion '# key: value' header, "

@@ -60,12 +60,13 @@ def read_tiff(path: str | Path) -> list[AfmScan]:
     path = Path(path)
     try:
         with open_tiff(path) as tif:
-            if park.is_park_tiff(tif):
+            kind = afm_tiff_kind(tif)
+            if kind == "park":
                 return park.read_park_tiff(tif, path)
-            if jpk.is_jpk_tiff(tif):
+            if kind == "jpk":
                 return jpk.read_jpk_tiff(tif, path)
-            own = own_metadata(tif)
-            if own is not None:
+            if kind == "own":
+                own = own_metadata(tif)
                 data = tif.asarray()
                 return [make_scan(data, unit=own.get("z_unit", "nm"), pixel_size_nm=tuple(own["pixel_size_nm"])
                                   if own.get("pixel_size_nm") else None, channel=own.get("channel", "Height"),
@@ -77,6 +78,17 @@ def read_tiff(path: str | Path) -> list[AfmScan]:
     except Exception as exc:
         raise AFMFormatError(path, f"not a readable TIFF ({type(exc).__name__}: {exc})") from exc
     return read_bioimage(path)
+
+
+def afm_tiff_kind(tif: Any) -> str | None:
+    """Tell which AFM TIFF an open TIFF is: ``"park"``, ``"jpk"``, ``"own"`` (this plugin's export), or None."""
+    from napari_afm_profiler.io import jpk, park
+
+    if park.is_park_tiff(tif):
+        return "park"
+    if jpk.is_jpk_tiff(tif):
+        return "jpk"
+    return "own" if own_metadata(tif) is not None else None
 
 
 def own_metadata(tif: Any) -> dict | None:

@@ -103,14 +103,14 @@ def carries_afm_metadata(path: str | Path) -> bool:
 
     Never raises; ``.npy``, CZI, ND2 and LIF files never carry AFM metadata.
     """
-    from napari_afm_profiler.io import generic, jpk, park
     from napari_afm_profiler.io._common import open_tiff
+    from napari_afm_profiler.io.generic import afm_tiff_kind
 
-    if _suffix(Path(path)) not in (".tif", ".tiff", ".ome.tif", ".ome.tiff"):
+    if _candidates(_suffix(Path(path))) != ("tiff",):
         return False
     try:
         with open_tiff(Path(path)) as tif:
-            return bool(park.is_park_tiff(tif) or jpk.is_jpk_tiff(tif) or generic.own_metadata(tif) is not None)
+            return afm_tiff_kind(tif) is not None
     except Exception:
         return False
 
@@ -130,9 +130,7 @@ def detect_format(path: str | Path) -> str | None:
     """
     path = Path(path)
     suffix = _suffix(path)
-    candidates = SUFFIXES.get(suffix)
-    if candidates is None and _NUMBERED.match(suffix):
-        candidates = ("nanoscope",)
+    candidates = _candidates(suffix)
     if candidates is None:
         return None
     try:
@@ -162,10 +160,15 @@ def _claimed_by_suffix(path: Path) -> str | None:
     Its reader then says what is wrong with the content (e.g. "not a Nanoscope file"), which
     helps more than "unsupported file type" for a suffix that is supported.
     """
-    suffix = _suffix(path)
+    candidates = _candidates(_suffix(path))
+    return candidates[0] if candidates else None
+
+
+def _candidates(suffix: str) -> tuple[str, ...] | None:
+    """List the formats a suffix may be, in the order their content is checked (numbered: Nanoscope)."""
     if suffix in SUFFIXES:
-        return SUFFIXES[suffix][0]
-    return "nanoscope" if _NUMBERED.match(suffix) else None
+        return SUFFIXES[suffix]
+    return ("nanoscope",) if _NUMBERED.match(suffix) else None
 
 
 def _suffix_summary() -> str:
