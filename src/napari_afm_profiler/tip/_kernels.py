@@ -49,49 +49,52 @@ def _min_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _contact_counts(image, tip, eroded, first, last):  # pragma: no cover - compiled
+def _contact_counts(image, rows, cols, values, c, eroded, first, last):  # pragma: no cover - compiled
     """Mark surface pixels touched by exactly one tip contact (Villarrubia's certainty map).
 
-    All three arrays are integers (heights quantised by the caller).  ``tip`` follows the
-    dilation convention with its maximum at 0.  For each image position ``(i, j)`` with the
-    whole tip inside the image (rows and columns ``first .. last``), the tip apex sits at
+    All heights are integers (quantised by the caller; stored as floats, NaN = missing).
+    ``rows``, ``cols``, ``values`` list the tip pixels that can touch: offsets into the tip
+    array (centre ``c``) and their heights.  For each image position
+    ``(i, j)`` with the whole tip inside the image (``first .. last``), the tip apex sits at
     ``image[i, j]``; a surface pixel ``(i + k - c, j + m - c)`` is a contact where the
     eroded surface equals the tip surface there.  Exactly one contact makes that surface
-    pixel certain.  Returns one ``(y, x)`` flat index per position, or -1.
+    pixel certain.  Returns one ``(y, x)`` flat index per position, or -1.  The contacts are
+    counted one tip pixel at a time along whole rows, so the inner loop vectorises.
     """
     ny, nx = image.shape
-    n = tip.shape[0]
-    c = n // 2
     hit = np.full((ny, nx), -1, dtype=np.int64)
+    j0, j1 = first[1], last[1] + 1
+    width = j1 - j0
     for i in prange(first[0], last[0] + 1):
-        for j in range(first[1], last[1] + 1):
-            apex = image[i, j]
-            count = 0
-            where = -1
-            for k in range(n):
-                y = i + k - c
-                for m in range(n):
-                    x = j + m - c
-                    if eroded[y, x] == apex + tip[k, m]:
-                        count += 1
-                        where = y * nx + x
-                        if count > 1:
-                            break
-                if count > 1:
-                    break
-            if count == 1:
-                hit[i, j] = where
+        count = np.zeros(width, dtype=np.int64)
+        where = np.full(width, -1, dtype=np.int64)
+        apex = image[i, j0:j1]
+        for t in range(values.size):
+            y = i + rows[t] - c
+            dx = cols[t] - c
+            surface = eroded[y, j0 + dx:j1 + dx]
+            v = values[t]
+            base = y * nx + j0 + dx
+            for j in range(width):
+                touch = surface[j] == apex[j] + v
+                count[j] += touch
+                where[j] = base + j if touch else where[j]
+        for j in range(width):
+            if count[j] == 1:
+                hit[i, j0 + j] = where[j]
     return hit
 
 
 @njit(cache=True, nogil=True)
-def _point_bound(image, y0, x0, tip, tol, use_edges, bound):  # pragma: no cover - compiled
+def _point_bound(image, y0, x0, tip, thresh, tol, use_edges, bound):  # pragma: no cover - compiled
     """Villarrubia's tip bound from one image point; returns False where it bounds nothing.
 
     ``tip`` is in the *image-of-a-spike* orientation (the dilation tip reflected through
     its centre), maximum 0 at the centre.  ``bound`` receives, for every tip offset, the
     largest tip height consistent with the image around ``(y0, x0)``; offsets whose bound
-    would leave the image are skipped (``+inf`` where nothing bounds an offset).
+    would leave the image are skipped (``+inf`` where nothing bounds an offset).  A bound
+    that cannot lower the tip by more than ``thresh`` is reported as ``+inf`` too: callers
+    only ever use bounds below ``tip - thresh``.
     """
     ny, nx = image.shape
     n = tip.shape[0]
@@ -104,11 +107,15 @@ def _point_bound(image, y0, x0, tip, tol, use_edges, bound):  # pragma: no cover
     # image edge the surface is unknown, so a contact there cannot be ruled out
     vk = np.empty(n * n, dtype=np.int64)
     vl = np.empty(n * n, dtype=np.int64)
-    nv = 0
+    vk[0] = c  # the apex itself is always a possible contact; its term often ends a bound at once
+    vl[0] = c
+    nv = 1
     for k in range(n):
         y = y0 + c - k
         for m in range(n):
             x = x0 + c - m
+            if k == c and m == c:
+                continue
             if 0 <= y < ny and 0 <= x < nx and apex - image[y, x] > tip[k, m] + tol:
                 continue
             vk[nv] = k
@@ -116,6 +123,9 @@ def _point_bound(image, y0, x0, tip, tol, use_edges, bound):  # pragma: no cover
             nv += 1
     for a in range(n):
         for b in range(n):
+            # the bound is a max over contacts; once it reaches the tip less the threshold it
+            # can no longer tighten this pixel, and +inf says the same thing more cheaply
+            useless = tip[a, b] - thresh
             best = -np.inf
             for t in range(nv):
                 y = a + y0 - vk[t]
@@ -126,6 +136,9 @@ def _point_bound(image, y0, x0, tip, tol, use_edges, bound):  # pragma: no cover
                 val = image[y, x] + tip[vk[t], vl[t]] - apex
                 if val > best:
                     best = val
+                    if best >= useless:
+                        best = np.inf
+                        break
             bound[a, b] = best if best > -np.inf else np.inf
     return True
 
@@ -140,7 +153,7 @@ def refine_sequential(image, points, tip, thresh, tol, margin, use_edges):  # pr
     bound = np.empty((n, n))
     changed = 0
     for p in range(points.shape[0]):
-        if not _point_bound(image, points[p, 0], points[p, 1], tip, tol, use_edges, bound):
+        if not _point_bound(image, points[p, 0], points[p, 1], tip, thresh, tol, use_edges, bound):
             continue
         for a in range(n):
             for b in range(n):
@@ -186,7 +199,7 @@ def _tightest_bounds(image, points, tip, thresh, tol, use_edges, chunks):  # pra
                     break
             if not useful:
                 continue
-            if not _point_bound(image, y0, x0, tip, tol, use_edges, bound):
+            if not _point_bound(image, y0, x0, tip, thresh, tol, use_edges, bound):
                 continue
             for a in range(n):
                 for b in range(n):

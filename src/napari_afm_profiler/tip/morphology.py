@@ -193,7 +193,10 @@ def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int) -> np.ndar
     _kernels.min_plus(padded, rows, cols, -depth, eroded)
     first = np.array([c, c])
     last = np.array([field.shape[0] - 1 - c, field.shape[1] - 1 - c])
-    hit = _kernels.contact_counts(field, -(quantised_tip - np.nanmax(quantised_tip)), eroded, first, last)
+    contact_tip = -(quantised_tip - np.nanmax(quantised_tip))
+    krows, kcols = np.nonzero(np.isfinite(contact_tip))
+    hit = _kernels.contact_counts(field, krows.astype(np.int64), kcols.astype(np.int64),
+                                  np.ascontiguousarray(contact_tip[krows, kcols]), c, eroded, first, last)
     hy, hx = np.divmod(hit[hit >= 0], field.shape[1])
     inside = (hy >= c) & (hy < c + ny) & (hx >= c) & (hx < c + nx)
     result[hy[inside] - c, hx[inside] - c] = 1.0

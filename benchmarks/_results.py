@@ -1,0 +1,49 @@
+"""Benchmarks own their sections of ``RESULTS.md``: each writes its table between markers.
+
+A section is delimited by ``<!-- results:NAME begin -->`` and ``<!-- results:NAME end -->``;
+``--write`` replaces what lies between (or appends the section), with the command, the
+commit, the date, the machine and the thread counts, so a table can never drift from the
+script that produced it.  The file is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def provenance(threads: str) -> str:
+    """One line naming the commit, date, machine and thread counts of a measurement."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=RESULTS.parent, check=False).stdout.strip() or "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=RESULTS.parent, check=False).stdout.strip()
+    except OSError:
+        commit, dirty = "unknown", ""
+    cpu = platform.processor() or platform.machine()
+    return (f"commit {commit}{' + local changes' if dirty else ''}, {datetime.date.today().isoformat()}, "
+            f"{platform.system()} {cpu}, {os.cpu_count()} cores, python {platform.python_version()}, "
+            f"threads: {threads}")
+
+
+def write_section(name: str, body: str, *, path: Path = RESULTS) -> None:
+    """Put ``body`` (markdown) into the section ``name`` of ``RESULTS.md`` with the command that made it."""
+    begin, end = f"<!-- results:{name} begin -->", f"<!-- results:{name} end -->"
+    command = "python " + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    block = f"{begin}\nWritten by `{command}` (in `benchmarks/`).\n\n{body.rstrip()}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
