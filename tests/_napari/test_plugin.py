@@ -36,7 +36,7 @@ def test_reader_declines_foreign_files(tmp_path):
     assert napari_get_reader(str(tmp_path / "a.xyz")) is None
 
 
-def test_sample_data_and_level_widget(make_napari_viewer):
+def test_sample_data_and_level_widget(make_napari_viewer, wait_worker):
     viewer = make_napari_viewer()
     viewer.open_sample("napari-afm-profiler", "virtual_scene")
     image = viewer.layers["virtual scene · Height"]
@@ -46,14 +46,43 @@ def test_sample_data_and_level_widget(make_napari_viewer):
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
     widget.image.value = image
     widget.method.value = "plane"
-    widget()
+    before = image.data.copy()
+    worker = widget.run_level()
+    image.data = np.zeros_like(before)  # an edit while the worker runs must not reach it
+    wait_worker(worker)
     levelled = viewer.layers["virtual scene · Height · levelled (plane)"]
     assert tuple(levelled.scale) == (2.0, 2.0)
-    # the levelled substrate has no tilt left: a plane fit to it is flat
-    from napari_afm_profiler.io.level import polynomial_background
+    # the levelled substrate has no tilt left: a plane fit to it is flat, and it is the old data's
+    from napari_afm_profiler.level import level_plane, polynomial_background
 
     background = polynomial_background(levelled.data, 1)
     assert np.ptp(background) < 1e-6
+    np.testing.assert_allclose(levelled.data, level_plane(before), atol=1e-9)
+
+
+def test_level_dock_aligns_a_drifting_movie(make_napari_viewer, wait_worker, tmp_path):
+    from scipy import ndimage as ndi
+
+    scene = ndi.gaussian_filter(np.random.default_rng(2).normal(size=(120, 120)), 2.5)
+    truth = np.array([[0, 0], [2, -1], [4, -3], [5, -4]])
+    movie = np.stack([scene[20 + dy:100 + dy, 20 + dx:100 + dx] for dy, dx in truth])
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(movie, scale=(1.0, 3.0, 3.0), units=("s", "nm", "nm"), name="movie")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    widget.image.value = layer
+    wait_worker(widget.run_align())
+    aligned = viewer.layers["movie · drift corrected"]
+    # frame k shows the scene moved by -truth[k]; the dock moves it back by +truth[k]
+    np.testing.assert_allclose(aligned.metadata["drift_shifts_px"], truth, atol=0.1)
+    np.testing.assert_allclose(widget.shifts["dx_nm"], 3.0 * truth[:, 1], atol=0.3)
+    assert widget.table.shape == (4, 6)
+    np.testing.assert_allclose(aligned.data[3, 10:-10, 10:-10], movie[0, 10:-10, 10:-10], atol=1e-6)
+    widget.csv_path.value = tmp_path / "shifts.csv"
+    widget.export_shifts()
+    lines = (tmp_path / "shifts.csv").read_text().splitlines()
+    assert lines[0] == "frame,dy_px,dx_px,dy_nm,dx_nm,error" and len(lines) == 5
+    widget.image.value = viewer.add_image(movie[0], name="one frame")
+    assert widget.run_align() is None and "movie" in widget.status.value
 
 
 def test_writer_round_trip(make_napari_viewer, tmp_path):
@@ -108,3 +137,20 @@ def test_open_afm_file_dock_reads_what_napari_is_not_offered(make_napari_viewer,
     widget.pixel_size_nm.value = 0.5
     widget()
     assert tuple(viewer.layers[-1].scale) == (0.5, 0.5) and viewer.layers[-1].metadata["afm"]["z_unit"] == "nm"
+
+
+def test_movie_opens_lazily_with_first_frame_contrast(make_napari_viewer, tmp_path):
+    import dask.array as da
+
+    from tests.io.test_asd_versions import asd_bytes
+
+    counts = np.random.default_rng(1).integers(0, 4096, (12, 40, 50)).astype(np.int16)
+    counts[0] = np.clip(counts[0], 1000, 3000)  # the first frame has a narrower range than the movie
+    path = tmp_path / "movie.asd"
+    path.write_bytes(asd_bytes(1, counts))
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(str(path), plugin="napari-afm-profiler")
+    assert isinstance(layer.data, da.Array) and layer.data.shape == (12, 40, 50)
+    first = np.asarray(layer.data[0])
+    assert layer.contrast_limits == pytest.approx([first.min(), first.max()])
+    assert tuple(layer.scale) == pytest.approx((1.0, 2.0, 2.0))

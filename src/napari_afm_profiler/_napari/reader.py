@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from napari_afm_profiler.io import detect_format, read_afm
 from napari_afm_profiler.io.readers import carries_afm_metadata, is_generic
 from napari_afm_profiler.io.scan import AfmScan
@@ -41,7 +43,8 @@ def read_layers(path: str | list[str]) -> list[LayerData]:
     paths = [path] if isinstance(path, (str, Path)) else list(path)
     layers: list[LayerData] = []
     for p in paths:
-        for scan in read_afm(p):
+        # movies come as dask stacks: napari reads the frame on screen, not the whole file
+        for scan in read_afm(p, lazy=True):
             layers.append(scan_to_layer(scan, Path(p).name))
     return layers
 
@@ -73,4 +76,10 @@ def scan_to_layer(scan: AfmScan, file_name: str) -> LayerData:
         "metadata": metadata,
         "visible": True,
     }
+    if not isinstance(scan.data, np.ndarray):
+        # a lazy stack: contrast from the first frame, so that opening never reads the whole movie
+        first = np.asarray(scan.data[0])
+        finite = first[np.isfinite(first)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        kwargs["contrast_limits"] = (lo, hi if hi > lo else lo + 1.0)
     return scan.data, kwargs, "image"

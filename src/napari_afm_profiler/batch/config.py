@@ -99,7 +99,7 @@ class BatchConfig:
     channels : list of str or None
         Channels to analyse (None: the first height channel).
     level : str
-        Levelling method (``io.level.LEVEL_METHODS``) or ``"none"``.
+        Levelling method (``level.LEVEL_METHODS``) or ``"none"``.
     deconvolution, labels, roughness, classification
         The optional steps.
     """
@@ -112,7 +112,7 @@ class BatchConfig:
     classification: ClassificationConfig = field(default_factory=ClassificationConfig)
 
     def __post_init__(self) -> None:
-        from napari_afm_profiler.io.level import LEVEL_METHODS
+        from napari_afm_profiler.level import LEVEL_METHODS
         from napari_afm_profiler.roughness import resolve_groups
 
         if self.level != "none" and self.level not in LEVEL_METHODS:

@@ -15,6 +15,7 @@ from napari_afm_profiler.errors import AfmProfilerError
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argparse parser of ``afm-profiler`` (exposed for documentation and tests)."""
+    from napari_afm_profiler.cli.align import add_align_parser
     from napari_afm_profiler.cli.batch import add_batch_parser
     from napari_afm_profiler.cli.classify import add_classify_parser
     from napari_afm_profiler.cli.deconv import add_deconv_parsers
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     add_file_parsers(sub)
+    add_align_parser(sub)
     add_tip_parser(sub)
     add_synth_parser(sub)
     add_deconv_parsers(sub)

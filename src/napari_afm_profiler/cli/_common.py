@@ -8,8 +8,11 @@ from typing import Any
 from napari_afm_profiler.errors import AfmProfilerError
 
 
-def load_scans(path: str, pixel_size: float | None, channel: str | None = None) -> Any:
-    """Read ``path`` (a ``.npy`` holds heights in nm, calibrated by ``pixel_size``); optionally one channel."""
+def load_scans(path: str, pixel_size: float | None, channel: str | None = None, *, lazy: bool = False) -> Any:
+    """Read ``path`` (a ``.npy`` holds heights in nm, calibrated by ``pixel_size``); optionally one channel.
+
+    ``lazy`` reads movies as dask stacks (frames read when used), for commands that go frame by frame.
+    """
     from napari_afm_profiler.io import read_afm
     from napari_afm_profiler.io.generic import read_npy
 
@@ -17,7 +20,7 @@ def load_scans(path: str, pixel_size: float | None, channel: str | None = None) 
         # the CLI contract: a .npy image holds heights in nm, the pixel size comes from --pixel-size
         scans = read_npy(path, pixel_size_nm=(pixel_size, pixel_size) if pixel_size else None, z_unit="nm")
     else:
-        scans = read_afm(path)
+        scans = read_afm(path, lazy=lazy)
     if channel is None:
         return scans
     for scan in scans:
@@ -28,10 +31,20 @@ def load_scans(path: str, pixel_size: float | None, channel: str | None = None) 
 
 
 def finite_stats(data: Any) -> tuple[float | None, float | None, float | None]:
-    """Minimum, maximum and mean of the finite values (None for an all-NaN channel)."""
+    """Minimum, maximum and mean of the finite values (None for an all-NaN channel).
+
+    A stack is reduced one frame at a time, so a lazy movie of any size needs one frame of memory.
+    """
     import numpy as np
 
-    finite = data[np.isfinite(data)]
-    if finite.size == 0:
+    lo, hi, total, count = np.inf, -np.inf, 0.0, 0
+    frames = (data,) if np.ndim(data) == 2 else (data[k] for k in range(np.shape(data)[0]))
+    for frame in frames:
+        frame = np.asarray(frame)
+        finite = frame[np.isfinite(frame)]
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+            total, count = total + float(finite.sum(dtype=np.float64)), count + finite.size
+    if count == 0:
         return None, None, None
-    return float(finite.min()), float(finite.max()), float(finite.mean())
+    return lo, hi, total / count

@@ -15,7 +15,7 @@ LEVEL_CHOICES = ("lines", "lines-match", "lines-poly", "plane", "poly2", "poly3"
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print the format and every channel's shape, calibration and value range."""
-    scans = load_scans(args.file, args.pixel_size)
+    scans = load_scans(args.file, args.pixel_size, lazy=True)
     channels = []
     for s in scans:
         lo, hi, mean = finite_stats(s.data)
@@ -38,8 +38,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export one channel (height by default), optionally levelled, to .npy/.tif/.gwy."""
-    from napari_afm_profiler.io.level import level
     from napari_afm_profiler.io.writers import write_image
+    from napari_afm_profiler.level import level
 
     scan = load_scans(args.file, args.pixel_size, args.channel)[0]
     data = scan.data

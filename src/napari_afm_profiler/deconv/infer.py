@@ -26,6 +26,7 @@ from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.model import build_model, model_inputs
 from napari_afm_profiler.errors import AFMFormatError, InputError
+from napari_afm_profiler.level.fit import fit_polynomial
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
@@ -150,18 +151,14 @@ def substrate_plane(a: np.ndarray) -> np.ndarray:
     """
     ny, nx = a.shape
     stride = max(1, int(math.sqrt(a.size / 65536)))
-    yy, xx = np.mgrid[0:ny:stride, 0:nx:stride]
-    z = a[::stride, ::stride].ravel()
-    design = np.stack([np.ones(z.size), yy.ravel() / max(ny - 1, 1), xx.ravel() / max(nx - 1, 1)], axis=1)
-    use = np.ones(z.size, bool)
+    sub = a[::stride, ::stride]
+    y, x = np.arange(0, ny, stride), np.arange(0, nx, stride)
+    use = np.isfinite(sub)
     for _ in range(2):
-        coeffs, *_ = np.linalg.lstsq(design[use], z[use], rcond=None)
-        residual = z - design @ coeffs
-        use = residual <= np.median(residual)
-    coeffs, *_ = np.linalg.lstsq(design[use], z[use], rcond=None)
-    y = np.arange(ny)[:, None] / max(ny - 1, 1)
-    x = np.arange(nx)[None, :] / max(nx - 1, 1)
-    return coeffs[0] + coeffs[1] * y + coeffs[2] * x
+        plane = fit_polynomial(sub, 1, use=use, y=y, x=x)
+        residual = plane.subtract_from(sub)
+        use = np.isfinite(sub) & (residual <= np.nanmedian(residual))
+    return fit_polynomial(sub, 1, use=use, y=y, x=x).evaluate(a.shape)
 
 
 def _weights(n: int, overlap: int) -> np.ndarray:

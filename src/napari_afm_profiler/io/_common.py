@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import struct
 import warnings
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io.scan import AfmScan
-from napari_afm_profiler.io.units import to_canonical
+from napari_afm_profiler.io.units import parse_unit, to_canonical
 
 # An AFM image larger than this many pixels per channel is certainly a corrupt header.
 MAX_PIXELS = 2**31
@@ -29,6 +30,61 @@ def read_bytes(path: Path) -> bytes:
     if not buf:
         raise AFMFormatError(path, "the file is empty (0 bytes)")
     return buf
+
+
+def map_bytes(path: Path) -> Any:
+    """Memory-map a whole file read-only (pages are read when touched), refusing empty files.
+
+    The map supports ``len``, slicing, ``struct.unpack_from`` and ``np.frombuffer`` like
+    ``bytes``; arrays viewing it keep it open.  Large movies are read this way so that only the
+    frames used are ever read from disk.
+    """
+    import mmap
+
+    try:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:
+                raise AFMFormatError(path, "the file is empty (0 bytes)")
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except OSError as exc:
+        raise AFMFormatError(path, f"cannot be read ({exc.strerror or exc})") from exc
+
+
+class _FrameSource:
+    """Slicing access to an array (e.g. a view of a memory map) that dask cannot copy.
+
+    ``dask.array.from_array`` copies anything with a ``copy`` method, which for a memory-mapped
+    movie means reading all of it; this wrapper only hands out the slices asked for.
+    """
+
+    def __init__(self, array: np.ndarray) -> None:
+        self._array = array
+        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.array(self._array[key])
+
+
+def lazy_frames(frames: Any, multiplier: float, shift: float) -> Any:
+    """Return a dask stack, one chunk per frame, of ``multiplier * frames + shift`` in float64.
+
+    ``frames`` is anything with ``shape``, ``dtype`` and numpy-style slicing (a strided view
+    of a memory map, an HDF5 frame source); nothing is read until a frame is asked for.
+    """
+    import uuid
+
+    import dask.array as da
+
+    if isinstance(frames, np.ndarray):
+        frames = _FrameSource(frames)
+    shape = tuple(frames.shape)
+    # a name of our own: dask would otherwise hash the whole array, i.e. read the whole movie
+    stack = da.from_array(frames, chunks=(1, *shape[1:]), name=f"afm-frames-{uuid.uuid4().hex}",
+                          meta=np.empty((0,) * len(shape), dtype=frames.dtype))
+    stack = stack.astype(np.float64)
+    if multiplier != 1.0:
+        stack = stack * multiplier
+    return stack + shift if shift else stack
 
 
 def array_from(
@@ -76,17 +132,23 @@ def make_scan(
     scale: float = 1.0,
     offset: float = 0.0,
     out: np.ndarray | None = None,
+    lazy: bool = False,
 ) -> AfmScan:
     """Build an :class:`AfmScan`, converting values to nm / SI and validating shape and pixel size.
 
     ``raw`` may be the stored integers (or a flipped view of them) with the linear calibration
     ``scale * raw + offset`` into ``unit``: cast, calibration and unit conversion are one pass,
-    written into ``out`` where given.
+    written into ``out`` where given.  With ``lazy``, a stack becomes a dask array read one
+    frame at a time (:func:`lazy_frames`).
     """
-    shape = np.shape(raw)
+    shape = tuple(raw.shape) if hasattr(raw, "shape") else np.shape(raw)
     if len(shape) not in (2, 3) or 0 in shape:
         raise AFMFormatError(path or Path("file"), f"channel {channel!r} holds no image (data of shape {shape})")
-    data, z_unit = to_canonical(raw, unit, scale=scale, offset=offset, out=out)
+    if lazy and len(shape) == 3:
+        factor, z_unit = parse_unit(unit)
+        data = lazy_frames(raw, factor * float(scale), factor * float(offset))
+    else:
+        data, z_unit = to_canonical(np.asarray(raw), unit, scale=scale, offset=offset, out=out)
     meta = dict(metadata or {})
     meta.setdefault("original_unit", "" if unit is None else str(unit))
     if pixel_size_nm is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from napari_afm_profiler.errors import AFMFormatError
-from napari_afm_profiler.io._common import array_from, make_scan, read_bytes, unpack
+from napari_afm_profiler.io._common import make_scan, map_bytes, unpack
 from napari_afm_profiler.io.scan import AfmScan
 
 _MAIN = "<16i"  # version 1/2: version .. y scan range (nm)
@@ -25,7 +25,7 @@ _FRAME_HEADER = "<i2h"  # frame number (1-based), max and min of the frame's cou
 _KIND = {"TP": ("topography", "nm"), "ER": ("error", "V"), "PH": ("phase", "deg")}
 
 
-def read_asd(path: str | Path) -> list[AfmScan]:
+def read_asd(path: str | Path, *, lazy: bool = False) -> list[AfmScan]:
     """Read a high-speed AFM ``.asd`` movie (file version 0, 1 or 2) as stacks ``(n_frames, ny, nx)``.
 
     The counts are offset binary: the AD voltage is ``V = counts * span / 2**bits + V_low``
@@ -40,6 +40,9 @@ def read_asd(path: str | Path) -> list[AfmScan]:
     ----------
     path : str or Path
         The ``.asd`` file.
+    lazy : bool, optional
+        Return each stack as a dask array that reads a frame from the memory-mapped file
+        when it is used (movies of any size open at once, in bounded memory).
 
     Returns
     -------
@@ -47,7 +50,7 @@ def read_asd(path: str | Path) -> list[AfmScan]:
         One stack per recorded channel (usually topography only).
     """
     path = Path(path)
-    buf = read_bytes(path)
+    buf = map_bytes(path)  # frames are viewed in place, read from disk only when used
     if len(buf) < 165:
         raise AFMFormatError(path, f"too short for an ASD header ({len(buf)} bytes)")
     (version,) = unpack("<i", buf, 0, path, "ASD header")
@@ -80,16 +83,16 @@ def read_asd(path: str | Path) -> list[AfmScan]:
     scans = []
     offset = data_start
     for code in channels:
-        counts = np.empty((n_frames, ny, nx), dtype=np.int16)
-        frame_numbers = np.empty(n_frames, dtype=np.int64)
-        for k in range(n_frames):
-            frame_numbers[k] = unpack("<i", buf, offset, path, f"frame {k} header")[0]
-            counts[k] = array_from(buf, offset + frame_header_size, "<i2", (ny, nx), path, f"frame {k}")
-            offset += frame_bytes
+        # strided views of the map: no copy of the counts is ever made, lazily or not
+        frame_numbers = np.ndarray((n_frames,), "<i4", buf, offset, (frame_bytes,))
+        counts = np.ndarray((n_frames, ny, nx), "<i2", buf, offset + frame_header_size, (frame_bytes, 2 * nx, 2))
+        offset += n_frames * frame_bytes
         kind, unit = _KIND.get(code, (code, "V"))
         gain = {"TP": -z_piezo * z_gain, "PH": phase_sens, "ER": sensor_sens}.get(code, 1.0)
         name = f"{code} ({kind})"
-        channel_meta = dict(meta, channel_code=code, frame_numbers=frame_numbers.tolist())
+        channel_meta = dict(meta, channel_code=code)
+        if not lazy:  # reading every frame header would touch the whole file
+            channel_meta["frame_numbers"] = frame_numbers.astype(np.int64).tolist()
         if gain == 0:
             warnings.warn(f"{path.name}: the header's sensitivity for channel {code} is 0; its values are given "
                           "as the AD voltage (V), uncalibrated", stacklevel=2)
@@ -97,7 +100,8 @@ def read_asd(path: str | Path) -> list[AfmScan]:
             channel_meta["sensitivity_missing"] = True
         # the first stored line is the bottom of the image
         scans.append(make_scan(counts[:, ::-1, :], unit=unit, pixel_size_nm=pixel, channel=name, file_format="asd",
-                               metadata=channel_meta, path=path, scale=volts_per_count * gain, offset=v_low * gain))
+                               metadata=channel_meta, path=path, scale=volts_per_count * gain, offset=v_low * gain,
+                               lazy=lazy))
     return scans
 
 

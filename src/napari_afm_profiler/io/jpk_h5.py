@@ -12,7 +12,7 @@ from napari_afm_profiler.io._common import make_scan
 from napari_afm_profiler.io.scan import AfmScan
 
 
-def read_jpk_h5(path: str | Path) -> list[AfmScan]:
+def read_jpk_h5(path: str | Path, *, lazy: bool = False) -> list[AfmScan]:
     """Read every channel of a ``.h5-jpk`` file as a stack ``(n_frames, ny, nx)``.
 
     Raw integers go through the channel's encoder scaling and then the chain of calibration
@@ -22,6 +22,8 @@ def read_jpk_h5(path: str | Path) -> list[AfmScan]:
     ----------
     path : str or Path
         The ``.h5-jpk`` file.
+    lazy : bool, optional
+        Return series as dask arrays that read one frame from the file when it is used.
 
     Returns
     -------
@@ -52,7 +54,7 @@ def read_jpk_h5(path: str | Path) -> list[AfmScan]:
             except (KeyError, ValueError) as exc:
                 raise AFMFormatError(path, f"{mname}: no position-pattern grid size") from exc
             for cname in sorted(k for k in group.keys() if k.startswith("Channel")):
-                scans.extend(_channel(group[cname], cname, nx, ny, pixel, path))
+                scans.extend(_channel(group[cname], cname, nx, ny, pixel, path, lazy))
     if not scans:
         raise AFMFormatError(path, "no image channels found")
     return scans
@@ -70,34 +72,72 @@ def _attrs(attrs: Any) -> dict[str, Any]:
     return out
 
 
-def _channel(group: Any, cname: str, nx: int, ny: int, pixel: Any, path: Path) -> list[AfmScan]:
+class _H5Frames:
+    """Frames ``(n, ny, nx)`` of a JPK dataset stored as ``(pixels, frames)``, read on demand.
+
+    Each read opens the file, reads the frames asked for and closes it again, so a lazy
+    stack holds no open HDF5 handle and can be read from any thread.
+    """
+
+    def __init__(self, path: Path, name: str, shape: tuple[int, int, int], dtype: np.dtype) -> None:
+        self.path, self.name, self.shape, self.dtype, self.ndim = path, name, shape, dtype, 3
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        import h5py
+
+        key = key if isinstance(key, tuple) else (key,)
+        frames = range(self.shape[0])[key[0]] if isinstance(key[0], slice) else [key[0]]
+        _, ny, nx = self.shape
+        with h5py.File(str(self.path), "r") as h5:
+            dataset = h5[self.name]
+            if dataset.ndim == 1:
+                columns = np.asarray(dataset[()])[:, np.newaxis][:, list(frames)]
+            else:
+                lo, hi = (frames[0], frames[-1] + 1) if len(frames) else (0, 0)
+                columns = np.asarray(dataset[:, lo:hi])[:, [f - lo for f in frames]]
+        stack = columns.T.reshape(-1, ny, nx)[:, ::-1, :]  # the first line is the bottom
+        rest = key[1:]
+        out = stack[(slice(None), *rest)]
+        return out if isinstance(key[0], slice) else out[0]
+
+
+def _channel(group: Any, cname: str, nx: int, ny: int, pixel: Any, path: Path, lazy: bool) -> list[AfmScan]:
     attrs = _attrs(group.attrs)
     datasets = [k for k in group.keys() if k != "thumbnail"]
     if not datasets:
         return []
-    try:
-        raw = np.asarray(group[datasets[0]][()])
-    except Exception as exc:
-        raise AFMFormatError(path, f"{cname}: data cannot be read ({exc})") from exc
+    dataset = group[datasets[0]]
+    shape = tuple(getattr(dataset, "shape", ()))
+    if lazy and len(shape) == 2 and shape[1] > 1 and shape[0] == nx * ny and np.dtype(dataset.dtype).kind in "iuf":
+        raw: Any = _H5Frames(path, dataset.name, (shape[1], ny, nx), np.dtype(dataset.dtype))
+    else:
+        try:
+            raw = np.asarray(dataset[()])
+        except Exception as exc:
+            raise AFMFormatError(path, f"{cname}: data cannot be read ({exc})") from exc
     if raw.dtype.kind not in "iuf":
         raise AFMFormatError(path, f"{cname}: data of type {raw.dtype} is not numeric")
-    if raw.ndim == 1:
-        raw = raw[:, np.newaxis]
-    if raw.shape[0] != nx * ny:
-        raise AFMFormatError(path, f"{cname}: {raw.shape[0]} pixels, expected {ny}x{nx} (truncated?)")
+    if isinstance(raw, np.ndarray):
+        if raw.ndim == 1:
+            raw = raw[:, np.newaxis]
+        if raw.shape[0] != nx * ny:
+            raise AFMFormatError(path, f"{cname}: {raw.shape[0]} pixels, expected {ny}x{nx} (truncated?)")
     try:
         scale, offset, unit = _calibration(attrs)
     except (TypeError, ValueError) as exc:
         raise AFMFormatError(path, f"{cname}: unreadable calibration ({exc})") from exc
-    # (pixels, frames) with x fastest -> (frames, ny, nx); the first line is the bottom
-    stack = raw.T.reshape(-1, ny, nx)[:, ::-1, :]
+    if isinstance(raw, np.ndarray):
+        # (pixels, frames) with x fastest -> (frames, ny, nx); the first line is the bottom
+        stack = raw.T.reshape(-1, ny, nx)[:, ::-1, :]
+        data = stack if stack.shape[0] > 1 else stack[0]
+    else:
+        data = raw
     name = str(attrs.get("channel.fancy-name") or attrs.get("channel.name") or cname)
     if str(attrs.get("retrace", "")).lower() == "true":
         name = f"{name} (retrace)"
     meta = {k: v for k, v in attrs.items() if isinstance(v, (str, int, float))}
-    data = stack if stack.shape[0] > 1 else stack[0]
     return [make_scan(data, unit=unit, pixel_size_nm=pixel, channel=name, file_format="jpk-h5",
-                      metadata=meta, path=path, scale=scale, offset=offset)]
+                      metadata=meta, path=path, scale=scale, offset=offset, lazy=lazy)]
 
 
 def _linear(attrs: dict[str, Any], prefix: str) -> tuple[float, float]:

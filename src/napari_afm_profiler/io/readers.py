@@ -38,6 +38,7 @@ class FormatInfo:
     instrument: str
     reader: Reader
     library: str
+    lazy: bool = False  # the reader takes ``lazy=True`` and then returns stacks as dask arrays
 
 
 FORMATS: dict[str, FormatInfo] = {
@@ -47,11 +48,11 @@ FORMATS: dict[str, FormatInfo] = {
     "nanoscope": FormatInfo("nanoscope", "Bruker/Veeco Nanoscope", nanoscope.read_nanoscope, "own parser"),
     "ibw": FormatInfo("ibw", "Asylum Research (Igor binary wave)", ibw.read_ibw, "igor2"),
     "jpk": FormatInfo("jpk", "JPK/Bruker image, QI image", jpk.read_jpk, "tifffile"),
-    "jpk-h5": FormatInfo("jpk-h5", "JPK/Bruker HDF5 image series", jpk_h5.read_jpk_h5, "h5py"),
+    "jpk-h5": FormatInfo("jpk-h5", "JPK/Bruker HDF5 image series", jpk_h5.read_jpk_h5, "h5py", lazy=True),
     "sxm": FormatInfo("sxm", "Nanonis", sxm.read_sxm, "own parser"),
     "nid": FormatInfo("nid", "Nanosurf", nid.read_nid, "NSFopen"),
     "mdt": FormatInfo("mdt", "NT-MDT (scanned and MDA frames)", mdt.read_mdt, "own parser"),
-    "asd": FormatInfo("asd", "High-speed AFM (RIBM/Ando lab)", asd.read_asd, "own parser"),
+    "asd": FormatInfo("asd", "High-speed AFM (RIBM/Ando lab)", asd.read_asd, "own parser", lazy=True),
     "park": FormatInfo("park", "Park Systems TIFF", park.read_park, "tifffile + own header parser"),
     "wsxm": FormatInfo("wsxm", "WSxM", wsxm.read_wsxm, "own parser"),
     "mi": FormatInfo("mi", "Molecular Imaging / Agilent PicoView", mi.read_mi, "own parser"),
@@ -175,7 +176,7 @@ def _suffix_summary() -> str:
     return ", ".join(sorted(SUFFIXES)) + ", .000-.999"
 
 
-def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmScan]:
+def read_afm(path: str | Path, *, file_format: str | None = None, lazy: bool = False) -> list[AfmScan]:
     """Read all channels of an AFM (or generic image) file, heights in nm, height channels first.
 
     Parameters
@@ -184,6 +185,10 @@ def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmSca
         The file to read.
     file_format : str, optional
         Force a format name from :data:`FORMATS`; detected from suffix and content if omitted.
+    lazy : bool, optional
+        Return movies and image series (HS-AFM ``.asd``, ``.h5-jpk``) as dask arrays read one
+        frame at a time when used: the first frame shows at once and memory stays bounded
+        whatever the file size.  Single images, and other formats, are read as usual.
 
     Returns
     -------
@@ -206,7 +211,8 @@ def read_afm(path: str | Path, *, file_format: str | None = None) -> list[AfmSca
     if name not in FORMATS:
         raise AFMFormatError(path, f"unknown format name {name!r}")
     try:
-        scans = FORMATS[name].reader(path)
+        info = FORMATS[name]
+        scans = info.reader(path, lazy=True) if lazy and info.lazy else info.reader(path)
     except AFMFormatError:
         raise
     except (MemoryError, RecursionError) as exc:

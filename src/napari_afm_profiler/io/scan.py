@@ -15,7 +15,9 @@ class AfmScan:
     Attributes
     ----------
     data : (ny, nx) or (n_frames, ny, nx) float64 ndarray
-        Values in ``z_unit``; heights (any length channel) are in nm.
+        Values in ``z_unit``; heights (any length channel) are in nm.  A movie read with
+        ``read_afm(..., lazy=True)`` is a float64 dask array instead, one chunk per frame
+        (``np.asarray(scan.data[k])`` reads frame ``k``).
     pixel_size_nm : tuple of float
         ``(dy, dx)`` in nm. ``None`` only when the file holds no lateral calibration
         (then ``metadata["pixel_size_missing"]`` is True and readers warn).

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.level.fit import fit_polynomial
 
 LEVEL_CHOICES = ("plane", "none")
 
@@ -124,24 +125,5 @@ def evaluation_area(
 
 
 def _subtract_plane(z: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    # normal equations of z = a + b (y - yc) + c (x - xc) from row and column sums, so no
-    # per-pixel coordinate arrays are built (an 8192^2 image would need 1 GB for them)
-    ny, nx = z.shape
-    y = np.arange(ny, dtype=np.float64)
-    x = np.arange(nx, dtype=np.float64)
-    m = inside.astype(np.float64)
-    row_n, col_n = m.sum(axis=1), m.sum(axis=0)
-    n = row_n.sum()
-    yc, xc = (row_n @ y) / n, (col_n @ x) / n
-    yy, xx = y - yc, x - xc
-    zm = np.where(inside, z, 0.0)
-    syy = row_n @ (yy * yy)
-    sxx = col_n @ (xx * xx)
-    sxy = yy @ (m @ xx)
-    rhs = np.array([zm.sum(), yy @ zm.sum(axis=1), zm.sum(axis=0) @ xx])
-    normal = np.array([[n, 0.0, 0.0], [0.0, syy, sxy], [0.0, sxy, sxx]])
-    a, b, c = np.linalg.lstsq(normal, rhs, rcond=None)[0]
-    out = zm
-    out -= (a + b * yy)[:, None]  # two broadcasts: no full-size plane array
-    out -= (c * xx)[None, :]
-    return out
+    # the project's one lean fit (blocks of rows, no per-pixel design matrix), in place
+    return fit_polynomial(z, 1, use=inside).subtract_from(z, out=z)

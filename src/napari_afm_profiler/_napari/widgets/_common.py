@@ -23,3 +23,14 @@ def add_plot_canvas(container: Any, size: tuple[float, float], min_height: int) 
     canvas.setMinimumHeight(min_height)
     container.native.layout().addWidget(canvas)
     return figure, canvas
+
+
+def snapshot(data: Any, dtype: Any = None) -> Any:
+    """Copy of a layer's data taken now, for a worker: later edits of the layer cannot reach it.
+
+    ``np.asarray`` would hand the worker the layer's own buffer when the dtype already
+    matches; a lazy (dask) array is read here, once.
+    """
+    import numpy as np
+
+    return np.array(data, dtype=dtype, copy=True)

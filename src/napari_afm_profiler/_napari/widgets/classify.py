@@ -24,7 +24,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class ClassifierWidget(Container):
         chosen = same_file or images
         if not chosen:
             raise ValueError(f"no chosen image layer has the shape of {labels_layer.name} {labels_layer.data.shape}")
-        return {_short(ly.name): np.asarray(ly.data, dtype=np.float64) for ly in chosen}
+        return {_short(ly.name): snapshot(ly.data, np.float64) for ly in chosen}
 
     def _rows_steps(self, labels_layers: list[Any], with_classes: bool):  # noqa: ANN202 - generator
         """Roughness rows of every label of ``labels_layers`` (a generator yielding progress)."""
@@ -160,7 +160,7 @@ class ClassifierWidget(Container):
         for layer in labels_layers:
             channels = self._channels_for(layer)
             pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
-            table = yield from channel_table_steps(channels, pixel_size_nm=pixel, labels=np.asarray(layer.data))
+            table = yield from channel_table_steps(channels, pixel_size_nm=pixel, labels=snapshot(layer.data))
             df = table.to_pandas()
             if len(channels) == 1:  # keep the channel in the column names, so tables of any files match
                 name = next(iter(channels))

@@ -9,7 +9,7 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import layer_choices
+from napari_afm_profiler._napari.widgets._common import layer_choices, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class DeconvolveWidget(Container):
         except ValueError as exc:
             self.status.value = f"error: {exc}"
             return None
-        data = np.asarray(layer.data, dtype=np.float64)
+        data = snapshot(layer.data, np.float64)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
         calibrated = any(u != "pixel" for u in map(str, layer.units[-2:]))
         uncertainty = self.uncertainty.value

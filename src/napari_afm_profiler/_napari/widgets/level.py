@@ -1,12 +1,22 @@
-"""The "Level" dock widget: plane/polynomial/scan-line levelling into a new layer."""
+"""The "Level" dock: background and scan-line levelling, and drift correction of movies, in a worker.
+
+Both actions copy the layer data when they start, run off the GUI thread with progress and
+cancel, and add a new layer (the input layer is never changed).  Drift correction shows the
+measured shifts as a table in the dock, keeps them in the new layer's metadata, and saves
+them to CSV.
+"""
 
 from __future__ import annotations
 
+import csv
 from typing import TYPE_CHECKING, Any
 
-from magicgui import magic_factory
+import numpy as np
+from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox, Table
+from napari.qt.threading import thread_worker
 
-from napari_afm_profiler.io.level import level
+from napari_afm_profiler._napari.widgets._common import layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
     import napari
@@ -19,32 +29,142 @@ METHOD_CHOICES = [
     ("Scan lines: match neighbours", "lines-match"),
     ("Scan lines: polynomial", "lines-poly"),
 ]
+REFERENCE_CHOICES = [("previous frame", "previous"), ("first frame", "first")]
 
 
-@magic_factory(
-    call_button="Level",
-    method={"choices": METHOD_CHOICES},
-    mask={"label": "ignore (labels)"},
-)
-def level_widget(
-    image: napari.layers.Image,
-    method: str = "plane",
-    mask: napari.layers.Labels | None = None,
-) -> napari.types.LayerDataTuple:
-    """Level ``image`` with ``method`` into a new layer with the same scale (mask pixels ignored)."""
-    if image is None:
-        raise ValueError("choose an image layer to level")
-    ignore = None
-    if mask is not None:
-        ignore = mask.data.astype(bool)
-        if ignore.shape != image.data.shape[-2:]:
-            raise ValueError(f"mask shape {ignore.shape} does not match image {image.data.shape[-2:]}")
-    result = level(image.data, method, mask=ignore)
-    meta: dict[str, Any] = dict(image.metadata)
-    meta["levelling"] = method
-    return (
-        result,
-        {"name": f"{image.name} · levelled ({method})", "scale": tuple(image.scale), "units": tuple(image.units),
-         "colormap": image.colormap.name, "metadata": meta},
-        "image",
-    )
+class LevelWidget(Container):
+    """Level an image or movie into a new layer; drift-correct a movie, with its shifts as a table."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self.viewer = napari_viewer
+        self.worker: Any = None
+        self.shifts: dict[str, np.ndarray] | None = None
+        self.image = ComboBox(label="image", choices=lambda *_: layer_choices(self.viewer, "image", (2, 3)))
+        self.method = ComboBox(label="method", choices=METHOD_CHOICES, value="plane")
+        self.mask = ComboBox(label="ignore (labels)", nullable=True, value=None,
+                             choices=lambda *_: layer_choices(self.viewer, "labels", (2,)))
+        self.level_button = PushButton(text="Level")
+        self.reference = ComboBox(label="drift reference", choices=REFERENCE_CHOICES, value="previous")
+        self.upsample = SpinBox(label="sub-pixel steps", min=1, max=100, value=20)
+        self.max_shift = FloatSpinBox(label="max shift per frame (px, 0 = any)", min=0.0, max=1e4, value=0.0)
+        self.align_button = PushButton(text="Align frames (drift)")
+        self.cancel = PushButton(text="Cancel", enabled=False)
+        self.status = Label(value="")
+        self.status.native.setWordWrap(True)
+        self.table = Table()
+        self.table.native.setMinimumHeight(120)
+        self.csv_path = FileEdit(label="shifts CSV", mode="w", filter="*.csv", value="drift_shifts.csv")
+        self.export_button = PushButton(text="Save shifts CSV")
+        self.extend([self.image, self.method, self.mask, self.level_button, self.reference, self.upsample,
+                     self.max_shift, self.align_button, self.cancel, self.status, self.table, self.csv_path,
+                     self.export_button])
+        self.level_button.changed.connect(self.run_level)
+        self.align_button.changed.connect(self.run_align)
+        self.cancel.changed.connect(self._cancel)
+        self.export_button.changed.connect(self.export_shifts)
+        self.viewer.layers.events.inserted.connect(self._refresh)
+        self.viewer.layers.events.removed.connect(self._refresh)
+
+    def _refresh(self, *_: Any) -> None:
+        self.image.reset_choices()
+        self.mask.reset_choices()
+
+    def _cancel(self, *_: Any) -> None:
+        if self.worker is not None:
+            self.worker.quit()
+            self.status.value = "cancelling…"
+
+    def _start(self, work: Any, done: Any) -> Any:
+        def report(step: tuple[str, int, int]) -> None:
+            self.status.value = f"{step[0]}: frame {step[1]} / {step[2]}"
+
+        self.worker = start_worker(work, status=self.status, buttons=[self.level_button, self.align_button],
+                                   cancel=self.cancel, on_done=done, on_yield=report)
+        return self.worker
+
+    def _add_result(self, layer: Any, data: np.ndarray, suffix: str, meta: dict[str, Any]) -> None:
+        self.viewer.add_image(data, name=f"{layer.name} · {suffix}", scale=tuple(layer.scale),
+                              units=tuple(layer.units), colormap=layer.colormap.name,
+                              metadata=dict(layer.metadata, **meta))
+
+    def run_level(self, *_: Any) -> Any:
+        """Level the chosen layer (frame by frame for a movie) into a new layer, in a worker."""
+        from napari_afm_profiler.level import LEVEL_METHODS
+
+        layer, method = self.image.value, self.method.value
+        if layer is None:
+            self.status.value = "error: choose an image layer to level"
+            return None
+        ignore = None
+        if self.mask.value is not None:
+            ignore = snapshot(self.mask.value.data).astype(bool)
+            if ignore.shape != layer.data.shape[-2:]:
+                self.status.value = f"error: mask shape {ignore.shape} does not match image {layer.data.shape[-2:]}"
+                return None
+        data = snapshot(layer.data, np.float64)
+        self.status.value = f"levelling ({method})…"
+
+        @thread_worker(progress={"total": 0, "desc": "level"}, ignore_errors=True)
+        def work():
+            frames = data if data.ndim == 3 else data[np.newaxis]
+            out = np.empty(frames.shape)
+            for k, frame in enumerate(frames):
+                out[k] = LEVEL_METHODS[method](frame, mask=ignore)
+                yield "level", k + 1, len(frames)
+            return out if data.ndim == 3 else out[0]
+
+        def done(result: np.ndarray) -> None:
+            self._add_result(layer, result, f"levelled ({method})", {"levelling": method})
+            self.status.value = f"levelled ({method})"
+
+        return self._start(work(), done)
+
+    def run_align(self, *_: Any) -> Any:
+        """Measure and remove the lateral drift of the chosen movie, in a worker; shifts go to the table."""
+        from napari_afm_profiler.level import apply_drift, estimate_drift_steps
+
+        layer = self.image.value
+        if layer is None or layer.ndim != 3:
+            self.status.value = "error: choose a movie (a stack of frames) to align"
+            return None
+        data = snapshot(layer.data, np.float64)
+        reference, upsample = self.reference.value, int(self.upsample.value)
+        max_shift = self.max_shift.value or None
+        pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
+        calibrated = all(str(u) != "pixel" for u in layer.units[-2:])
+
+        @thread_worker(progress={"total": 0, "desc": "drift"}, ignore_errors=True)
+        def work():
+            drift = yield from estimate_drift_steps(data, reference=reference, upsample=upsample,
+                                                    max_shift_px=max_shift)
+            return apply_drift(data, drift), drift
+
+        def done(result: tuple[np.ndarray, Any]) -> None:
+            aligned, drift = result
+            self.shifts = drift.table(pixel if calibrated else None)
+            self.table.value = {name: [round(float(v), 4) for v in values] for name, values in self.shifts.items()}
+            self._add_result(layer, aligned, "drift corrected",
+                             {"drift_shifts_px": drift.shifts_px.tolist(), "drift_reference": reference})
+            worst = float(np.abs(drift.shifts_px).max()) if len(drift.shifts_px) else 0.0
+            self.status.value = f"aligned {len(drift.shifts_px)} frames; largest shift {worst:.2f} px"
+
+        return self._start(work(), done)
+
+    def export_shifts(self, *_: Any) -> None:
+        """Write the last drift table to the CSV path (atomically)."""
+        from napari_afm_profiler.io.writers import atomic_write
+
+        if self.shifts is None:
+            self.status.value = "error: align a movie first"
+            return
+        columns = self.shifts
+
+        def write(tmp: Any) -> None:
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(list(columns))
+                writer.writerows(zip(*(np.asarray(v).tolist() for v in columns.values())))
+
+        out = atomic_write(self.csv_path.value, write)
+        self.status.value = f"wrote {out}"

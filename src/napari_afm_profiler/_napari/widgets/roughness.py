@@ -13,7 +13,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -104,9 +104,9 @@ class RoughnessWidget(Container):
                 raise ValueError(f"pixel sizes differ: {layers[0].name} {pixel} vs {ly.name} {tuple(ly.scale[-2:])}")
         if any(str(u) == "pixel" for u in layers[0].units[-2:]):
             raise ValueError(f"{layers[0].name} has no pixel size in nm (scale is in pixels)")
-        channels = {ly.name: np.asarray(ly.data, dtype=np.float64) for ly in layers}
+        channels = {ly.name: snapshot(ly.data, np.float64) for ly in layers}
         labels_layer = self.labels_layer.value
-        labels = None if labels_layer is None else np.asarray(labels_layer.data)
+        labels = None if labels_layer is None else snapshot(labels_layer.data)
         return channels, pixel, labels
 
     def run(self, *_: Any) -> Any:

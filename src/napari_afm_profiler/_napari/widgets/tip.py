@@ -16,6 +16,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
 
@@ -147,7 +148,7 @@ class TipWidget(Container):
             return None
         func, label = OPERATIONS[op]
         tip = self.current_tip()
-        data = np.asarray(layer.data, dtype=np.float64)
+        data = snapshot(layer.data, np.float64)
 
         @thread_worker(progress={"total": 0, "desc": f"tip {op}"}, ignore_errors=True)
         def work() -> np.ndarray:
@@ -173,7 +174,7 @@ class TipWidget(Container):
             return None
         size = self.size.value or 15
         size += 1 - size % 2
-        data = np.asarray(layer.data, dtype=np.float64)
+        data = snapshot(layer.data, np.float64)
         frame = data if data.ndim == 2 else data[int(self.viewer.dims.current_step[0])]
         threshold, full = self.threshold.value, self.full.value
 
