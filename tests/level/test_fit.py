@@ -31,7 +31,7 @@ def test_fit_matches_lstsq_on_masked_noisy_data(order):
 
 
 def test_exact_polynomial_recovered_with_many_row_blocks():
-    yy, xx = np.mgrid[0:700, 0:90].astype(float)  # 700 rows: three accumulation blocks
+    yy, xx = np.mgrid[0:1700, 0:90].astype(float)  # 1700 rows of 90: three accumulation blocks
     surface = 1e-6 * xx**3 - 2e-5 * xx * yy + 3e-7 * yy**2 * xx + 0.4 * yy - 7.0
     assert np.abs(level_polynomial(surface, 3)).max() < 1e-8
 

@@ -17,8 +17,13 @@ from numpy.polynomial import legendre
 
 from napari_afm_profiler.errors import InputError
 
-#: Rows per block of the accumulation: temporaries stay a few MB even for 8192-wide images.
-BLOCK_ROWS = 256
+#: Pixels per block of rows in the accumulation and the subtraction: the temporaries stay
+#: about half a megabyte whatever the image size.
+BLOCK_PIXELS = 65536
+
+
+def _block_rows(nx: int) -> int:
+    return max(1, BLOCK_PIXELS // max(nx, 1))
 
 
 def _scaled(coords: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -66,8 +71,9 @@ class GridPolynomial:
         out = np.array(height, dtype=np.float64) if out is None else out
         py, px = self._bases(np.arange(height.shape[0]), np.arange(height.shape[1]))
         right = self.coefficients.T @ px.T  # (order + 1, nx)
-        for r0 in range(0, height.shape[0], BLOCK_ROWS):
-            rows = slice(r0, r0 + BLOCK_ROWS)
+        step = _block_rows(height.shape[1])
+        for r0 in range(0, height.shape[0], step):
+            rows = slice(r0, r0 + step)
             out[rows] -= py[rows] @ right
         return out
 
@@ -130,15 +136,16 @@ def fit_polynomial(height: np.ndarray, order: int = 1, *, use: np.ndarray | None
     gram = np.zeros((k, k, k, k))  # [i, i', j, j'] = sum w P_i(u) P_i'(u) P_j(v) P_j'(v)
     rhs = np.zeros((k, k))  # [i, j] = sum w z P_i(u) P_j(v)
     count = 0
-    for r0 in range(0, ny, BLOCK_ROWS):
-        block = np.asarray(height[r0:r0 + BLOCK_ROWS], dtype=np.float64)
+    step = _block_rows(nx)
+    for r0 in range(0, ny, step):
+        block = np.asarray(height[r0:r0 + step], dtype=np.float64)
         ok = np.isfinite(block)
         if use is not None:
-            ok &= use[r0:r0 + BLOCK_ROWS]
+            ok &= use[r0:r0 + step]
         count += int(np.count_nonzero(ok))
         weight = ok.astype(np.float64)
         zw = np.where(ok, block, 0.0)
-        pyb = py[r0:r0 + BLOCK_ROWS]
+        pyb = py[r0:r0 + step]
         gram += np.einsum("ra,rj,rl->ajl", weight @ pxx, pyb, pyb).reshape(k, k, k, k)
         rhs += (zw @ px).T @ pyb
     terms = _terms(order)
