@@ -50,19 +50,23 @@ def map_bytes(path: Path) -> Any:
         raise AFMFormatError(path, f"cannot be read ({exc.strerror or exc})") from exc
 
 
-class _FrameSource:
-    """Slicing access to an array (e.g. a view of a memory map) that dask cannot copy.
+class _CalibratedFrames:
+    """Slicing access to stored frames that returns ``multiplier * values + shift`` as float64.
 
-    ``dask.array.from_array`` copies anything with a ``copy`` method, which for a memory-mapped
-    movie means reading all of it; this wrapper only hands out the slices asked for.
+    ``dask.array.from_array`` copies anything with a ``copy`` method (for a memory-mapped movie
+    that means reading all of it); this wrapper only hands out the slices asked for.  The
+    calibration happens here, so the dask graph is one layer of one task per frame.
     """
 
-    def __init__(self, array: np.ndarray) -> None:
-        self._array = array
-        self.shape, self.dtype, self.ndim = array.shape, array.dtype, array.ndim
+    def __init__(self, frames: Any, multiplier: float, shift: float) -> None:
+        self._frames, self._multiplier, self._shift = frames, multiplier, shift
+        self.shape, self.ndim, self.dtype = tuple(frames.shape), len(frames.shape), np.dtype(np.float64)
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        return np.array(self._array[key])
+        out = np.multiply(np.asarray(self._frames[key]), self._multiplier, dtype=np.float64)
+        if self._shift:
+            out += self._shift
+        return out
 
 
 def lazy_frames(frames: Any, multiplier: float, shift: float) -> Any:
@@ -75,16 +79,10 @@ def lazy_frames(frames: Any, multiplier: float, shift: float) -> Any:
 
     import dask.array as da
 
-    if isinstance(frames, np.ndarray):
-        frames = _FrameSource(frames)
-    shape = tuple(frames.shape)
+    source = _CalibratedFrames(frames, multiplier, shift)
     # a name of our own: dask would otherwise hash the whole array, i.e. read the whole movie
-    stack = da.from_array(frames, chunks=(1, *shape[1:]), name=f"afm-frames-{uuid.uuid4().hex}",
-                          meta=np.empty((0,) * len(shape), dtype=frames.dtype))
-    stack = stack.astype(np.float64)
-    if multiplier != 1.0:
-        stack = stack * multiplier
-    return stack + shift if shift else stack
+    return da.from_array(source, chunks=(1, *source.shape[1:]), name=f"afm-frames-{uuid.uuid4().hex}",
+                         meta=np.empty((0,) * source.ndim, dtype=np.float64))
 
 
 def array_from(
