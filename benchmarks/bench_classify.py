@@ -12,12 +12,16 @@ the final model on all rows.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 from napari_afm_profiler.classify import PipelineSettings, evaluate_steps, feature_table
-from napari_afm_profiler.classify.synthetic import hurst_populations
 from napari_afm_profiler.progress import drain
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test-support helpers live in tests/
+from tests._support.populations import hurst_populations  # noqa: E402
 
 
 def main() -> None:

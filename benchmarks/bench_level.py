@@ -33,7 +33,7 @@ del yy, xx
 tracemalloc.start()
 t = time.perf_counter()
 if impl == "ours":
-    from napari_afm_profiler.level import level_polynomial
+    from napari_afm_profiler.preprocess import level_polynomial
     out = level_polynomial(z, order)
 else:
     use = np.isfinite(z)

@@ -7,7 +7,8 @@ temporary folder in the published ASD version-1 layout.  Each measurement runs i
 child process so that its peak resident memory (``ru_maxrss``) is its own:
 
 * ``read_afm(lazy=True)`` and the first frame as numpy (what the CLI and the API do);
-* the napari reader (``read_layers``: layer data and contrast limits from the first frame);
+* the napari reader (``read_layers``: layer data and contrast limits from the first frame),
+  also with the libraries imported first, as in a running napari, and then the cache dropped;
 * the eager read, for comparison (float64 of the whole movie), on a movie of 1/8 the size;
 * drift estimation (``estimate_drift``) over 200 frames, frames per second.
 
@@ -36,7 +37,13 @@ CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 import numpy as np
-path, what = sys.argv[1], sys.argv[2]
+path, what, preload = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+if preload:  # as in a running napari: the libraries are imported; then the file cache is dropped
+    import dask.array, distributed
+    import napari_afm_profiler._napari.reader, napari_afm_profiler.io.readers
+    import os
+    os.sync()
+    open("/proc/sys/vm/drop_caches", "w").write("3\n")
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 if what == "lazy":
@@ -53,7 +60,7 @@ elif what == "eager":
     frame = scan.data[0]
 else:
     from napari_afm_profiler.io import read_afm
-    from napari_afm_profiler.level import estimate_drift
+    from napari_afm_profiler.preprocess import estimate_drift
     scan = read_afm(path, lazy=True)[0]
     t = time.perf_counter()
     drift = estimate_drift(scan.data[:200])
@@ -95,8 +102,9 @@ def drop_caches() -> bool:
         return False
 
 
-def child(path: Path, what: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path), what], capture_output=True, text=True, check=True)
+def child(path: Path, what: str, preload: bool = False) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), what, str(int(preload))], capture_output=True,
+                         text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -112,14 +120,18 @@ def main() -> int:
         big, small = Path(tmp) / "big.asd", Path(tmp) / "small.asd"
         write_movie(big, frames)
         write_movie(small, frames // 8)
-        for label, path, what, cold in (
-                ("read_afm(lazy=True) + first frame, cold cache", big, "lazy", True),
-                ("read_afm(lazy=True) + first frame, warm", big, "lazy", False),
-                ("napari reader (layer + contrast from frame 0), cold cache", big, "napari", True),
-                ("eager read_afm (whole movie as float64)", small, "eager", False),
-                ("estimate_drift, 200 frames of 256²", big, "drift", False)):
-            dropped = drop_caches() if cold else None
-            r = child(path, what)
+        can_drop = drop_caches()
+        cases = [("read_afm(lazy=True) + first frame, cold cache", big, "lazy", True, False),
+                 ("read_afm(lazy=True) + first frame, warm", big, "lazy", False, False),
+                 ("napari reader (layer + contrast from frame 0), cold cache", big, "napari", True, False),
+                 ("eager read_afm (whole movie as float64)", small, "eager", False, False),
+                 ("estimate_drift, 200 frames of 256²", big, "drift", False, False)]
+        if can_drop:
+            cases.insert(3, ("napari reader, libraries already imported (a running napari), cold file cache", big,
+                             "napari", False, True))
+        for label, path, what, cold, preload in cases:
+            dropped = drop_caches() if cold else (True if preload else None)
+            r = child(path, what, preload)
             size_gb = path.stat().st_size / 1e9
             note = "" if dropped is None else ("cache dropped" if dropped else "cache NOT dropped (not root)")
             extra = f"{200 / r['seconds']:.0f} frames/s" if what == "drift" else note

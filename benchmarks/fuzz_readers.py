@@ -16,11 +16,13 @@ import argparse
 import collections
 import logging
 import random
+import sys
 import time
 import warnings
 from pathlib import Path
 
-from napari_afm_profiler.io.fuzz import fuzz_file, limit_memory, mutations
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test-support helpers live in tests/
+from tests._support.fuzz import fuzz_file, limit_memory, mutations  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
 

@@ -35,7 +35,7 @@ from skimage.morphology import remove_small_objects, skeletonize
 
 from napari_afm_profiler.deconv.infer import deconvolve, load_model
 from napari_afm_profiler.io import read_afm
-from napari_afm_profiler.level import level
+from napari_afm_profiler.preprocess import level
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
 DEFAULT_FILES = ("sample_0.jpk", "sample_0.ibw", "sample_0.stp", "sample_0.h5-jpk")

@@ -53,7 +53,7 @@ def test_sample_data_and_level_widget(make_napari_viewer, wait_worker):
     levelled = viewer.layers["virtual scene · Height · levelled (plane)"]
     assert tuple(levelled.scale) == (2.0, 2.0)
     # the levelled substrate has no tilt left: a plane fit to it is flat, and it is the old data's
-    from napari_afm_profiler.level import level_plane, polynomial_background
+    from napari_afm_profiler.preprocess import level_plane, polynomial_background
 
     background = polynomial_background(levelled.data, 1)
     assert np.ptp(background) < 1e-6

@@ -10,8 +10,8 @@ from sklearn.metrics import roc_auc_score
 
 from napari_afm_profiler.classify import PipelineSettings, evaluate_steps, feature_table, random_splits
 from napari_afm_profiler.classify.models import make_pipeline
-from napari_afm_profiler.classify.synthetic import hurst_populations
 from napari_afm_profiler.progress import drain
+from tests._support.populations import hurst_populations
 
 FRACTAL = {"Sfd_psd", "Sfd_var"}
 # at a fixed RMS height the Hurst exponent sets the spectrum's slope, hence the fractal dimension

@@ -104,7 +104,7 @@ def test_parser_choices_are_the_core_registries():
     from napari_afm_profiler.classify.names import CLASSIFIERS
     from napari_afm_profiler.cli.files import LEVEL_CHOICES
     from napari_afm_profiler.deconv.names import TRAINING_KINDS
-    from napari_afm_profiler.level import LEVEL_METHODS
+    from napari_afm_profiler.preprocess import LEVEL_METHODS
     from napari_afm_profiler.synth import KINDS, generate_dataset  # noqa: F401
 
     assert sorted(LEVEL_CHOICES) == sorted(LEVEL_METHODS)

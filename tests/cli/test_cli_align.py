@@ -36,7 +36,7 @@ def test_align_writes_the_aligned_stack_and_the_shifts(drifting_movie, tmp_path,
     original = read_afm(drifting_movie)[0].data
     # levelled by a plane per frame (each frame its own plane), then moved back: the last frame's
     # core matches the first frame's up to a plane
-    from napari_afm_profiler.level import level_plane
+    from napari_afm_profiler.preprocess import level_plane
 
     diff = level_plane(aligned.data[4, 10:-10, 10:-10] - aligned.data[0, 10:-10, 10:-10])
     assert np.std(diff) < 0.02 * np.std(original[0])

@@ -11,7 +11,7 @@ import pytest
 
 from napari_afm_profiler.errors import AFMFormatError
 from napari_afm_profiler.io import read_afm
-from napari_afm_profiler.io.fuzz import check_read, fuzz_file
+from tests._support.fuzz import check_read, fuzz_file
 from tests.conftest import SAMPLES
 
 CASES = 25

@@ -112,7 +112,7 @@ class BatchConfig:
     classification: ClassificationConfig = field(default_factory=ClassificationConfig)
 
     def __post_init__(self) -> None:
-        from napari_afm_profiler.level import LEVEL_METHODS
+        from napari_afm_profiler.preprocess import LEVEL_METHODS
         from napari_afm_profiler.roughness import resolve_groups
 
         if self.level != "none" and self.level not in LEVEL_METHODS:

@@ -129,7 +129,7 @@ def _rows(path: Path, config: BatchConfig) -> list[dict[str, Any]]:
 
 
 def _prepare(data: np.ndarray, pixel: tuple[float, float], config: BatchConfig) -> np.ndarray:
-    from napari_afm_profiler.level import level
+    from napari_afm_profiler.preprocess import level
 
     image = np.asarray(data, dtype=np.float64)
     if config.level != "none":

@@ -17,7 +17,7 @@ def cmd_align(args: argparse.Namespace) -> int:
 
     from napari_afm_profiler.errors import InputError
     from napari_afm_profiler.io.writers import atomic_write, write_image
-    from napari_afm_profiler.level import apply_drift, estimate_drift, level
+    from napari_afm_profiler.preprocess import apply_drift, estimate_drift, level
 
     scan = load_scans(args.file, args.pixel_size, args.channel, lazy=True)[0]
     if scan.data.ndim != 3:

@@ -39,7 +39,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Export one channel (height by default), optionally levelled, to .npy/.tif/.gwy."""
     from napari_afm_profiler.io.writers import write_image
-    from napari_afm_profiler.level import level
+    from napari_afm_profiler.preprocess import level
 
     scan = load_scans(args.file, args.pixel_size, args.channel)[0]
     data = scan.data

@@ -26,7 +26,8 @@ from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.model import build_model, model_inputs
 from napari_afm_profiler.errors import AFMFormatError, InputError
-from napari_afm_profiler.level.fit import fit_polynomial
+from napari_afm_profiler.pixels import pixel_size_pair
+from napari_afm_profiler.preprocess.fit import fit_polynomial
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
@@ -255,9 +256,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         px = (loaded.pixel_size_nm, loaded.pixel_size_nm)
         notes.append(f"no pixel size given: assumed the model's {loaded.pixel_size_nm:g} nm/px")
     else:
-        px = (float(pixel_size_nm), float(pixel_size_nm)) if np.ndim(pixel_size_nm) == 0 else tuple(map(float, pixel_size_nm))
-        if min(px) <= 0 or not all(map(math.isfinite, px)):
-            raise InputError(f"pixel size must be > 0 nm; got {pixel_size_nm}")
+        px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
         ratio = max(px) / loaded.pixel_size_nm, min(px) / loaded.pixel_size_nm
         if not (0.99 < ratio[1] and ratio[0] < 1.01):
             message = (f"image resampled from {px[0]:.4g} x {px[1]:.4g} nm/px to the model's "

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.level.fit import fit_polynomial
+from napari_afm_profiler.pixels import pixel_size_pair
+from napari_afm_profiler.preprocess.fit import fit_polynomial
 
 LEVEL_CHOICES = ("plane", "none")
 
@@ -67,12 +68,7 @@ def check_pixel_size(pixel_size_nm: float | tuple[float, float] | None) -> tuple
     -------
     pixel_size_nm : (dy, dx) tuple of float
     """
-    if pixel_size_nm is None:
-        raise InputError("roughness needs the pixel size in nm (the image is uncalibrated)")
-    dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else tuple(pixel_size_nm)
-    if not (np.isfinite(dy) and np.isfinite(dx) and dy > 0 and dx > 0):
-        raise InputError(f"pixel size must be positive and finite; got {pixel_size_nm}")
-    return float(dy), float(dx)
+    return pixel_size_pair(pixel_size_nm, needed_for="roughness")
 
 
 def evaluation_area(

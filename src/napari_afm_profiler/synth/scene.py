@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.pixels import pixel_size_pair
 
 
 def fractal_surface(
@@ -52,7 +53,7 @@ def fractal_surface(
         raise InputError(f"rms_nm must be > 0; got {rms_nm}")
     if not 0 < hurst < 1:
         raise InputError(f"hurst must be in (0, 1); got {hurst}")
-    dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else pixel_size_nm
+    dy, dx = pixel_size_pair(pixel_size_nm, needed_for="a fractal surface")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     qy = np.fft.fftfreq(ny, d=dy)[:, None]
     qx = np.fft.rfftfreq(nx, d=dx)[None, :]

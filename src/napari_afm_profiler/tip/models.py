@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.pixels import pixel_size_pair
 
 #: largest tip half-width in pixels the automatic sizing will choose
 MAX_HALF_WIDTH = 1024
@@ -61,11 +62,7 @@ class Tip:
 
 
 def _pair(pixel_size_nm: float | tuple[float, float]) -> tuple[float, float]:
-    dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else pixel_size_nm
-    dy, dx = float(dy), float(dx)
-    if not (math.isfinite(dy) and math.isfinite(dx) and dy > 0 and dx > 0):
-        raise InputError(f"pixel size must be positive nm; got {pixel_size_nm!r}")
-    return dy, dx
+    return pixel_size_pair(pixel_size_nm, needed_for="a tip on the image grid")
 
 
 def _cone(y: np.ndarray, x: np.ndarray, radius_nm: float, half_angle_deg: float, **_: Any) -> np.ndarray:

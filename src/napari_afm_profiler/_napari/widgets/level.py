@@ -90,7 +90,7 @@ class LevelWidget(Container):
 
     def run_level(self, *_: Any) -> Any:
         """Level the chosen layer (frame by frame for a movie) into a new layer, in a worker."""
-        from napari_afm_profiler.level import LEVEL_METHODS
+        from napari_afm_profiler.preprocess import LEVEL_METHODS
 
         layer, method = self.image.value, self.method.value
         if layer is None:
@@ -122,7 +122,7 @@ class LevelWidget(Container):
 
     def run_align(self, *_: Any) -> Any:
         """Measure and remove the lateral drift of the chosen movie, in a worker; shifts go to the table."""
-        from napari_afm_profiler.level import apply_drift, estimate_drift_steps
+        from napari_afm_profiler.preprocess import apply_drift, estimate_drift_steps
 
         layer = self.image.value
         if layer is None or layer.ndim != 3:

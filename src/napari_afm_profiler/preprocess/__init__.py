@@ -1,4 +1,4 @@
-"""Levelling and alignment: polynomial backgrounds, scan-line corrections, movie drift (pure core, no Qt)."""
+"""Preprocessing: polynomial backgrounds, scan-line levelling, movie drift correction (pure core, no Qt)."""
 
 import lazy_loader as _lazy
 

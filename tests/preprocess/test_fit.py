@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.level import fit_polynomial, level_polynomial, polynomial_background
+from napari_afm_profiler.preprocess import fit_polynomial, level_polynomial, polynomial_background
 
 
 def _reference_background(height, order, use):

@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage as ndi
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.level import align_frames, apply_drift, estimate_drift
+from napari_afm_profiler.preprocess import align_frames, apply_drift, estimate_drift
 
 
 def _movie(shifts, seed=0, size=96, noise=0.02):

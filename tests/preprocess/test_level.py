@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.level import correct_lines, level, level_plane, level_polynomial
+from napari_afm_profiler.preprocess import correct_lines, level, level_plane, level_polynomial
 
 
 def test_plane_removed_exactly():

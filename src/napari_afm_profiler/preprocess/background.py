@@ -12,8 +12,8 @@ from collections.abc import Callable
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.level.fit import fit_polynomial
-from napari_afm_profiler.level.lines import correct_lines
+from napari_afm_profiler.preprocess.fit import fit_polynomial
+from napari_afm_profiler.preprocess.lines import correct_lines
 
 
 def _check(height: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -61,7 +61,7 @@ def level_polynomial(height: np.ndarray, order: int = 2, *, mask: np.ndarray | N
     """Subtract a least-squares 2D polynomial of degree ``order`` (bow, scanner curvature).
 
     The result takes the memory of one float64 copy of the image; the fit itself works on
-    blocks of rows (:func:`napari_afm_profiler.level.fit.fit_polynomial`).
+    blocks of rows (:func:`napari_afm_profiler.preprocess.fit.fit_polynomial`).
 
     Examples
     --------

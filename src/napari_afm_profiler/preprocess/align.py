@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.level.fit import fit_polynomial
+from napari_afm_profiler.preprocess.fit import fit_polynomial
 from napari_afm_profiler.progress import drain
 
 REFERENCES = ("previous", "first")
