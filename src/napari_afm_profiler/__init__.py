@@ -1,9 +1,32 @@
 """napari-afm-profiler: AFM images from raw instrument files to trustworthy numbers.
 
-The package root is Qt-free: importing it never imports napari, Qt or torch.
+Scripting in the scikit-image style: ``import napari_afm_profiler as ap``, then
+
+- ``ap.read(path)``: every channel of an instrument file, heights in nm (:class:`ap.io.AfmScan`);
+- ``ap.level(height, "plane")`` and ``ap.preprocess`` (polynomial backgrounds, scan lines,
+  ``align_frames`` for movie drift);
+- ``ap.tip``: ``make_tip``, ``dilate``, ``erode``, ``certainty_map``, ``estimate_tip``;
+- ``ap.deconvolve(image, pixel_size_nm=...)``: tip deconvolution with a trained network;
+- ``ap.roughness.parameters`` (whole image) and ``ap.roughness.regions`` (per labelled cell);
+- ``ap.classify.feature_table`` / ``ap.classify.evaluate``; ``ap.batch.run`` for folders.
+
+Subpackages and functions load on first use (``lazy_loader``): importing the package costs
+nothing and never imports napari, Qt or torch.
 """
 
-from napari_afm_profiler.errors import AFMFormatError, AfmProfilerError
+import lazy_loader as _lazy
 
 __version__ = "0.1.0"
-__all__ = ["AFMFormatError", "AfmProfilerError", "__version__"]
+
+__getattr__, __dir__, _public = _lazy.attach(
+    __name__,
+    submodules=["batch", "classify", "deconv", "io", "preprocess", "roughness", "synth", "tip"],
+    submod_attrs={
+        "errors": ["AFMFormatError", "AfmProfilerError", "InputError"],
+        "io.readers": ["read"],
+        "preprocess.background": ["level"],
+        "preprocess.align": ["align_frames"],
+        "deconv.infer": ["deconvolve"],
+    },
+)
+__all__ = [*_public, "__version__"]

@@ -14,11 +14,11 @@ from napari_afm_profiler.classify import (
     feature_table,
     load_classifier,
     predict_table,
-    random_splits,
     read_table,
     save_classifier,
     train,
 )
+from napari_afm_profiler.classify.evaluation import random_splits
 from napari_afm_profiler.classify.plots import PLOTS
 from napari_afm_profiler.classify.report import write_report
 from napari_afm_profiler.classify.selection import decorrelated_ranking
@@ -82,7 +82,7 @@ def test_stratified_and_group_splits():
 
 
 def test_group_shuffling_keeps_groups_whole():
-    from napari_afm_profiler.classify.evaluate import shuffled_classes
+    from napari_afm_profiler.classify.evaluation import shuffled_classes
 
     g = feature_table(separable(40, groups=True), "kind", group_column="donor")
     shuffled = shuffled_classes(g, 3)
@@ -151,7 +151,7 @@ def test_three_classes():
 
 
 def test_too_few_groups_for_a_shuffled_control_is_flagged():
-    from napari_afm_profiler.classify.evaluate import distinct_group_labellings
+    from napari_afm_profiler.classify.evaluation import distinct_group_labellings
 
     df = separable(40, groups=True)
     df["donor"] = np.where(np.arange(40) < 20, np.where(np.arange(40) < 10, "a", "b"),

@@ -8,7 +8,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from napari_afm_profiler.classify import PipelineSettings, evaluate_steps, feature_table, random_splits
+from napari_afm_profiler.classify import PipelineSettings, evaluate_steps, feature_table
+from napari_afm_profiler.classify.evaluation import random_splits
 from napari_afm_profiler.classify.models import make_pipeline
 from napari_afm_profiler.progress import drain
 from tests._support.populations import hurst_populations

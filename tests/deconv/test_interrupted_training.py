@@ -12,7 +12,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from napari_afm_profiler.deconv.train import train  # noqa: E402
+from napari_afm_profiler.deconv.training import train  # noqa: E402
 from tests.deconv.test_train_infer import TINY  # noqa: E402
 
 SCRIPT = textwrap.dedent("""
@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent("""
     from dataclasses import replace
     import torch
     torch.set_num_threads(int(sys.argv[2]))  # the parent's count: same reduction order, same weights
-    from napari_afm_profiler.deconv.train import train_steps
+    from napari_afm_profiler.deconv.training import train_steps
     from tests.deconv.test_train_infer import TINY
     for p in train_steps(replace(TINY, epochs=3), sys.argv[1]):
         print(p["stage"], p.get("epoch", "-"), p.get("step", ""), flush=True)

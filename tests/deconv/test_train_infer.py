@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from napari_afm_profiler.deconv.infer import PixelSizeWarning, deconvolve, load_model  # noqa: E402
-from napari_afm_profiler.deconv.train import TrainConfig, train, train_steps  # noqa: E402
+from napari_afm_profiler.deconv.training import TrainConfig, train, train_steps  # noqa: E402
 from napari_afm_profiler.errors import AFMFormatError  # noqa: E402
 from napari_afm_profiler.synth import ObjectSpec, SynthConfig  # noqa: E402
 
@@ -177,7 +177,7 @@ def test_impossible_schedule_settings_are_refused():
 
 def test_step_band_marks_one_pixel_either_side_of_a_wall():
     """A 10 nm box on a gentle 0.5 nm/px ramp: the band is the wall's two pixels widened by one pixel."""
-    from napari_afm_profiler.deconv.train import _l1, step_band
+    from napari_afm_profiler.deconv.training import _l1, step_band
 
     yy, xx = np.mgrid[0:20, 0:20].astype(np.float32)
     surface = 0.5 * xx + np.where((yy >= 6) & (yy < 14) & (xx >= 8) & (xx < 12), 10.0, 0.0)

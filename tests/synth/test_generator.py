@@ -15,12 +15,12 @@ from napari_afm_profiler.synth import (
     ObjectSpec,
     SynthConfig,
     TipSpec,
-    apply_artifacts,
     iter_pairs,
     load_dataset,
     make_dataset,
     save_dataset,
 )
+from napari_afm_profiler.synth.artifacts import apply_artifacts
 from napari_afm_profiler.tip import erode
 
 

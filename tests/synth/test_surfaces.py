@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.synth import ObjectSpec, fractal_surface, place_objects
+from napari_afm_profiler.synth import ObjectSpec, fractal_surface
+from napari_afm_profiler.synth.objects import place_objects
 
 
 def _one(kind, size=(18.0, 18.0), height=(6.0, 6.0), pixel=0.25, shape=(160, 160), seed=0):

@@ -7,8 +7,8 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
         "config": ["BatchConfig", "DEFAULT_YAML", "config_from_dict", "load_config"],
-        "process": ["FileOutcome", "process_file", "threshold_regions"],
-        "run": ["BatchSummary", "SERIAL", "discover", "run_batch_steps"],
+        "process": ["FileOutcome"],
+        "runner": ["BatchSummary", "SERIAL", "discover", "run", "run_batch_steps"],
         "store": ["ResultStore"],
     },
 )

@@ -113,7 +113,7 @@ class BatchConfig:
 
     def __post_init__(self) -> None:
         from napari_afm_profiler.preprocess import LEVEL_METHODS
-        from napari_afm_profiler.roughness import resolve_groups
+        from napari_afm_profiler.roughness.compute import resolve_groups
 
         if self.level != "none" and self.level not in LEVEL_METHODS:
             raise InputError(f"level must be 'none' or one of {sorted(LEVEL_METHODS)}; got {self.level!r}")
@@ -151,6 +151,12 @@ def config_from_dict(data: dict[str, Any] | None, *, source: str = "configuratio
     Returns
     -------
     BatchConfig
+
+    Examples
+    --------
+    >>> config = config_from_dict({"level": "poly2", "roughness": {"groups": ["height", "spatial"]}})
+    >>> config.level, config.roughness.groups
+    ('poly2', ['height', 'spatial'])
     """
     data = dict(data or {})
     top = {f for f in BatchConfig.__dataclass_fields__}
@@ -190,6 +196,15 @@ def load_config(path: str | Path | None) -> BatchConfig:
     Returns
     -------
     BatchConfig
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "batch.yaml"
+    >>> _ = path.write_text(DEFAULT_YAML.replace("level: plane", "level: poly3"))
+    >>> load_config(path).level
+    'poly3'
     """
     import yaml
 

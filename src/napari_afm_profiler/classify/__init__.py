@@ -11,9 +11,9 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
         "data": ["FeatureTable", "feature_table", "read_table"],
-        "evaluate": ["Evaluation", "SplitScore", "evaluate_steps", "random_splits"],
+        "evaluation": ["Evaluation", "SplitScore", "evaluate", "evaluate_steps"],
         "model_io": ["TrainedClassifier", "load_classifier", "save_classifier", "train"],
-        "models": ["CLASSIFIERS", "PipelineSettings", "make_pipeline"],
+        "models": ["CLASSIFIERS", "PipelineSettings"],
         "predict": ["predict_table"],
     },
 )

@@ -44,7 +44,17 @@ class FeatureTable:
 
 
 def read_table(path: str | Path):  # noqa: ANN201 - pandas is imported lazily
-    """Read a CSV table with a clear error when it is missing or not a table."""
+    """Read a CSV table with a clear error when it is missing or not a table.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "cells.csv"
+    >>> pd.DataFrame({"Sq": [1.0, 2.0], "cell": ["a", "b"]}).to_csv(path, index=False)
+    >>> read_table(path).shape
+    (2, 2)
+    """
     import pandas as pd
 
     p = Path(path)
@@ -86,6 +96,15 @@ def feature_table(
     Returns
     -------
     FeatureTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"region": [1, 2, 3, 4], "Sq": [1.0, 1.1, 2.0, 2.1], "Ssk": [0.1, 0.0, 0.3, 0.2],
+    ...                    "cell": ["healthy", "healthy", "cancer", "cancer"]})
+    >>> table = feature_table(df, "cell", min_per_class=2)
+    >>> table.feature_names, table.classes
+    (('Sq', 'Ssk'), ('cancer', 'healthy'))
     """
     import pandas as pd
 

@@ -72,6 +72,18 @@ def train(table: FeatureTable, settings: PipelineSettings | None = None, summary
     Returns
     -------
     TrainedClassifier
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from napari_afm_profiler.classify import PipelineSettings, feature_table
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"Sq": np.r_[rng.normal(1, 0.1, 10), rng.normal(2, 0.1, 10)],
+    ...                    "Sa": rng.normal(size=20), "cell": ["a"] * 10 + ["b"] * 10})
+    >>> table = feature_table(df, "cell")
+    >>> model = train(table, PipelineSettings(classifier="logreg", top_k=2))
+    >>> [str(c) for c in model.classes]
+    ['a', 'b']
     """
     settings = settings or PipelineSettings()
     pipeline = make_pipeline(settings).fit(table.X, table.y)
@@ -92,6 +104,19 @@ def save_classifier(path: str | Path, model: TrainedClassifier, table: FeatureTa
     Returns
     -------
     path : Path
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from napari_afm_profiler.classify import PipelineSettings, feature_table
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"Sq": np.r_[rng.normal(1, 0.1, 10), rng.normal(2, 0.1, 10)],
+    ...                    "Sa": rng.normal(size=20), "cell": ["a"] * 10 + ["b"] * 10})
+    >>> table = feature_table(df, "cell")
+    >>> model = train(table, PipelineSettings(classifier="logreg", top_k=2))
+    >>> folder = save_classifier(tempfile.mkdtemp() + "/model", model, table)
+    >>> load_classifier(folder).feature_names == model.feature_names
+    True
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -128,6 +153,19 @@ def load_classifier(path: str | Path) -> TrainedClassifier:
     Returns
     -------
     TrainedClassifier
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from napari_afm_profiler.classify import PipelineSettings, feature_table
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"Sq": np.r_[rng.normal(1, 0.1, 10), rng.normal(2, 0.1, 10)],
+    ...                    "Sa": rng.normal(size=20), "cell": ["a"] * 10 + ["b"] * 10})
+    >>> table = feature_table(df, "cell")
+    >>> model = train(table, PipelineSettings(classifier="logreg", top_k=2))
+    >>> loaded = load_classifier(save_classifier(tempfile.mkdtemp() + "/model", model, table))
+    >>> [str(c) for c in loaded.classes], loaded.settings.classifier
+    (['a', 'b'], 'logreg')
     """
     folder = Path(path)
     card_path, data_path = folder / "model.json", folder / "training.npz"

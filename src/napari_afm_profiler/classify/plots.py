@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from napari_afm_profiler.classify.evaluate import ROC_GRID, Evaluation
+from napari_afm_profiler.classify.evaluation import ROC_GRID, Evaluation
 
 
 def _figure(figure: Figure | None, size: tuple[float, float]) -> Figure:

@@ -23,6 +23,17 @@ def predict_table(model: TrainedClassifier, df):  # noqa: ANN001, ANN201 - panda
         ``df`` with ``predicted_class``, ``probability`` (of the predicted class) and one
         ``probability_<class>`` column per class appended; ``attrs["warnings"]`` names the
         columns whose missing values were imputed.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from napari_afm_profiler.classify import PipelineSettings, feature_table, train
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"Sq": np.r_[rng.normal(1, 0.1, 10), rng.normal(2, 0.1, 10)],
+    ...                    "Sa": rng.normal(size=20), "cell": ["a"] * 10 + ["b"] * 10})
+    >>> model = train(feature_table(df, "cell"), PipelineSettings(classifier="logreg", top_k=2))
+    >>> predict_table(model, pd.DataFrame({"Sq": [0.95, 2.05], "Sa": [0.0, 0.0]}))["predicted_class"].tolist()
+    ['a', 'b']
     """
     import pandas as pd
 

@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from napari_afm_profiler.classify.evaluate import Evaluation
+from napari_afm_profiler.classify.evaluation import Evaluation
 from napari_afm_profiler.classify.plots import PLOTS
 from napari_afm_profiler.io.writers import atomic_write
 

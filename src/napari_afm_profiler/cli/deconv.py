@@ -13,7 +13,7 @@ from napari_afm_profiler.progress import drain
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a deconvolution model on virtual pairs or a paired ``.npz`` dataset."""
-    from napari_afm_profiler.deconv.train import TrainConfig, train_steps
+    from napari_afm_profiler.deconv.training import TrainConfig, train_steps
     from napari_afm_profiler.synth import SynthConfig, TipSpec
 
     base = TrainConfig()

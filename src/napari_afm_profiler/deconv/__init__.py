@@ -1,1 +1,16 @@
-"""Deep-learning tip deconvolution (torch is imported lazily, only by this package)."""
+"""Deep-learning tip deconvolution (torch is imported lazily, only by this package).
+
+``deconvolve`` applies a trained network (the shipped default or a model folder);
+``train`` trains one on virtual surfaces or on annotated pairs (``TrainConfig``).
+"""
+
+import lazy_loader as _lazy
+
+# Submodules load on first use: importing the package imports no torch (scikit-image's pattern).
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submod_attrs={
+        "infer": ["Deconvolved", "LoadedModel", "PixelSizeWarning", "deconvolve", "deconvolve_steps", "load_model"],
+        "training": ["TrainConfig", "train", "train_steps"],
+    },
+)

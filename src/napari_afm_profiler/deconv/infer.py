@@ -113,7 +113,14 @@ def _device() -> torch.device:
 
 
 def load_model(name_or_path: str | Path = "default") -> LoadedModel:
-    """Load (once, cached) a model by name or path; foreign or corrupt files raise :class:`AFMFormatError`."""
+    """Load (once, cached) a model by name or path; foreign or corrupt files raise :class:`AFMFormatError`.
+
+    Examples
+    --------
+    >>> model = load_model()  # the network shipped in the package
+    >>> model.pixel_size_nm > 0
+    True
+    """
     return _load(str(model_folder(name_or_path).resolve()))
 
 
@@ -244,6 +251,15 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     """Deconvolve with progress: yields ``("frame", i, n)`` and ``("tiles", i, n)``; returns :class:`Deconvolved`.
 
     Parameters are those of :func:`deconvolve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> image = np.zeros((64, 64)); image[20:40, 20:40] = 5.0
+    >>> result = drain(deconvolve_steps(image, pixel_size_nm=2.0))
+    >>> result.surface.shape, bool((result.surface <= image + 1e-6).all())
+    ((64, 64), True)
     """
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     arr = np.asarray(image, dtype=np.float64)
@@ -304,6 +320,19 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     -------
     Deconvolved
         ``surface`` (same shape as ``image``, never above it), ``uncertainty`` (or None), notes.
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.synth import particles_on_substrate
+    >>> from napari_afm_profiler.tip import dilate, make_tip
+    >>> surface, _ = particles_on_substrate(seed=1)
+    >>> tip = make_tip("paraboloid", pixel_size_nm=2.0, radius_nm=10.0)
+    >>> image = dilate(surface, tip)
+    >>> result = deconvolve(image, pixel_size_nm=2.0)
+    >>> bool((result.surface <= image + 1e-6).all())
+    True
+    >>> bool(abs(result.surface - surface).mean() < abs(image - surface).mean())
+    True
     """
     steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, model=model, uncertainty=uncertainty, tile=tile,
                              overlap=overlap)

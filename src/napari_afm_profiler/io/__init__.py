@@ -1,4 +1,4 @@
-"""Readers for AFM instrument files, writers, and levelling (pure core, no Qt)."""
+"""Readers for AFM instrument files and writers (pure core, no Qt)."""
 
 import lazy_loader as _lazy
 
@@ -6,7 +6,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "readers": ["FORMATS", "detect_format", "read_afm", "supported_suffixes"],
+        "readers": ["FORMATS", "detect_format", "read", "read_afm", "supported_suffixes"],
         "scan": ["AfmScan"],
     },
 )

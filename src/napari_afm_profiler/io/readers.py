@@ -85,7 +85,14 @@ OWN_EXPORT_SUFFIXES = (".afm.tif", ".afm.tiff")
 
 
 def supported_suffixes() -> list[str]:
-    """Every file-name suffix the readers accept (numbered Nanoscope suffixes listed as .000-.999)."""
+    """Every file-name suffix the readers accept (numbered Nanoscope suffixes listed as .000-.999).
+
+    Examples
+    --------
+    >>> suffixes = supported_suffixes()
+    >>> all(s in suffixes for s in (".gwy", ".spm", ".ibw", ".nid", ".asd", ".001"))
+    True
+    """
     return sorted(SUFFIXES) + [f".{i:03d}" for i in range(1000)]
 
 
@@ -128,6 +135,14 @@ def detect_format(path: str | Path) -> str | None:
     """Name of the format of ``path`` (by suffix, confirmed by content), or None if unsupported.
 
     Never raises: unreadable files give None so that other napari readers can try.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from napari_afm_profiler.io.writers import write_image
+    >>> detect_format(write_image(Path(tempfile.mkdtemp()) / "scan.gwy", np.zeros((4, 4)), pixel_size_nm=(1.0, 1.0)))
+    'gwy'
     """
     path = Path(path)
     suffix = _suffix(path)
@@ -199,6 +214,15 @@ def read_afm(path: str | Path, *, file_format: str | None = None, lazy: bool = F
     ------
     AFMFormatError
         If the file is missing, unsupported, truncated or corrupt; the message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from napari_afm_profiler.io.writers import write_image
+    >>> path = write_image(Path(tempfile.mkdtemp()) / "scan.tif", np.ones((6, 4)), pixel_size_nm=(1.5, 1.5))
+    >>> [(s.channel, s.data.shape, s.pixel_size_nm) for s in read_afm(path)]
+    [('Height', (6, 4), (1.5, 1.5))]
     """
     path = Path(path)
     if not path.exists():
@@ -222,3 +246,33 @@ def read_afm(path: str | Path, *, file_format: str | None = None, lazy: bool = F
     if not scans:
         raise AFMFormatError(path, "contains no image channels")
     return order_channels(scans)
+
+
+def read(path: str | Path, *, file_format: str | None = None, lazy: bool = False) -> list[AfmScan]:
+    """Read every channel of an AFM file: ``ap.read(path)``, the scripting name of :func:`read_afm`.
+
+    Parameters
+    ----------
+    path : str or Path
+        An instrument file (see :data:`FORMATS`), a text matrix, a TIFF or a ``.npy``.
+    file_format : str, optional
+        Force a format name from :data:`FORMATS`.
+    lazy : bool, optional
+        Movies (``.asd``, ``.h5-jpk``) as dask stacks read frame by frame.
+
+    Returns
+    -------
+    scans : list of AfmScan
+        Height channels first, calibrated (heights in nm, pixel sizes in nm).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from napari_afm_profiler.io.writers import write_image
+    >>> path = write_image(Path(tempfile.mkdtemp()) / "scan.gwy", np.zeros((8, 10)), pixel_size_nm=(2.0, 2.0))
+    >>> scan = read(path)[0]
+    >>> scan.data.shape, scan.pixel_size_nm, scan.z_unit
+    ((8, 10), (2.0, 2.0), 'nm')
+    """
+    return read_afm(path, file_format=file_format, lazy=lazy)

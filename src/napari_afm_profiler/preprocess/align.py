@@ -97,6 +97,16 @@ def estimate_drift_steps(stack: np.ndarray, *, reference: str = "previous", upsa
     """Measure the drift as a generator of ``("drift", frame, frames)`` progress; returns a :class:`Drift`.
 
     Same parameters as :func:`estimate_drift`; callers can show progress and cancel between frames.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> movie = np.random.default_rng(0).normal(size=(3, 32, 32))
+    >>> steps = []
+    >>> drift = drain(estimate_drift_steps(movie), steps.append)
+    >>> steps
+    [('drift', 1, 2), ('drift', 2, 2)]
     """
     _check_stack(stack)
     if reference not in REFERENCES:

@@ -9,9 +9,9 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "compute": ["RoughnessResult", "resolve_groups", "surface_parameters"],
-        "regions": ["RoughnessTable", "channel_table_steps", "region_geometry", "region_table", "region_table_steps",
-                    "tile_parameters"],
+        "compute": ["RoughnessResult", "parameters", "surface_parameters"],
+        "tables": ["RoughnessTable", "channel_table", "channel_table_steps", "regions", "region_table",
+                   "region_table_steps", "tile_parameters"],
         "registry": ["GEOMETRY_COLUMNS", "GROUPS", "PARAMETERS", "Parameter"],
         "settings": ["RoughnessSettings"],
     },

@@ -142,3 +142,7 @@ def surface_parameters(
     settings = settings or RoughnessSettings()
     area = evaluation_area(height, pixel_size_nm=pixel_size_nm, mask=mask, level=settings.level)
     return area_parameters(area, groups=groups, settings=settings)
+
+
+#: The scripting name of :func:`surface_parameters` (``ap.roughness.parameters(height, pixel_size_nm=...)``).
+parameters = surface_parameters

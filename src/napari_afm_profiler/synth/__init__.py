@@ -6,10 +6,10 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submod_attrs={
-        "artifacts": ["ArtifactSpec", "apply_artifacts"],
+        "artifacts": ["ArtifactSpec"],
         "dataset": ["load_dataset", "save_dataset"],
         "generator": ["KINDS", "Pair", "SynthConfig", "TipSpec", "generate_dataset", "iter_pairs", "make_dataset", "make_pair"],
-        "objects": ["OBJECT_KINDS", "ObjectSpec", "place_objects"],
+        "objects": ["OBJECT_KINDS", "ObjectSpec"],
         "scene": ["fractal_surface", "particles_on_substrate"],
     },
 )

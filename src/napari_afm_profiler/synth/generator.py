@@ -191,6 +191,14 @@ def make_pair(config: SynthConfig, seed: int | np.random.SeedSequence, *, tip: n
     -------
     Pair
         Surface and image in nm (the image is >= the surface wherever no artifact is on).
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.synth import SynthConfig
+    >>> config = SynthConfig(shape=(32, 32))
+    >>> pair = make_pair(config, 0)
+    >>> pair.image.shape, bool((pair.image >= pair.surface - 1e-9).all())  # an image is never below the surface
+    ((32, 32), True)
     """
     rng = np.random.default_rng(seed)
     surface, mask, objects = _true_surface(config, rng)
@@ -216,7 +224,16 @@ def pair_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
 
 
 def iter_pairs(config: SynthConfig, seed: int = 0, *, tip: np.ndarray | None = None) -> Iterator[Pair]:
-    """Endless stream of pairs (for training on the fly); pair ``i`` is the same as in a dataset of the same seed."""
+    """Endless stream of pairs (for training on the fly); pair ``i`` is the same as in a dataset of the same seed.
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.synth import SynthConfig
+    >>> config = SynthConfig(shape=(32, 32))
+    >>> from itertools import islice
+    >>> [p.image.shape for p in islice(iter_pairs(config, seed=1), 2)]
+    [(32, 32), (32, 32)]
+    """
     config.check()
     root = np.random.SeedSequence(seed)
     while True:
@@ -226,7 +243,18 @@ def iter_pairs(config: SynthConfig, seed: int = 0, *, tip: np.ndarray | None = N
 
 def generate_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndarray | None = None,
                      ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
-    """Make ``n`` pairs, yielding ``("pairs", i, n)`` progress; returns the dataset dict (see :func:`dataset_arrays`)."""
+    """Make ``n`` pairs, yielding ``("pairs", i, n)`` progress; returns the dataset dict (see :func:`dataset_arrays`).
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.synth import SynthConfig
+    >>> config = SynthConfig(shape=(32, 32))
+    >>> from napari_afm_profiler.progress import drain
+    >>> progress = []
+    >>> data = drain(generate_dataset(config, 2, seed=0), progress.append)
+    >>> progress[-1][1:], data["image"].shape
+    ((2, 2), (2, 32, 32))
+    """
     config.check()
     if int(n) != n or n < 1:
         raise InputError(f"number of pairs must be >= 1; got {n}")
@@ -238,7 +266,16 @@ def generate_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndar
 
 
 def make_dataset(config: SynthConfig, n: int, seed: int = 0, *, tip: np.ndarray | None = None) -> dict[str, Any]:
-    """Make ``n`` pairs at once (see :func:`generate_dataset` for progress)."""
+    """Make ``n`` pairs at once (see :func:`generate_dataset` for progress).
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.synth import SynthConfig
+    >>> config = SynthConfig(shape=(32, 32))
+    >>> data = make_dataset(config, 3, seed=0)
+    >>> data["image"].shape, data["surface"].shape
+    ((3, 32, 32), (3, 32, 32))
+    """
     steps = generate_dataset(config, n, seed, tip=tip)
     return drain(steps)
 

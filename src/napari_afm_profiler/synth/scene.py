@@ -45,6 +45,13 @@ def fractal_surface(
     B. N. J. Persson et al., "On the nature of surface roughness with application to
     contact mechanics, sealing, rubber friction and adhesion", J. Phys.: Condens. Matter 17,
     R1 (2005), section 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = fractal_surface((128, 128), rms_nm=2.0, hurst=0.7, pixel_size_nm=1.0, seed=3)
+    >>> z.shape, round(float(np.std(z)), 6)
+    ((128, 128), 2.0)
     """
     ny, nx = shape
     if ny < 2 or nx < 2:
@@ -88,6 +95,12 @@ def particles_on_substrate(
     height : (ny, nx) float ndarray, nm
     labels : (ny, nx) int ndarray
         Particle id per pixel (0 = substrate).
+
+    Examples
+    --------
+    >>> height, labels = particles_on_substrate(seed=0)
+    >>> height.shape, int(labels.max()) > 0, bool(height[labels > 0].mean() > height[labels == 0].mean())
+    ((256, 256), True, True)
     """
     rng = np.random.default_rng(seed)
     height = fractal_surface(shape, rms_nm=substrate_rms_nm, hurst=0.7, pixel_size_nm=pixel_size_nm, seed=rng.integers(2**31))

@@ -8,6 +8,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     submod_attrs={
         "blind": ["estimate_tip", "estimate_tip_steps"],
         "models": ["TIP_SHAPES", "Tip", "TipResampledWarning", "make_tip", "tip_for_pixel_size", "tip_from_array"],
-        "morphology": ["certainty_map", "check_tip", "dilate", "erode"],
+        "morphology": ["certainty_map", "dilate", "erode"],
     },
 )

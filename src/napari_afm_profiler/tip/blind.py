@@ -89,6 +89,19 @@ def estimate_tip_steps(image: np.ndarray, size: int, threshold: float = 0.0, ful
 
     Same parameters as :func:`estimate_tip`; the estimated tip is the generator's return
     value (``StopIteration.value``), so callers can show progress and cancel between sweeps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> from napari_afm_profiler.tip import dilate
+    >>> true = -np.array([[4., 2., 4.], [1., 0., 3.], [4., 2., 4.]])
+    >>> surface = np.zeros((9, 9)); surface[4, 4] = 20.0
+    >>> progress = []
+    >>> np.array_equal(drain(estimate_tip_steps(dilate(surface, true), 3), progress.append), true)
+    True
+    >>> progress[0][0]
+    'partial'
     """
     arr, spike_tip = _validate(image, size, threshold, initial)
     finite = arr[np.isfinite(arr)]

@@ -268,6 +268,14 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     -----
     TipOffCentreWarning
         When the maximum is not the centre pixel (accepted, as Gwyddion does).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> exported = np.array([[1., 3., 1.], [3., 5., 3.], [1., 3., 1.]])  # apex 5 nm above zero, as Gwyddion exports
+    >>> tip = tip_from_array(exported, pixel_size_nm=2.0)
+    >>> tip.heights[1]
+    array([-2.,  0., -2.])
     """
     arr = np.array(heights, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] % 2 == 0:
@@ -295,6 +303,13 @@ def tip_for_pixel_size(tip: Tip, pixel_size_nm: float | tuple[float, float] | No
 
     A model tip is sampled anew from its parameters; an array tip is interpolated
     linearly about its apex.  A :class:`TipResampledWarning` states the change.
+
+    Examples
+    --------
+    >>> tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=10.0, size=21)
+    >>> coarse = tip_for_pixel_size(tip, 2.0)
+    >>> coarse.pixel_size_nm, float(coarse.heights.max())
+    ((2.0, 2.0), 0.0)
     """
     if pixel_size_nm is None or tip.pixel_size_nm is None:
         return tip

@@ -163,6 +163,17 @@ def erode(image: np.ndarray, tip: np.ndarray | Tip, *,
     -------
     surface : ndarray like ``image``, nm
         Upper bound of the true surface: ``S <= erode(dilate(S)) <= dilate(S)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> step = np.zeros((9, 9)); step[:, 5:] = 10.0
+    >>> tip = -np.array([[4., 2., 4.], [2., 0., 2.], [4., 2., 4.]])
+    >>> image = dilate(step, tip)
+    >>> image[4, 3:6]
+    array([ 0.,  8., 10.])
+    >>> erode(image, tip)[4, 3:6]  # the blurred edge is pulled back towards the true step
+    array([ 0.,  2., 10.])
     """
     arr = _as_image(image, "image")
     t = check_tip(tip, arr.shape, pixel_size_nm=pixel_size_nm)
@@ -229,6 +240,15 @@ def certainty_map(image: np.ndarray, tip: np.ndarray | Tip, *, levels: int = CER
     -------
     certain : ndarray like ``image``
         1.0 where the reconstruction is certain, 0.0 elsewhere, NaN where the image is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spikes = np.zeros((20, 20)); spikes[5, 5] = spikes[14, 12] = 10.0
+    >>> tip = -np.array([[4., 2., 4.], [2., 0., 2.], [4., 2., 4.]])
+    >>> certain = certainty_map(dilate(spikes, tip), tip)
+    >>> bool(certain[5, 5]), bool(certain[14, 12])  # the spike tops were touched by the apex alone
+    (True, True)
     """
     if levels < 1:
         raise InputError(f"levels must be a positive number of height steps; got {levels}")

@@ -95,7 +95,7 @@ class TrainWidget(Container):
         """Return the training configuration the controls describe."""
         from dataclasses import replace
 
-        from napari_afm_profiler.deconv.train import TrainConfig
+        from napari_afm_profiler.deconv.training import TrainConfig
 
         base = TrainConfig()
         dataset = None
@@ -115,7 +115,7 @@ class TrainWidget(Container):
 
     def start(self, *_: Any) -> Any:
         """Train in a worker: live loss plot per epoch, progress per batch, cancel between batches."""
-        from napari_afm_profiler.deconv.train import train_steps
+        from napari_afm_profiler.deconv.training import train_steps
 
         try:
             config = self.config()

@@ -14,6 +14,7 @@ from napari_afm_profiler.batch.config import BatchConfig
 from napari_afm_profiler.batch.process import FileOutcome, file_key, process_file
 from napari_afm_profiler.batch.store import ResultStore
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.progress import drain
 
 SERIAL = "serial"
 COMPILE_EVERY = 25
@@ -62,6 +63,16 @@ def discover(inputs: Iterable[str | Path]) -> list[Path]:
     files : list of Path
         Sorted, without duplicates. Files named explicitly are kept even when unrecognised (so
         the error report names them); files found in folders must have a supported suffix.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("a.gwy", "b.spm", "notes.txt~"):
+    ...     _ = (folder / name).write_bytes(b"x")
+    >>> [p.name for p in discover([folder])]
+    ['a.gwy', 'b.spm']
     """
     from napari_afm_profiler.io.labels import LABEL_SUFFIXES
     from napari_afm_profiler.io.readers import detect_format
@@ -139,6 +150,22 @@ def run_batch_steps(
     Returns
     -------
     BatchSummary
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from napari_afm_profiler.batch import config_from_dict
+    >>> from napari_afm_profiler.io.writers import write_image
+    >>> from napari_afm_profiler.progress import drain
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> scans = [write_image(folder / f"scan{i}.tif", np.random.default_rng(i).normal(size=(32, 32)),
+    ...                      pixel_size_nm=(2.0, 2.0)) for i in range(2)]
+    >>> progress = []
+    >>> summary = drain(run_batch_steps(scans, config_from_dict({"roughness": {"groups": ["height"]}}), folder / "out",
+    ...                                 scheduler="serial"), progress.append)
+    >>> progress[-1], summary.n_rows
+    (('files', 2, 2), 2)
     """
     start = time.perf_counter()
     files = discover(inputs)
@@ -169,6 +196,35 @@ def run_batch_steps(
     finally:
         n_rows, _ = store.compile()
     return BatchSummary(len(files), skipped, total, errors, n_rows, time.perf_counter() - start, Path(out_dir))
+
+
+def run(
+    inputs: Iterable[str | Path],
+    config: BatchConfig,
+    out_dir: str | Path,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+) -> BatchSummary:
+    """Process every file not yet done into ``out_dir``; the plain function beside :func:`run_batch_steps`.
+
+    Same parameters as :func:`run_batch_steps`; returns its :class:`BatchSummary`.  A file that
+    fails is recorded in ``errors.csv`` and the batch goes on; a rerun skips finished files.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from napari_afm_profiler.batch import config_from_dict
+    >>> from napari_afm_profiler.io.writers import write_image
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> scan = write_image(folder / "scan.tif", np.random.default_rng(0).normal(size=(64, 64)), pixel_size_nm=(2.0, 2.0))
+    >>> config = config_from_dict({"roughness": {"groups": ["height"]}})
+    >>> summary = run([scan], config, folder / "out", scheduler="serial")
+    >>> summary.n_processed, summary.n_errors
+    (1, 0)
+    """
+    return drain(run_batch_steps(inputs, config, out_dir, scheduler=scheduler, workers=workers))
 
 
 def _outcomes(todo: list[tuple[str, str]], config: BatchConfig, scheduler: str | None,

@@ -295,6 +295,17 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     -------
     card : dict
         The model card written to ``out/config.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dataclasses import replace
+    >>> from napari_afm_profiler.synth import ObjectSpec
+    >>> tiny = TrainConfig(model={"in_channels": 2, "base": 4, "depth": 2}, n_train=8, n_val=4, epochs=2,
+    ...                    batch_size=4, small_fraction=0.0,
+    ...                    synth=replace(TrainConfig().synth, shape=(32, 32), objects=ObjectSpec(size_nm=(6, 8))))
+    >>> [row["epoch"] for row in train_steps(tiny, tempfile.mkdtemp()) if row["stage"] == "epoch"]  # counted from 0
+    [0, 1]
     """
     config.check()
     out = Path(out)
@@ -405,6 +416,19 @@ def _card(config: TrainConfig, history: list[dict[str, Any]], metrics: dict[str,
 
 def train(config: TrainConfig, out: str | Path, *, resume: str | Path | None = None,
           command: str | None = None) -> dict[str, Any]:
-    """Train to completion (see :func:`train_steps`) and return the model card."""
+    """Train to completion (see :func:`train_steps`) and return the model card.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dataclasses import replace
+    >>> from napari_afm_profiler.synth import ObjectSpec
+    >>> tiny = TrainConfig(model={"in_channels": 2, "base": 4, "depth": 2}, n_train=8, n_val=4, epochs=1,
+    ...                    batch_size=4, small_fraction=0.0,
+    ...                    synth=replace(TrainConfig().synth, shape=(32, 32), objects=ObjectSpec(size_nm=(6, 8))))
+    >>> card = train(tiny, tempfile.mkdtemp())
+    >>> len(card["history"]), card["pixel_size_nm"] > 0
+    (1, True)
+    """
     steps = train_steps(config, out, resume=resume, command=command)
     return drain(steps)

@@ -104,7 +104,19 @@ def region_table_steps(
     settings: RoughnessSettings | None = None,
     border_erosion_px: int = 0,
 ) -> Progress:
-    """Like :func:`region_table`, yielding ``("regions", i, n)`` after each region."""
+    """Like :func:`region_table`, yielding ``("regions", i, n)`` after each region.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> labels = np.zeros((30, 30), int); labels[2:12, 2:12] = 1; labels[15:28, 15:28] = 2
+    >>> height = np.random.default_rng(1).normal(size=(30, 30))
+    >>> progress = []
+    >>> table = drain(region_table_steps(height, labels, pixel_size_nm=1.0, groups="height"), progress.append)
+    >>> table.columns["region"].tolist(), progress[-1]
+    ([1, 2], ('regions', 2, 2))
+    """
     height = np.asarray(height, dtype=np.float64)
     if height.ndim != 2:
         raise InputError(f"roughness needs a 2D height map; got shape {height.shape}")
@@ -143,7 +155,15 @@ def region_table_steps(
     return RoughnessTable(arrays, tuple(warnings))
 
 
-def region_table(height: np.ndarray, labels: np.ndarray, **kwargs: object) -> RoughnessTable:
+def region_table(
+    height: np.ndarray,
+    labels: np.ndarray,
+    *,
+    pixel_size_nm: float | tuple[float, float],
+    groups: Iterable[str] | str | None = None,
+    settings: RoughnessSettings | None = None,
+    border_erosion_px: int = 0,
+) -> RoughnessTable:
     """Every parameter for each labelled region, on that region only (like ``regionprops_table``).
 
     Each region is levelled inside itself, its autocorrelation is normalised by the masked
@@ -155,16 +175,37 @@ def region_table(height: np.ndarray, labels: np.ndarray, **kwargs: object) -> Ro
         Height map (NaN pixels are left out).
     labels : (ny, nx) int ndarray
         0 = background, 1.. = regions.
-    **kwargs
-        ``pixel_size_nm`` (required), ``groups``, ``settings``, ``border_erosion_px`` (pixels
-        removed from each region's edge before evaluation; the geometry uses the whole region).
+    pixel_size_nm : float or (dy, dx)
+        Pixel size in nm.
+    groups : iterable of str, optional
+        Parameter groups (default all; see :data:`GROUPS`).
+    settings : RoughnessSettings, optional
+        Levelling and the arguments of the parameters that take them.
+    border_erosion_px : int, optional
+        Pixels removed from each region's edge before evaluation (the geometry columns use
+        the whole region).
 
     Returns
     -------
     RoughnessTable
         One row per label, ``region`` = label id.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> height = np.zeros((40, 40)); height[:, 20:] = np.tile([0.0, 2.0], (40, 10))
+    >>> labels = np.zeros((40, 40), int); labels[:, :20] = 1; labels[:, 20:] = 2
+    >>> flat = RoughnessSettings(level="none")  # the mean plane only: the stripes have no tilt to remove
+    >>> table = region_table(height, labels, pixel_size_nm=1.0, groups=["height"], settings=flat)
+    >>> [round(float(v), 3) for v in table.columns["Sq"]]
+    [0.0, 1.0]
     """
-    return drain(region_table_steps(height, labels, **kwargs))
+    return drain(region_table_steps(height, labels, pixel_size_nm=pixel_size_nm, groups=groups, settings=settings,
+                                    border_erosion_px=border_erosion_px))
+
+
+#: The scripting name of :func:`region_table` (``ap.roughness.regions(height, labels, pixel_size_nm=...)``).
+regions = region_table
 
 
 def tile_parameters(
@@ -190,6 +231,14 @@ def tile_parameters(
     -------
     RoughnessResult
         Mean over the tiles where a parameter is defined; warnings name the tile.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rough = np.random.default_rng(0).normal(size=(64, 64))
+    >>> result = tile_parameters(rough, pixel_size_nm=1.0, tiles=(2, 2), groups="height")
+    >>> 0.9 < result.values["Sq"] < 1.1
+    True
     """
     height = np.asarray(height, dtype=np.float64)
     ty, tx = tiles
@@ -252,6 +301,16 @@ def channel_table_steps(
     Returns
     -------
     RoughnessTable
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> progress = []
+    >>> table = drain(channel_table_steps({"Height": np.random.default_rng(0).normal(size=(32, 32))},
+    ...                                   pixel_size_nm=1.0, groups="height"), progress.append)
+    >>> len(table), progress[-1][0]
+    (1, 'Height')
     """
     if not channels:
         raise InputError("no channel given")
@@ -284,3 +343,30 @@ def channel_table_steps(
                 merged[f"{name}:{key}" if prefix else key] = col
         warnings.extend((r, f"{name}: {w}" if prefix else w) for r, w in table.warnings)
     return RoughnessTable(merged, tuple(warnings))
+
+
+def channel_table(
+    channels: Mapping[str, np.ndarray],
+    *,
+    pixel_size_nm: float | tuple[float, float],
+    labels: np.ndarray | None = None,
+    groups: Iterable[str] | str | None = None,
+    settings: RoughnessSettings | None = None,
+    border_erosion_px: int = 0,
+    tiles: tuple[int, int] | None = None,
+) -> RoughnessTable:
+    """Parameters of one or several channels of one scan, per image or per labelled region.
+
+    The plain function beside :func:`channel_table_steps` (same parameters, no progress).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> channels = {"Height": rng.normal(size=(32, 32)), "Phase": rng.normal(size=(32, 32))}
+    >>> table = channel_table(channels, pixel_size_nm=2.0, groups=["height"])
+    >>> "Height:Sq" in table.columns and "Phase:Sq" in table.columns
+    True
+    """
+    return drain(channel_table_steps(channels, pixel_size_nm=pixel_size_nm, labels=labels, groups=groups,
+                                     settings=settings, border_erosion_px=border_erosion_px, tiles=tiles))
