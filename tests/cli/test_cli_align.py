@@ -28,9 +28,9 @@ def drifting_movie(tmp_path):
 def test_align_writes_the_aligned_stack_and_the_shifts(drifting_movie, tmp_path, capsys):
     out, shifts = tmp_path / "aligned.tif", tmp_path / "shifts.csv"
     assert main(["align", str(drifting_movie), "-o", str(out), "--shifts", str(shifts)]) == 0
-    rows = np.genfromtxt(shifts, delimiter=",", names=True)
+    rows = np.genfromtxt(shifts, delimiter=",", names=True, dtype=None, encoding="utf-8")
     np.testing.assert_allclose(np.c_[rows["dy_px"], rows["dx_px"]], TRUTH, atol=0.1)
-    np.testing.assert_allclose(rows["dx_nm"], 2.0 * rows["dx_px"])  # 128 nm / 64 px
+    np.testing.assert_allclose(rows["dx_nm"], 2.0 * rows["dx_px"], atol=1e-5)  # 128 nm / 64 px
     aligned = read_afm(out)[0]
     assert aligned.data.shape == (5, 64, 64) and aligned.pixel_size_nm == pytest.approx((2.0, 2.0))
     original = read_afm(drifting_movie)[0].data
@@ -46,7 +46,7 @@ def test_align_writes_the_aligned_stack_and_the_shifts(drifting_movie, tmp_path,
 def test_align_prints_the_table_without_a_csv_and_refuses_single_images(drifting_movie, tmp_path, capsys):
     assert main(["align", str(drifting_movie), "-o", str(tmp_path / "a.npy"), "--reference", "first"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("frame,dy_px,dx_px,dy_nm,dx_nm,error") and len(lines) == 6
+    assert lines[0].startswith("frame,dy_px,dx_px,dy_nm,dx_nm,error,registered") and len(lines) == 6
     image = tmp_path / "one.npy"
     np.save(image, np.zeros((16, 16)))
     assert main(["align", str(image), "-o", str(tmp_path / "b.npy")]) == 2

@@ -33,7 +33,7 @@ def test_subpixel_drift_recovered(reference):
 def test_aligned_frames_match_the_first_and_edges_are_nan():
     truth = np.array([[0.0, 0.0], [3.0, -2.0], [5.0, 1.0]])
     movie = _movie(truth, noise=0.0)
-    aligned, drift = align_frames(movie, upsample=20)
+    aligned, drift = align_frames(movie)
     inner = (slice(10, -10), slice(10, -10))
     tilt = np.add.outer(np.arange(96) * 0.01, np.arange(96) * -0.02)
     # the tilt is not drift and moves with the frame; compare without it
@@ -48,7 +48,7 @@ def test_missing_pixels_stay_missing_and_do_not_spoil_registration():
     truth = np.array([[0.0, 0.0], [2.0, 2.0]])
     movie = _movie(truth)
     movie[1, 40:44, 40:44] = np.nan
-    aligned, drift = align_frames(movie, upsample=20)
+    aligned, drift = align_frames(movie)
     assert np.abs(drift.shifts_px[1] - truth[1]).max() < 0.15
     assert np.isnan(aligned[1, 42:46, 42:46]).any()
     assert np.isfinite(aligned[1, 60:70, 60:70]).all()
@@ -62,11 +62,24 @@ def test_lazy_stack_is_read_frame_by_frame():
     assert np.abs(drift.shifts_px - truth).max() < 0.15
 
 
-def test_implausible_jump_is_not_applied():
-    truth = np.array([[0.0, 0.0], [9.0, 0.0]])
-    drift = estimate_drift(_movie(truth), max_shift_px=4.0)
+def test_a_changed_frame_cannot_send_the_track_across_the_image():
+    """A frame with nothing in common (a scan restart) is registered within the step limit only."""
+    movie = _movie(np.zeros((4, 2)))
+    movie[2] = np.random.default_rng(9).normal(size=movie[2].shape) * movie[0].std()
+    drift = estimate_drift(movie, max_step_px=3)
+    assert drift.errors[2] > 0.8 and drift.errors[1] < 0.2
+    assert drift.registered.tolist() == [True, True, False, True]
+    # the frame after the bad one is registered to the last good one: the track stays at 0
+    np.testing.assert_allclose(drift.shifts_px, 0.0, atol=0.05)
+
+
+def test_blank_frames_get_no_shift():
+    movie = _movie(np.zeros((3, 2)))
+    movie[1] = 0.0
+    drift = estimate_drift(movie)
     np.testing.assert_array_equal(drift.shifts_px[1], [0.0, 0.0])
-    assert drift.errors[1] == 1.0
+    assert drift.errors[1] == 1.0 and not drift.registered[1]
+    np.testing.assert_allclose(drift.shifts_px[2], [0.0, 0.0], atol=0.05)
 
 
 def test_bad_input_is_named():

@@ -33,7 +33,7 @@ class PipelineSettings:
     top_k : int
         Parameters kept after the correlation filter, by Gini importance (the paper keeps ten).
     correlation_threshold : float
-        |Pearson r| above which the less important of two parameters is dropped.
+        Absolute Pearson correlation above which the less important of two parameters is dropped.
     importance_trees : int
         Trees of the forest that ranks parameters by Gini importance.
     optimize_kernel : bool

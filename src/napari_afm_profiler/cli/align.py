@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from typing import Any
 
@@ -16,7 +15,7 @@ def cmd_align(args: argparse.Namespace) -> int:
     import numpy as np
 
     from napari_afm_profiler.errors import InputError
-    from napari_afm_profiler.io.writers import atomic_write, write_image
+    from napari_afm_profiler.io.writers import write_image
     from napari_afm_profiler.preprocess import apply_drift, estimate_drift, level
 
     scan = load_scans(args.file, args.pixel_size, args.channel, lazy=True)[0]
@@ -24,26 +23,16 @@ def cmd_align(args: argparse.Namespace) -> int:
         raise InputError(f"{args.file}: channel {scan.channel!r} is a single image (shape {scan.data.shape}), "
                          "not a movie; drift correction needs a stack of frames")
     data = level(scan.data, args.level) if args.level else scan.data
-    drift = estimate_drift(data, reference=args.reference, upsample=args.upsample, max_shift_px=args.max_shift)
+    drift = estimate_drift(data, reference=args.reference, max_step_px=args.max_step)
     aligned = apply_drift(data, drift)
-    table = drift.table(scan.pixel_size_nm)
     out = write_image(args.output, aligned, pixel_size_nm=scan.pixel_size_nm, channel=f"{scan.channel} (aligned)",
                       z_unit=scan.z_unit, metadata={"source": str(args.file), "drift_reference": args.reference,
                                                     "drift_shifts_px": drift.shifts_px.tolist()})
 
-    def write_table(handle: Any) -> None:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(list(table))
-        writer.writerows(zip(*(np.round(np.asarray(v), 6).tolist() for v in table.values())))
-
     if args.shifts:
-        def write(tmp: Any) -> None:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                write_table(fh)
-
-        print(f"wrote {atomic_write(args.shifts, write)}", file=sys.stderr)
+        print(f"wrote {drift.write_csv(args.shifts, scan.pixel_size_nm)}", file=sys.stderr)
     else:
-        write_table(sys.stdout)
+        sys.stdout.write(drift.csv_text(scan.pixel_size_nm))
     print(f"wrote {out}: {aligned.shape[0]} frames, largest drift {np.abs(drift.shifts_px).max():.2f} px",
           file=sys.stderr)
     return 0
@@ -57,8 +46,8 @@ def add_align_parser(sub: Any) -> None:
     p.add_argument("--channel", default=None, help="channel name (default: the height channel)")
     p.add_argument("--reference", choices=("previous", "first"), default="previous",
                    help="register each frame to the previous one (default, summed) or to the first")
-    p.add_argument("--upsample", type=int, default=20, help="sub-pixel steps per pixel (default 20)")
-    p.add_argument("--max-shift", type=float, default=None, help="shifts beyond this many px count as failures")
+    p.add_argument("--max-step", type=int, default=None,
+                   help="largest shift searched between a frame and its reference, px (default: a quarter frame)")
     p.add_argument("--level", choices=LEVEL_CHOICES, default="plane", help="level each frame first (default plane)")
     p.add_argument("--shifts", default=None, help="write the shifts table to this CSV instead of stdout")
     p.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm for .npy input")

@@ -8,11 +8,10 @@ them to CSV.
 
 from __future__ import annotations
 
-import csv
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox, Table
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import layer_choices, snapshot
@@ -40,14 +39,15 @@ class LevelWidget(Container):
         self.viewer = napari_viewer
         self.worker: Any = None
         self.shifts: dict[str, np.ndarray] | None = None
+        self.drift: Any = None
+        self._pixel: tuple[float, float] | None = None
         self.image = ComboBox(label="image", choices=lambda *_: layer_choices(self.viewer, "image", (2, 3)))
         self.method = ComboBox(label="method", choices=METHOD_CHOICES, value="plane")
         self.mask = ComboBox(label="ignore (labels)", nullable=True, value=None,
                              choices=lambda *_: layer_choices(self.viewer, "labels", (2,)))
         self.level_button = PushButton(text="Level")
         self.reference = ComboBox(label="drift reference", choices=REFERENCE_CHOICES, value="previous")
-        self.upsample = SpinBox(label="sub-pixel steps", min=1, max=100, value=20)
-        self.max_shift = FloatSpinBox(label="max shift per frame (px, 0 = any)", min=0.0, max=1e4, value=0.0)
+        self.max_step = SpinBox(label="largest shift per frame (px, 0 = ¼ frame)", min=0, max=10000, value=0)
         self.align_button = PushButton(text="Align frames (drift)")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
@@ -56,8 +56,8 @@ class LevelWidget(Container):
         self.table.native.setMinimumHeight(120)
         self.csv_path = FileEdit(label="shifts CSV", mode="w", filter="*.csv", value="drift_shifts.csv")
         self.export_button = PushButton(text="Save shifts CSV")
-        self.extend([self.image, self.method, self.mask, self.level_button, self.reference, self.upsample,
-                     self.max_shift, self.align_button, self.cancel, self.status, self.table, self.csv_path,
+        self.extend([self.image, self.method, self.mask, self.level_button, self.reference, self.max_step,
+                     self.align_button, self.cancel, self.status, self.table, self.csv_path,
                      self.export_button])
         self.level_button.changed.connect(self.run_level)
         self.align_button.changed.connect(self.run_align)
@@ -129,42 +129,33 @@ class LevelWidget(Container):
             self.status.value = "error: choose a movie (a stack of frames) to align"
             return None
         data = snapshot(layer.data, np.float64)
-        reference, upsample = self.reference.value, int(self.upsample.value)
-        max_shift = self.max_shift.value or None
+        reference, max_step = self.reference.value, (int(self.max_step.value) or None)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
         calibrated = all(str(u) != "pixel" for u in layer.units[-2:])
 
         @thread_worker(progress={"total": 0, "desc": "drift"}, ignore_errors=True)
         def work():
-            drift = yield from estimate_drift_steps(data, reference=reference, upsample=upsample,
-                                                    max_shift_px=max_shift)
+            drift = yield from estimate_drift_steps(data, reference=reference, max_step_px=max_step)
             return apply_drift(data, drift), drift
 
         def done(result: tuple[np.ndarray, Any]) -> None:
             aligned, drift = result
-            self.shifts = drift.table(pixel if calibrated else None)
-            self.table.value = {name: [round(float(v), 4) for v in values] for name, values in self.shifts.items()}
+            self.drift, self._pixel = drift, (pixel if calibrated else None)
+            self.shifts = drift.table(self._pixel)
+            self.table.value = {name: [bool(v) if name == "registered" else round(float(v), 4) for v in values]
+                                for name, values in self.shifts.items()}
             self._add_result(layer, aligned, "drift corrected",
                              {"drift_shifts_px": drift.shifts_px.tolist(), "drift_reference": reference})
             worst = float(np.abs(drift.shifts_px).max()) if len(drift.shifts_px) else 0.0
-            self.status.value = f"aligned {len(drift.shifts_px)} frames; largest shift {worst:.2f} px"
+            failed = int((~drift.registered).sum())
+            self.status.value = (f"aligned {len(drift.shifts_px)} frames; largest shift {worst:.2f} px"
+                                 + (f"; {failed} frame(s) could not be registered (shift held)" if failed else ""))
 
         return self._start(work(), done)
 
     def export_shifts(self, *_: Any) -> None:
         """Write the last drift table to the CSV path (atomically)."""
-        from napari_afm_profiler.io.writers import atomic_write
-
-        if self.shifts is None:
+        if self.drift is None:
             self.status.value = "error: align a movie first"
             return
-        columns = self.shifts
-
-        def write(tmp: Any) -> None:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(list(columns))
-                writer.writerows(zip(*(np.asarray(v).tolist() for v in columns.values())))
-
-        out = atomic_write(self.csv_path.value, write)
-        self.status.value = f"wrote {out}"
+        self.status.value = f"wrote {self.drift.write_csv(self.csv_path.value, self._pixel)}"
