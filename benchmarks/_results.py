@@ -33,8 +33,12 @@ def provenance(threads: str) -> str:
             f"threads: {threads}")
 
 
-def write_section(name: str, body: str, *, path: Path = RESULTS) -> None:
-    """Put ``body`` (markdown) into the section ``name`` of ``RESULTS.md`` with the command that made it."""
+def write_section(name: str, body: str, *, title: str | None = None, path: Path = RESULTS) -> None:
+    """Put ``body`` (markdown) into the section ``name`` of ``RESULTS.md`` with the command that made it.
+
+    A section that does not exist yet is appended under the heading ``title``; an existing one
+    keeps its heading and place.
+    """
     begin, end = f"<!-- results:{name} begin -->", f"<!-- results:{name} end -->"
     command = "python " + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
     block = f"{begin}\nWritten by `{command}` (in `benchmarks/`).\n\n{body.rstrip()}\n{end}"
@@ -43,7 +47,8 @@ def write_section(name: str, body: str, *, path: Path = RESULTS) -> None:
         head, rest = text.split(begin, 1)
         text = head + block + rest.split(end, 1)[1]
     else:
-        text = text.rstrip() + "\n\n" + block + "\n"
+        heading = f"## {title}\n\n" if title else ""
+        text = text.rstrip() + "\n\n" + heading + block + "\n"
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

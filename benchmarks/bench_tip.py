@@ -182,7 +182,7 @@ def main() -> int:
             f"Gwyddion {'2.62 via gwy_oracle (OpenMP threads as in the column)' if gwy else 'not available'}.")
     print(head)
     if args.write:
-        write_section("tip", head + "\n\n" + "\n".join(lines))
+        write_section("tip", head + "\n\n" + "\n".join(lines), title="Tip morphology at equal thread counts (issue 17)")
     return 0
 
 

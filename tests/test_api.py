@@ -69,3 +69,15 @@ def test_every_steps_generator_has_a_plain_function():
               and n not in ("batch.run_batch_steps", "roughness.channel_table_steps")]
     assert not lonely
     assert "batch.run" in names and "roughness.channel_table" in names
+
+
+def test_old_levelling_module_still_works_with_a_deprecation_warning():
+    import importlib
+    import sys
+
+    import numpy as np
+
+    sys.modules.pop("napari_afm_profiler.io.level", None)
+    with pytest.warns(DeprecationWarning, match="preprocess"):
+        old = importlib.import_module("napari_afm_profiler.io.level")
+    assert old.level_plane(np.add.outer(np.arange(4.0), np.arange(5.0))).max() < 1e-9

@@ -18,6 +18,10 @@ point and the estimate then collapses.  Here a contact stays possible while the 
 within one threshold of it, and a lowered pixel is set half a threshold above its bound:
 exact on noise-free images, and stable at noise levels where the classical rule collapses.
 
+Provenance: written from Villarrubia's paper; agreement with Gwyddion (the point reflection of
+its result, the choice of local maxima within ``size // 10`` px) was established by black-box
+comparison with Gwyddion 2.62's outputs (``../shared/oracles/gwyddion-tip``), not from its code.
+
 References
 ----------
 J. S. Villarrubia, J. Res. Natl. Inst. Stand. Technol. 102, 425 (1997), section 6.

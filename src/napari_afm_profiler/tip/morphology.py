@@ -6,6 +6,13 @@ the image's pixel grid whose maximum is the apex at the centre pixel ``c = n // 
 lateral offset ``u``.  Only ``T - T.max()`` matters.  Image edges are clamped (nearest
 pixel), exactly as ``gwy_tip_dilation`` / ``gwy_tip_erosion`` of Gwyddion 2.62.
 
+Provenance (the licence stays BSD-3): the algorithms are Villarrubia's published ones, written
+from the paper.  Where Gwyddion's results are matched exactly (edge clamping, the tip's
+orientation, the certainty map's quantisation to 10 000 height levels and its floor at the
+image minimum), the convention was found by black-box comparison with Gwyddion 2.62's outputs
+(``../shared/oracles/gwyddion-tip``, produced by its library through a small tool run outside
+this package); Gwyddion is GPL and none of its code is in, or imported by, this package.
+
 References
 ----------
 J. S. Villarrubia, "Algorithms for scanned probe microscope image simulation, surface
