@@ -52,3 +52,43 @@ def write_section(name: str, body: str, *, title: str | None = None, path: Path 
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+class _Tee:
+    def __init__(self, stream: object) -> None:
+        self.stream, self.parts = stream, []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.stream.write(text)  # type: ignore[attr-defined]
+
+    def flush(self) -> None:
+        self.stream.flush()  # type: ignore[attr-defined]
+
+
+def writes_results(name: str, title: str, threads: str = "library defaults"):
+    """Decorate a benchmark's ``main``: with ``--write`` its printed tables become the section ``name``.
+
+    ``--write`` is taken out of ``sys.argv`` before the benchmark parses its own arguments;
+    everything the benchmark prints is shown as usual and, at the end, written (with the
+    provenance line) into ``RESULTS.md``.
+    """
+    import contextlib
+    import functools
+
+    def wrap(main):
+        @functools.wraps(main)
+        def run(*args, **kwargs):
+            write = "--write" in sys.argv
+            if write:
+                sys.argv.remove("--write")
+            tee = _Tee(sys.stdout)
+            with contextlib.redirect_stdout(tee):
+                result = main(*args, **kwargs)
+            if write:
+                sys.argv.append("--write")  # the command line recorded in the section
+                body = provenance(threads) + "\n\n" + "".join(tee.parts).strip()
+                write_section(name, body, title=title)
+            return result
+        return run
+    return wrap

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +22,11 @@ from napari_afm_profiler.io.writers import write_image
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth.scene import fractal_surface
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
 
+
+@writes_results("batch", "Batch processing (script-written)", "dask workers as printed")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)

@@ -23,7 +23,11 @@ from napari_afm_profiler.progress import drain
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test-support helpers live in tests/
 from tests._support.populations import hurst_populations  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
 
+
+@writes_results("classify", "Cell classifier speed (script-written)", "joblib --jobs as printed")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=200)

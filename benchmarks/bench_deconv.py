@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -92,6 +94,11 @@ def unseen_shapes(kind: str, n: int, seed: int, tip: np.ndarray) -> tuple[np.nda
     return surfaces, np.stack([dilate(s, tip) for s in surfaces])
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("deconv", "Deep-learning tip deconvolution (script-written)", "torch default (all cores)")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=400)

@@ -14,6 +14,7 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 CHILD = """
 import json, resource, sys, time
@@ -37,6 +38,11 @@ print(json.dumps({"seconds": dt, "peak_mb": peak / 1024, "input_mb": z.nbytes / 
 """
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("large", "Large images (script-written)", "library defaults")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2048, 4096, 8192])

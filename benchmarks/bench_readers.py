@@ -10,6 +10,7 @@ library returned: design.md's float64 arrays cannot be had for less.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -114,6 +115,11 @@ def best_time(func: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("readers", "Readers (script-written)", "1 (pure Python/numpy)")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)

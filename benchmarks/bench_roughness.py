@@ -14,8 +14,10 @@ per instance). Best of ``--repeats`` runs, after one warm-up (numba kernels load
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -57,6 +59,11 @@ def disk_labels(n: int, per_side: int) -> np.ndarray:
     return labels
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("roughness", "Surface roughness speed (script-written)", "library defaults on both sides")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)

@@ -35,6 +35,11 @@ def timed(cmd: list[str], repeat: int) -> tuple[float, float]:
     return min(times), statistics.median(times)
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("startup", "CLI start-up (script-written)", "1")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)

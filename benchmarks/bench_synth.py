@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,11 @@ def ra(stack: np.ndarray) -> np.ndarray:
     return np.mean(np.abs(stack - stack.mean(axis=(1, 2), keepdims=True)), axis=(1, 2))
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("synth", "Virtual data (script-written)", "1")
 def main(n: int = 2000) -> None:
     make_dataset(SynthConfig(shape=(32, 32), objects=ObjectSpec(size_nm=(6, 8))), 1)  # compile the tip kernels
     print("| kind | artifacts | pairs | 128² pairs/s | total [s] | goal |")
@@ -38,4 +44,5 @@ def main(n: int = 2000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    counts = [a for a in sys.argv[1:] if a != "--write"]
+    main(int(counts[0]) if counts else 2000)

@@ -50,6 +50,11 @@ def run_cli(*args: str) -> np.ndarray:
     return np.load(args[args.index("-o") + 1])
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("tip-gwyddion", "Tip operations against Gwyddion through the CLI (script-written)", "1")
 def main(cases: int = 40) -> None:
     gwy = _gwyddion()
     if gwy is None:
@@ -91,4 +96,5 @@ def main(cases: int = 40) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40)
+    counts = [a for a in sys.argv[1:] if a != "--write"]
+    main(int(counts[0]) if counts else 40)

@@ -70,6 +70,11 @@ def classic_mdt_files(folder: Path) -> list[Path]:
     return [path]
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("readers-gwyddion", "Readers against Gwyddion's file modules (script-written)", "1")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=Path, default=SAMPLES)

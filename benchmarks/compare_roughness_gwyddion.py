@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -80,6 +81,11 @@ def _rows(name: str, truth: dict, ours: dict, gwy: dict) -> None:
         print(f"{name:30s} {key:8s} {value:9.5g} {ours[key]:9.5g} {gwy[key]:9.5g} {ea:8.2f} {eb:8.2f}")
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("roughness-gwyddion", "Roughness against Gwyddion (script-written)", "1")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=Path, default=SAMPLES)

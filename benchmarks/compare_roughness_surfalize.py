@@ -13,6 +13,7 @@ surfalize works in micrometres; its lengths are converted to nm, its densities t
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 
@@ -126,6 +127,11 @@ def surfalize_values(height: np.ndarray, pixel_size_nm: tuple[float, float], lev
     return out
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("roughness-surfalize", "Roughness against surfalize (script-written)", "library defaults")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=Path, default=SAMPLES)

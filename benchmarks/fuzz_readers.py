@@ -27,6 +27,11 @@ from tests._support.fuzz import fuzz_file, limit_memory, mutations  # noqa: E402
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("fuzz", "Reader fuzzing (script-written)", "1")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=Path, default=SAMPLES)

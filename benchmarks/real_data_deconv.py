@@ -28,6 +28,7 @@ Run: ``python benchmarks/real_data_deconv.py [--model MODEL] [--uncertainty] [FI
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,11 @@ def two_pixel_pattern(removed: np.ndarray) -> float:
     return 100.0 * np.sqrt(energy / max(float(np.mean(r**2)), 1e-30))
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import writes_results  # noqa: E402
+
+
+@writes_results("deconv-real", "Deconvolution of real images (script-written)", "torch default (all cores)")
 def main(files: list[str], model_name: str, uncertainty: bool = False) -> None:
     from skimage.transform import resize
 
@@ -94,5 +100,6 @@ if __name__ == "__main__":
     parser.add_argument("files", nargs="*", default=list(DEFAULT_FILES))
     parser.add_argument("--model", default="default")
     parser.add_argument("--uncertainty", action="store_true", help="use the mean of the 4 mirrored passes")
+    parser.add_argument("--write", action="store_true", help="write the table into RESULTS.md")
     args = parser.parse_args()
     main(args.files, args.model, args.uncertainty)
