@@ -53,6 +53,7 @@ def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, t
 
     dock.labels_layers.value = [lab for _, lab in fields]
     dock.splits.value = 12
+    dock.permutations.value = 9
     dock.classifier.value = "logreg"
     wait_worker(dock.run())
     ev = dock.evaluation
@@ -111,6 +112,7 @@ def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path, wait_worker):
     dock.csv.value = tmp_path / "t.csv"
     dock.csv_class.value = "type"
     dock.splits.value = 6
+    dock.permutations.value = 0
     dock.classifier.value = "logreg"
     wait_worker(dock.run())
     assert dock.evaluation.aucs().mean() > 0.95 and dock.evaluation.selection_frequency()["Sa"] == 1.0

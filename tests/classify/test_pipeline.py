@@ -131,10 +131,11 @@ def test_prediction_columns_must_match():
 
 def test_report_and_plots(tmp_path):
     t = feature_table(separable(), "kind")
-    ev = drain(evaluate_steps(t, settings=PipelineSettings(classifier="logreg", top_k=2), n_splits=6, n_jobs=1))
+    ev = drain(evaluate_steps(t, settings=PipelineSettings(classifier="logreg", top_k=2), n_splits=6, n_jobs=1,
+                              n_permutations=9, permutation_splits=2))
     files = write_report(tmp_path / "report", ev)
     names = {f.name for f in files}
-    assert {"summary.json", "splits.csv", "selection.csv"} | {f"{p}.png" for p in PLOTS} == names
+    assert {"summary.json", "splits.csv", "selection.csv", "permutations.csv"} | {f"{p}.png" for p in PLOTS} == names
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["summary_line"].startswith("accuracy") and summary["selected_features"]["Sa"] == 1.0
     splits = pd.read_csv(tmp_path / "report" / "splits.csv")
@@ -146,8 +147,9 @@ def test_three_classes():
     y = np.repeat(["a", "b", "c"], 20)
     df = pd.DataFrame({"x": rng.normal(size=60) + (y == "b") * 3 + (y == "c") * 6, "z": rng.normal(size=60), "k": y})
     ev = drain(evaluate_steps(feature_table(df, "k"), settings=PipelineSettings(classifier="rf", top_k=2),
-                              n_splits=5, n_jobs=1))
+                              n_splits=5, n_jobs=1, n_permutations=9, permutation_splits=1))
     assert ev.aucs().mean() > 0.9 and ev.real[0].confusion.shape == (3, 3)
+    assert ev.p_value == 0.1  # the floor of 9 permutations: (1 + 0) / 10
 
 
 def test_too_few_groups_for_a_shuffled_control_is_flagged():
@@ -158,6 +160,7 @@ def test_too_few_groups_for_a_shuffled_control_is_flagged():
                            np.where(np.arange(40) < 30, "c", "d"))
     t = feature_table(df, "kind", group_column="donor")
     assert distinct_group_labellings(t) == 6  # 4! / (2! 2!)
-    ev = drain(evaluate_steps(t, settings=PipelineSettings(classifier="logreg", top_k=2), n_splits=4, n_jobs=1))
+    ev = drain(evaluate_steps(t, settings=PipelineSettings(classifier="logreg", top_k=2), n_splits=4, n_jobs=1,
+                              n_permutations=9, permutation_splits=2))
     assert any("only 6 distinct ways" in w for w in ev.warnings)
     assert distinct_group_labellings(feature_table(separable(40, groups=True), "kind", group_column="donor")) == 252

@@ -25,27 +25,30 @@ def table(tmp_path):
 
 def test_evaluate_json_contract(table, capsys):
     assert main(["classify", "evaluate", str(table), "--label-column", "cls", "--group-column", "donor",
-                 "--classifier", "logreg", "--splits", "20", "--top-k", "2", "--seed", "3", "--json", "--jobs", "1"]) == 0
+                 "--classifier", "logreg", "--splits", "20", "--top-k", "2", "--seed", "3", "--json", "--jobs", "1",
+                 "--permutations", "99", "--permutation-splits", "2"]) == 0
     out = json.loads(capsys.readouterr().out)
     for key in ("auc_mean", "auc_std", "accuracy_mean", "shuffled_auc_mean", "shuffled_auc_std", "p_value",
                 "selected_features"):
         assert key in out
-    assert out["auc_mean"] > 0.9 and abs(out["shuffled_auc_mean"] - 0.5) < 0.15 and out["p_value"] < 1e-3
+    assert out["auc_mean"] > 0.9 and abs(out["shuffled_auc_mean"] - 0.5) < 0.15 and out["p_value"] <= 0.01
+    assert out["p_value_test"].startswith("data-set permutation test") and "paper_p_mannwhitney" in out
     assert out["selected_features"]["Sa"] == 1.0
 
 
 def test_evaluate_text_and_report(table, tmp_path, capsys):
     assert main(["classify", "evaluate", str(table), "--label-column", "cls", "--classifier", "rf", "--splits", "6",
-                 "--jobs", "1", "--report", str(tmp_path / "rep")]) == 0
+                 "--jobs", "1", "--permutations", "9", "--permutation-splits", "1", "--report", str(tmp_path / "rep")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("accuracy") and "shuffled" in out and "selected most often: Sa" in out
-    assert (tmp_path / "rep" / "roc.png").is_file()
+    assert (tmp_path / "rep" / "roc.png").is_file() and (tmp_path / "rep" / "permutation.png").is_file()
+    assert "(permutation test)" in out and len((tmp_path / "rep" / "permutations.csv").read_text().splitlines()) == 10
 
 
 def test_train_then_predict(table, tmp_path, capsys):
     model = tmp_path / "model"
     assert main(["classify", "train", str(table), "--label-column", "cls", "--classifier", "gpc", "--top-k", "2",
-                 "--splits", "4", "--jobs", "1", "-o", str(model)]) == 0
+                 "--splits", "4", "--jobs", "1", "--permutations", "0", "-o", str(model)]) == 0
     card = json.loads((model / "model.json").read_text())
     assert card["summary"]["n_splits"] == 4
     new = pd.DataFrame({"Sa": [-1.0, 4.0], "Sq": [0.0, 0.0], "Sdr": [0.0, 0.0], "Ssk": [0.0, 0.0]})

@@ -46,17 +46,33 @@ def roc_figure(ev: Evaluation, figure: Figure | None = None) -> Figure:
 
 
 def auc_histogram_figure(ev: Evaluation, figure: Figure | None = None) -> Figure:
-    """Histograms of the real and the shuffled-class AUCs, with the p-value between them."""
+    """Histograms of the real and the shuffled-class AUCs per split, titled with the valid p-value."""
     fig = _figure(figure, (4.2, 3.2))
     ax = fig.add_subplot(1, 1, 1)
     bins = np.linspace(0.0, 1.0, 41)
     ax.hist(ev.aucs(True), bins=bins, color="#999999", alpha=0.7, label="shuffled classes")
     ax.hist(ev.aucs(), bins=bins, color="#4c72b0", alpha=0.7, label="true classes")
-    p = ev.p_mannwhitney
-    ax.set_title("AUC per split, " + ("p < 1e-4" if p < 1e-4 else f"p = {p:.2g}") + " (Mann-Whitney)", fontsize=9)
+    ax.set_title(f"AUC per split; {ev.p_text()}", fontsize=9)
     ax.set_xlabel("AUC")
     ax.set_ylabel("splits")
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def permutation_figure(ev: Evaluation, figure: Figure | None = None) -> Figure:
+    """Plot the permutation test: mean AUC under permuted classes, and the observed one."""
+    fig = _figure(figure, (4.2, 3.2))
+    ax = fig.add_subplot(1, 1, 1)
+    if ev.p_value is None:
+        ax.text(0.5, 0.5, "no permutation test run", ha="center", va="center", transform=ax.transAxes)
+    else:
+        ax.hist(ev.permuted_mean_aucs, bins=np.linspace(0.0, 1.0, 51), color="#999999", label="permuted classes")
+        ax.axvline(ev.observed_mean_auc, color="#c44e52", lw=2, label="observed")
+        ax.set_title(f"mean AUC over {ev.permutation_splits} splits; {ev.p_text()}", fontsize=9)
+        ax.legend(fontsize=8)
+    ax.set_xlabel("mean AUC")
+    ax.set_ylabel("permutations")
     fig.tight_layout()
     return fig
 
@@ -100,5 +116,6 @@ def confusion_figure(ev: Evaluation, figure: Figure | None = None) -> Figure:
     return fig
 
 
-PLOTS = {"roc": roc_figure, "auc": auc_histogram_figure, "importance": importance_figure, "confusion": confusion_figure}
+PLOTS = {"roc": roc_figure, "auc": auc_histogram_figure, "permutation": permutation_figure,
+         "importance": importance_figure, "confusion": confusion_figure}
 """Every evaluation figure by name (the report writes each as ``<name>.png``)."""

@@ -13,7 +13,7 @@ from napari_afm_profiler.io.writers import atomic_write
 
 
 def write_report(folder: str | Path, ev: Evaluation) -> list[Path]:
-    """Write ``summary.json``, ``splits.csv``, ``selection.csv`` and one PNG per plot.
+    """Write ``summary.json``, ``splits.csv``, ``selection.csv``, ``permutations.csv`` and one PNG per plot.
 
     Parameters
     ----------
@@ -46,6 +46,9 @@ def write_report(folder: str | Path, ev: Evaluation) -> list[Path]:
     for name, share in ev.selection_frequency().items():
         w.writerow([name, repr(share), repr(importance[name])])
     written.append(atomic_write(out / "selection.csv", lambda tmp: tmp.write_text(sel.getvalue(), encoding="utf-8")))
+    if ev.p_value is not None:
+        perm = "permutation,mean_auc\n" + "".join(f"{i},{v!r}\n" for i, v in enumerate(ev.permuted_mean_aucs))
+        written.append(atomic_write(out / "permutations.csv", lambda tmp: tmp.write_text(perm, encoding="utf-8")))
     for name, make in PLOTS.items():
         fig = make(ev)
         written.append(atomic_write(out / f"{name}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=120)))

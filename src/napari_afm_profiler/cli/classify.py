@@ -34,7 +34,8 @@ def _evaluate(args: argparse.Namespace, table: Any) -> Any:
             print(f"{step[0]} {step[1]} / {step[2]}", file=sys.stderr)
 
     return drain(evaluate_steps(table, settings=_settings(args), n_splits=args.splits, test_fraction=args.test_fraction,
-                                n_jobs=args.jobs), report)
+                                n_jobs=args.jobs, n_permutations=args.permutations,
+                                permutation_splits=args.permutation_splits), report)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -98,13 +99,17 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=2, help="worker processes")
     p.add_argument("--optimize-kernel", action="store_true", help="GPC: fit kernel hyperparameters in every split (slow)")
+    p.add_argument("--permutations", type=int, default=999,
+                   help="label permutations of the significance test (default 999: resolves p = 0.001; 0 = no test)")
+    p.add_argument("--permutation-splits", type=int, default=10,
+                   help="splits rerun for each permutation (default 10; cost = permutations x this many fits)")
 
 
 def add_classify_parser(sub: Any) -> None:
     """Register ``classify`` on the ``afm-profiler`` sub-command parser."""
     top = sub.add_parser("classify", help="classify images or cells from their surface parameters")
     actions = top.add_subparsers(dest="action", required=True)
-    ev = actions.add_parser("evaluate", help="repeated random splits, shuffled-class control, p-value")
+    ev = actions.add_parser("evaluate", help="repeated random splits, shuffled-class control, permutation-test p-value")
     _common(ev)
     ev.add_argument("--splits", type=int, default=200)
     ev.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -35,8 +35,8 @@ FROM_CSV = "CSV table"
 NO_GROUP = "(none)"
 BY_LAYER = "labels layer (cells of one image stay together)"
 CLASS_COLUMN = "class"
-PLOT_NAMES = {"ROC curves": "roc", "AUC: true vs shuffled": "auc", "parameter selection": "importance",
-              "confusion matrix": "confusion"}
+PLOT_NAMES = {"ROC curves": "roc", "AUC: true vs shuffled": "auc", "permutation test": "permutation",
+              "parameter selection": "importance", "confusion matrix": "confusion"}
 
 
 def _short(name: str) -> str:
@@ -66,6 +66,8 @@ class ClassifierWidget(Container):
         self.group = ComboBox(label="groups", choices=[NO_GROUP, BY_LAYER], value=BY_LAYER)
         self.classifier = ComboBox(label="classifier", choices=list(CLASSIFIERS), value="gpc")
         self.splits = SpinBox(label="random splits", min=2, max=5000, value=200)
+        # a valid p-value costs permutations x 10 fits: 199 resolves p = 0.005 (the CLI defaults to 999)
+        self.permutations = SpinBox(label="permutations (p-value test, 0 = none)", min=0, max=100000, value=199)
         self.top_k = SpinBox(label="parameters kept", min=1, max=100, value=10)
         self.test_fraction = FloatSpinBox(label="test fraction", min=0.05, max=0.9, step=0.05, value=0.3)
         self.seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
@@ -84,8 +86,8 @@ class ClassifierWidget(Container):
         self.target = ComboBox(label="predict on labels", choices=self._labels_choices)
         self.predict_button = PushButton(text="Predict classes")
         self.extend([self.source, self.images, self.labels_layers, self.csv, self.csv_class, self.class_name,
-                     self.assign_label, self.assign_layer, self.group, self.classifier, self.splits, self.top_k,
-                     self.test_fraction, self.seed, self.run_button, self.cancel, self.status, self.summary,
+                     self.assign_label, self.assign_layer, self.group, self.classifier, self.splits, self.permutations,
+                     self.top_k, self.test_fraction, self.seed, self.run_button, self.cancel, self.status, self.summary,
                      self.plot_choice])
         self._add_plot()
         self.extend([self.report_dir, self.report_button, self.model_dir, self.save_button, self.load_button,
@@ -195,6 +197,7 @@ class ClassifierWidget(Container):
             self.status.value = "choose at least one labels layer (or load a CSV table)"
             return None
         settings, n_splits, fraction = self._settings(), self.splits.value, self.test_fraction.value
+        n_permutations = self.permutations.value
         group = None if from_csv or self.group.value == NO_GROUP else "layer"
         label_column = self.csv_class.value.strip() if from_csv else CLASS_COLUMN
         csv_path = Path(self.csv.value) if from_csv else None
@@ -203,7 +206,8 @@ class ClassifierWidget(Container):
         def work():
             df = read_table(csv_path) if from_csv else (yield from self._rows_steps(layers, True))
             table = feature_table(df, label_column, group_column=group)
-            ev = yield from evaluate_steps(table, settings=settings, n_splits=n_splits, test_fraction=fraction)
+            ev = yield from evaluate_steps(table, settings=settings, n_splits=n_splits, test_fraction=fraction,
+                                           n_permutations=n_permutations)
             return ev, TrainedClassifier.from_evaluation(ev), table
 
         def report(step: tuple[str, int, int]) -> None:
