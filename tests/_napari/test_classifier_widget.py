@@ -55,13 +55,15 @@ def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, t
     dock.splits.value = 12
     dock.permutations.value = 9
     dock.classifier.value = "logreg"
+    dock.aggregate.value = "mean"  # each labels layer (image) is diagnosed from its cells
     wait_worker(dock.run())
     ev = dock.evaluation
     assert ev is not None and len(ev.real) == 12
-    assert ev.aucs().mean() > 0.9
-    assert dock.summary.value.startswith("accuracy")
+    assert ev.aucs().mean() > 0.9 and ev.aggregate == "mean"
+    assert dock.summary.value.startswith("accuracy") and "per group" in dock.summary.value
+    assert "(permutation test)" in dock.summary.value
     assert "36 rows" in dock.status.value
-    for name in ("AUC: true vs shuffled", "parameter selection", "confusion matrix", "ROC curves"):
+    for name in ("AUC: true vs shuffled", "permutation test", "parameter selection", "confusion matrix", "ROC curves"):
         dock.plot_choice.value = name
         assert dock.figure.axes
     dock.report_dir.value = tmp_path / "report"

@@ -76,3 +76,24 @@ def test_predict_with_missing_columns(table, tmp_path, capsys):
     pd.DataFrame({"Sa": [1.0]}).to_csv(tmp_path / "few.csv", index=False)
     assert main(["classify", "predict", str(model), str(tmp_path / "few.csv"), "-o", str(tmp_path / "o.csv")]) == 2
     assert "lacks 3 parameter column(s)" in capsys.readouterr().err
+
+
+def test_patient_level_diagnosis_from_several_cells(tmp_path, capsys):
+    """Cells carry a weak signal; the mean of five cells per patient diagnoses the patient far better."""
+    rng = np.random.default_rng(7)
+    patients = np.repeat([f"pt{i}" for i in range(24)], 5)
+    disease = np.repeat(np.repeat(["healthy", "tumour"], 12), 5)
+    df = pd.DataFrame({"Sa": rng.normal(size=120) + 0.8 * (disease == "tumour"), "Sq": rng.normal(size=120),
+                       "type": disease, "patient": patients})
+    path = tmp_path / "cells.csv"
+    df.to_csv(path, index=False)
+    assert main(["classify", "evaluate", str(path), "--label-column", "type", "--aggregate-by", "patient",
+                 "--classifier", "logreg", "--top-k", "1", "--splits", "20", "--jobs", "1", "--json",
+                 "--permutations", "49", "--permutation-splits", "2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["aggregate"] == "mean"
+    assert out["group_auc_mean"] > out["auc_mean"] + 0.1 and out["group_auc_mean"] > 0.85
+    assert out["p_value"] <= 0.02  # group-level permutations: floor 1 / 50
+    assert main(["classify", "evaluate", str(path), "--label-column", "type", "--aggregate-by", "patient",
+                 "--group-column", "other", "--splits", "2", "--jobs", "1"]) == 2
+    assert "must be the --group-column" in capsys.readouterr().err

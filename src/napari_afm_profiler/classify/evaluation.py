@@ -42,6 +42,8 @@ MIN_DISTINCT_LABELLINGS = 20
 N_PERMUTATIONS = 999
 #: random splits rerun for every permutation (the first ones of the evaluation)
 PERMUTATION_SPLITS = 10
+#: ways to combine the cells of one group (patient, donor) into one diagnosis
+AGGREGATES = ("mean", "vote")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class SplitScore:
         Parameters the selection kept on this split's training rows.
     importance : (n_features,) float ndarray
         Gini importance of every parameter on this split's training rows.
+    group_auc, group_accuracy : float
+        With aggregation: the same scores for the test *groups*, each diagnosed from its rows'
+        combined probabilities (NaN without aggregation, or when the test groups hold one class).
     """
 
     auc: float
@@ -69,6 +74,8 @@ class SplitScore:
     tpr: np.ndarray
     selected: tuple[str, ...]
     importance: np.ndarray
+    group_auc: float = float("nan")
+    group_accuracy: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ class Evaluation:
     p_value : float or None
         The data-set-level permutation test's p-value (None when no permutations were run).
     permuted_mean_aucs : ndarray
-        The test's null distribution: mean AUC over the rerun splits for each permutation.
+        The test's null distribution: mean AUC (group-level with ``aggregate``) over the rerun
+        splits for each permutation.
     permutation_splits : int
         How many splits (the first ones) each permutation reran.
     """
@@ -113,11 +121,23 @@ class Evaluation:
     p_value: float | None = None
     permuted_mean_aucs: np.ndarray = field(default_factory=lambda: np.zeros(0))
     permutation_splits: int = 0
+    aggregate: str | None = None
 
     @property
     def observed_mean_auc(self) -> float:
-        """Mean AUC over the splits the permutation test reruns (the test's statistic)."""
-        return float(np.nanmean(self.aucs()[:self.permutation_splits])) if self.permutation_splits else float("nan")
+        """Mean AUC over the splits the permutation test reruns (the test's statistic; group-level with ``aggregate``)."""
+        if not self.permutation_splits:
+            return float("nan")
+        aucs = self.group_aucs() if self.aggregate else self.aucs()
+        return float(np.nanmean(aucs[:self.permutation_splits]))
+
+    def group_aucs(self) -> np.ndarray:
+        """Group-level AUC of every split (NaN without aggregation)."""
+        return np.array([s.group_auc for s in self.real])
+
+    def group_accuracies(self) -> np.ndarray:
+        """Group-level accuracy of every split (NaN without aggregation)."""
+        return np.array([s.group_accuracy for s in self.real])
 
     def aucs(self, shuffled: bool = False) -> np.ndarray:
         """AUC of every split."""
@@ -156,6 +176,10 @@ class Evaluation:
             "selected_features": {k: v for k, v in self.selection_frequency().items() if v > 0},
             "classes": list(self.classes), "n_splits": self.n_splits, "test_fraction": self.test_fraction,
             "settings": self.settings.as_dict(), "warnings": list(self.warnings),
+            **({"aggregate": self.aggregate,
+                "group_auc_mean": float(np.nanmean(self.group_aucs())), "group_auc_std": float(np.nanstd(self.group_aucs())),
+                "group_accuracy_mean": float(np.nanmean(self.group_accuracies())),
+                "group_accuracy_std": float(np.nanstd(self.group_accuracies()))} if self.aggregate else {}),
         }
 
     def p_text(self) -> str:
@@ -170,8 +194,13 @@ class Evaluation:
     def summary_line(self) -> str:
         """Return one line: ``accuracy 94 ± 3 %, AUC 0.97 ± 0.02, shuffled 0.50 ± 0.06, p ≤ 0.001 (permutation test)``."""
         real, shuf, acc = self.aucs(), self.aucs(True), self.accuracies()
-        return (f"accuracy {100 * acc.mean():.0f} ± {100 * acc.std():.0f} %, AUC {real.mean():.2f} ± {real.std():.2f}, "
-                f"shuffled {shuf.mean():.2f} ± {shuf.std():.2f}, {self.p_text()}")
+        line = (f"accuracy {100 * acc.mean():.0f} ± {100 * acc.std():.0f} %, AUC {real.mean():.2f} ± {real.std():.2f}, "
+                f"shuffled {shuf.mean():.2f} ± {shuf.std():.2f}")
+        if self.aggregate:
+            gauc, gacc = self.group_aucs(), self.group_accuracies()
+            line += (f"; per group ({self.aggregate} of its rows): accuracy {100 * np.nanmean(gacc):.0f} ± "
+                     f"{100 * np.nanstd(gacc):.0f} %, AUC {np.nanmean(gauc):.2f} ± {np.nanstd(gauc):.2f}")
+        return f"{line}, {self.p_text()}"
 
 
 def random_splits(table: FeatureTable, n_splits: int, test_fraction: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -249,8 +278,35 @@ def _valid_shuffle(table: FeatureTable, train: np.ndarray, test: np.ndarray, see
                      "test; use more groups (or none)")
 
 
+def _auc(truth: np.ndarray, proba: np.ndarray, classes: tuple[str, ...]) -> float:
+    if np.unique(truth).size < len(classes):
+        return float("nan")
+    if len(classes) == 2:
+        return float(roc_auc_score(truth == classes[1], proba[:, 1]))
+    return float(roc_auc_score(truth, proba, multi_class="ovr", labels=list(classes)))
+
+
+def _group_scores(truth: np.ndarray, proba: np.ndarray, groups: np.ndarray, classes: tuple[str, ...],
+                  aggregate: str) -> tuple[float, float]:
+    """AUC and accuracy of one diagnosis per group, from its rows' probabilities (mean) or votes."""
+    names = np.unique(groups)
+    combined = np.zeros((names.size, len(classes)))
+    group_truth = np.empty(names.size, dtype=truth.dtype)
+    for i, g in enumerate(names):
+        rows = groups == g
+        if aggregate == "mean":
+            combined[i] = proba[rows].mean(axis=0)
+        else:  # the share of the group's rows predicted as each class
+            combined[i] = np.bincount(np.argmax(proba[rows], axis=1), minlength=len(classes)) / rows.sum()
+        values, counts = np.unique(truth[rows], return_counts=True)
+        group_truth[i] = values[np.argmax(counts)]
+    predicted = np.asarray(classes)[np.argmax(combined, axis=1)]
+    return _auc(group_truth, combined, classes), float(accuracy_score(group_truth, predicted))
+
+
 def _score(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, classes: tuple[str, ...],
-           names: tuple[str, ...], settings: PipelineSettings) -> SplitScore:
+           names: tuple[str, ...], settings: PipelineSettings, groups: np.ndarray | None = None,
+           aggregate: str | None = None) -> SplitScore:
     with warnings.catch_warnings():
         # shuffled classes drive an optimised kernel to its bounds: expected, not worth a warning per split
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -270,19 +326,25 @@ def _score(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, cl
         auc = roc_auc_score(truth, full, multi_class="ovr", labels=list(classes))
         tpr_grid = np.full(ROC_GRID.size, np.nan)
     selector = model.named_steps["select"]
+    group_auc = group_accuracy = float("nan")
+    if aggregate is not None and groups is not None:
+        group_auc, group_accuracy = _group_scores(truth, full, groups[test], classes, aggregate)
     return SplitScore(float(auc), float(accuracy_score(truth, predicted)),
                       confusion_matrix(truth, predicted, labels=list(classes)), tpr_grid,
-                      tuple(names[j] for j in selector.support_), selector.importance_)
+                      tuple(names[j] for j in selector.support_), selector.importance_, group_auc, group_accuracy)
 
 
 def _permuted_mean_auc(X: np.ndarray, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]],
-                       classes: tuple[str, ...], names: tuple[str, ...], settings: PipelineSettings) -> float:
-    """Mean AUC of the pipeline over ``splits`` with labels ``y`` (splits missing a class are left out)."""
+                       classes: tuple[str, ...], names: tuple[str, ...], settings: PipelineSettings,
+                       groups: np.ndarray | None = None, aggregate: str | None = None) -> float:
+    """Mean AUC (group-level with ``aggregate``) over ``splits`` with labels ``y``; undefined splits left out."""
     aucs = []
     for train, test in splits:
         if np.unique(y[train]).size < len(classes) or np.unique(y[test]).size < len(classes):
             continue
-        aucs.append(_score(X, y, train, test, classes, names, settings).auc)
+        score = _score(X, y, train, test, classes, names, settings, groups, aggregate)
+        aucs.append(score.group_auc if aggregate else score.auc)
+    aucs = [a for a in aucs if np.isfinite(a)]
     return float(np.mean(aucs)) if aucs else 0.5
 
 
@@ -310,6 +372,7 @@ def evaluate_steps(
     n_jobs: int = 2,
     n_permutations: int = N_PERMUTATIONS,
     permutation_splits: int = PERMUTATION_SPLITS,
+    aggregate: str | None = None,
 ) -> Generator[tuple[str, int, int], None, Evaluation]:
     """Evaluate a classifier over random splits, their shuffled-class twins, and a permutation test.
 
@@ -333,6 +396,10 @@ def evaluate_steps(
     permutation_splits : int
         Splits rerun for each permutation: the first ones of the evaluation, so the observed
         statistic is their mean AUC.  Cost: ``n_permutations * permutation_splits`` fits.
+    aggregate : {"mean", "vote"}, optional
+        Diagnose each test *group* (patient, donor) from its rows: the mean of their class
+        probabilities, or the share of their votes.  Group-level AUC and accuracy are added,
+        and the permutation test then uses the group-level AUC.  Needs groups.
 
     Returns
     -------
@@ -356,6 +423,11 @@ def evaluate_steps(
         raise InputError(f"n_permutations must be a whole number >= 0; got {n_permutations!r}")
     if int(permutation_splits) != permutation_splits or permutation_splits < 1:
         raise InputError(f"permutation_splits must be a whole number >= 1; got {permutation_splits!r}")
+    if aggregate is not None:
+        if aggregate not in AGGREGATES:
+            raise InputError(f"unknown aggregation {aggregate!r}; choose one of {AGGREGATES}")
+        if table.groups is None:
+            raise InputError("a group-level diagnosis needs groups: give the table a group column (patient, donor)")
     settings = settings or PipelineSettings()
     splits = random_splits(table, n_splits, test_fraction, settings.seed)
     classes, names = table.classes, table.feature_names
@@ -365,7 +437,7 @@ def evaluate_steps(
     yield "splits", 0, len(tasks)
     scores = []
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
-    for i, score in enumerate(runner(delayed(_score)(table.X, y, tr, te, classes, names, settings)
+    for i, score in enumerate(runner(delayed(_score)(table.X, y, tr, te, classes, names, settings, table.groups, aggregate)
                                      for y, tr, te in tasks)):
         scores.append(score)
         yield "splits", i + 1, len(tasks)
@@ -376,12 +448,14 @@ def evaluate_steps(
     notes = list(table.warnings)
     if n_permutations:
         test_splits = splits[:k]
-        observed = float(np.mean([s.auc for s in real[:k]]))
+        observed_aucs = [s.group_auc if aggregate else s.auc for s in real[:k]]
+        observed = float(np.mean([a for a in observed_aucs if np.isfinite(a)] or [0.5]))
         labels = [shuffled_classes(table, settings.seed + 7919 * (b + 1)) for b in range(int(n_permutations))]
         yield "permutations", 0, len(labels)
         permuted_list = []
         runner = Parallel(n_jobs=n_jobs, return_as="generator")
-        for i, value in enumerate(runner(delayed(_permuted_mean_auc)(table.X, y, test_splits, classes, names, settings)
+        for i, value in enumerate(runner(delayed(_permuted_mean_auc)(table.X, y, test_splits, classes, names, settings,
+                                                                     table.groups, aggregate)
                                          for y in labels)):
             permuted_list.append(value)
             yield "permutations", i + 1, len(labels)
@@ -408,7 +482,7 @@ def evaluate_steps(
                      "groups: the shuffled control and the p-values rest on too few labellings to be trusted; "
                      "add groups (images, donors) or evaluate without groups")
     return Evaluation(classes, names, real, shuffled, p_mw, p_perm, model, settings, n_splits, test_fraction,
-                      tuple(notes), p_value, permuted, k if n_permutations else 0)
+                      tuple(notes), p_value, permuted, k if n_permutations else 0, aggregate)
 
 
 def evaluate(
@@ -420,6 +494,7 @@ def evaluate(
     n_jobs: int = 2,
     n_permutations: int = N_PERMUTATIONS,
     permutation_splits: int = PERMUTATION_SPLITS,
+    aggregate: str | None = None,
 ) -> Evaluation:
     """Evaluate a classifier over random splits and their shuffled-class twins.
 
@@ -440,7 +515,8 @@ def evaluate(
     (True, 'p ≤ 0.05 (permutation test)')
     """
     return drain(evaluate_steps(table, settings=settings, n_splits=n_splits, test_fraction=test_fraction,
-                                n_jobs=n_jobs, n_permutations=n_permutations, permutation_splits=permutation_splits))
+                                n_jobs=n_jobs, n_permutations=n_permutations, permutation_splits=permutation_splits,
+                                aggregate=aggregate))
 
 
 def distinct_group_labellings(table: FeatureTable) -> int | None:

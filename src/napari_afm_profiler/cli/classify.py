@@ -12,8 +12,13 @@ from napari_afm_profiler.progress import drain
 
 def _table(args: argparse.Namespace) -> Any:
     from napari_afm_profiler.classify import feature_table, read_table
+    from napari_afm_profiler.errors import InputError
 
-    table = feature_table(read_table(args.table), args.label_column, group_column=args.group_column)
+    aggregate_by = getattr(args, "aggregate_by", None)
+    if aggregate_by and args.group_column and aggregate_by != args.group_column:
+        raise InputError(f"--aggregate-by {aggregate_by!r} must be the --group-column ({args.group_column!r}): the "
+                         "groups diagnosed together are the ones kept whole in every split")
+    table = feature_table(read_table(args.table), args.label_column, group_column=args.group_column or aggregate_by)
     for w in table.warnings:
         print(f"note: {w}", file=sys.stderr)
     return table
@@ -35,7 +40,8 @@ def _evaluate(args: argparse.Namespace, table: Any) -> Any:
 
     return drain(evaluate_steps(table, settings=_settings(args), n_splits=args.splits, test_fraction=args.test_fraction,
                                 n_jobs=args.jobs, n_permutations=args.permutations,
-                                permutation_splits=args.permutation_splits), report)
+                                permutation_splits=args.permutation_splits,
+                                aggregate=args.aggregate if getattr(args, "aggregate_by", None) else None), report)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -103,6 +109,11 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="label permutations of the significance test (default 999: resolves p = 0.001; 0 = no test)")
     p.add_argument("--permutation-splits", type=int, default=10,
                    help="splits rerun for each permutation (default 10; cost = permutations x this many fits)")
+    p.add_argument("--aggregate-by", default=None,
+                   help="column (patient, donor) whose rows are combined into one diagnosis per group; group-level "
+                        "ROC/AUC, accuracy and p-value are reported (implies --group-column)")
+    p.add_argument("--aggregate", choices=("mean", "vote"), default="mean",
+                   help="combine a group's rows by their mean class probability (default) or by vote")
 
 
 def add_classify_parser(sub: Any) -> None:

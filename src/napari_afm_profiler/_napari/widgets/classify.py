@@ -35,6 +35,7 @@ FROM_CSV = "CSV table"
 NO_GROUP = "(none)"
 BY_LAYER = "labels layer (cells of one image stay together)"
 CLASS_COLUMN = "class"
+AGGREGATE_CHOICES = [("mean of its labels' probabilities", "mean"), ("vote of its labels", "vote")]
 PLOT_NAMES = {"ROC curves": "roc", "AUC: true vs shuffled": "auc", "permutation test": "permutation",
               "parameter selection": "importance", "confusion matrix": "confusion"}
 
@@ -64,6 +65,7 @@ class ClassifierWidget(Container):
         self.assign_label = PushButton(text="Assign class to the selected label")
         self.assign_layer = PushButton(text="Assign class to every label of the chosen layers")
         self.group = ComboBox(label="groups", choices=[NO_GROUP, BY_LAYER], value=BY_LAYER)
+        self.aggregate = ComboBox(label="diagnose per group", choices=AGGREGATE_CHOICES, value=None, nullable=True)
         self.classifier = ComboBox(label="classifier", choices=list(CLASSIFIERS), value="gpc")
         self.splits = SpinBox(label="random splits", min=2, max=5000, value=200)
         # a valid p-value costs permutations x 10 fits: 199 resolves p = 0.005 (the CLI defaults to 999)
@@ -86,9 +88,9 @@ class ClassifierWidget(Container):
         self.target = ComboBox(label="predict on labels", choices=self._labels_choices)
         self.predict_button = PushButton(text="Predict classes")
         self.extend([self.source, self.images, self.labels_layers, self.csv, self.csv_class, self.class_name,
-                     self.assign_label, self.assign_layer, self.group, self.classifier, self.splits, self.permutations,
-                     self.top_k, self.test_fraction, self.seed, self.run_button, self.cancel, self.status, self.summary,
-                     self.plot_choice])
+                     self.assign_label, self.assign_layer, self.group, self.aggregate, self.classifier, self.splits,
+                     self.permutations, self.top_k, self.test_fraction, self.seed, self.run_button, self.cancel,
+                     self.status, self.summary, self.plot_choice])
         self._add_plot()
         self.extend([self.report_dir, self.report_button, self.model_dir, self.save_button, self.load_button,
                      self.target, self.predict_button])
@@ -198,7 +200,11 @@ class ClassifierWidget(Container):
             return None
         settings, n_splits, fraction = self._settings(), self.splits.value, self.test_fraction.value
         n_permutations = self.permutations.value
+        aggregate = self.aggregate.value
         group = None if from_csv or self.group.value == NO_GROUP else "layer"
+        if aggregate is not None and group is None:
+            self.status.value = "error: a diagnosis per group needs groups (choose groups: by layer)"
+            return None
         label_column = self.csv_class.value.strip() if from_csv else CLASS_COLUMN
         csv_path = Path(self.csv.value) if from_csv else None
 
@@ -207,7 +213,7 @@ class ClassifierWidget(Container):
             df = read_table(csv_path) if from_csv else (yield from self._rows_steps(layers, True))
             table = feature_table(df, label_column, group_column=group)
             ev = yield from evaluate_steps(table, settings=settings, n_splits=n_splits, test_fraction=fraction,
-                                           n_permutations=n_permutations)
+                                           n_permutations=n_permutations, aggregate=aggregate)
             return ev, TrainedClassifier.from_evaluation(ev), table
 
         def report(step: tuple[str, int, int]) -> None:
