@@ -114,3 +114,16 @@ def test_too_few_group_labellings_are_named_with_the_smallest_attainable_p():
                               n_splits=3, n_jobs=1, n_permutations=49, permutation_splits=2))
     # 6 donors, 3 per class: C(6, 3) = 20 labellings
     assert any("20 distinct labellings" in w and "0.05" in w for w in ev.warnings)
+
+
+def test_auc_interval_accounts_for_the_overlap_of_splits(hurst_table):
+    ev = drain(evaluate_steps(hurst_table, settings=PipelineSettings(classifier="logreg"), n_splits=30, n_jobs=2,
+                              n_permutations=0))
+    lo, hi = ev.auc_interval()
+    aucs = ev.aucs()
+    naive = 1.96 * aucs.std(ddof=1) / np.sqrt(aucs.size)
+    # Nadeau & Bengio: variance (1/J + n_test/n_train) s^2, i.e. far wider than s/sqrt(J) for 30 splits
+    assert lo <= aucs.mean() <= hi and (hi - lo) / 2 > 3 * naive or hi == 1.0
+    expected = 2.045 * np.sqrt((1 / 30 + 0.3 / 0.7) * aucs.var(ddof=1))  # t(0.975, 29) = 2.045
+    assert np.isclose(aucs.mean() - lo, expected, rtol=1e-3) or lo == 0.0
+    assert ev.summary()["auc_ci95"] == [lo, hi] and "95 % CI" in ev.summary_line()
