@@ -71,6 +71,10 @@ def test_whole_image_tiles_and_errors(make_napari_viewer, qtbot, wait_worker):
     wait_worker(dock.run())
     assert dock.table_data["region"].tolist() == [0]
     assert dock.table_data["Sq"][0] == pytest.approx((np.sqrt(2) + 3 * np.sqrt(2)) / 2, rel=0.01)
+    dock.tile_rows.value = True  # quadrants as samples: one row each
+    wait_worker(dock.run())
+    assert dock.table_data["region"].tolist() == [1, 2, 3, 4]
+    assert dock.table_data["Sq"].mean() == pytest.approx((np.sqrt(2) + 3 * np.sqrt(2)) / 2, rel=0.01)
     other = viewer.add_image(height, name="other", scale=(1.0, 1.0), units=("nm", "nm"))
     dock.images.value = [h, other]
     assert dock.run() is None and "pixel sizes differ" in dock.status.value

@@ -69,7 +69,8 @@ def cmd_roughness(args: argparse.Namespace) -> int:
         tiles = (int(parts[0]), int(parts[1]))
     groups = args.groups.split(",") if args.groups else None
     table = drain(channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
-                                      settings=_settings(args), border_erosion_px=args.border_erosion, tiles=tiles))
+                                      settings=_settings(args), border_erosion_px=args.border_erosion, tiles=tiles,
+                                      tile_rows=args.tile_rows))
     text = _table_text(table.rows(), args.format)
     if args.output:
         out = atomic_write(args.output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -92,6 +93,8 @@ def add_roughness_parser(sub: Any) -> None:
     p.add_argument("--all-channels", action="store_true", help="evaluate every channel of the file")
     p.add_argument("--groups", default=None, help=f"comma-separated parameter groups (default all): {','.join(GROUPS)}")
     p.add_argument("--tiles", default=None, help="without labels: average over RxC tiles, e.g. 2x2")
+    p.add_argument("--tile-rows", action="store_true",
+                   help="with --tiles: one row per tile (region = tile number) instead of their mean")
     p.add_argument("--border-erosion", type=int, default=0, help="pixels removed from each region's border")
     p.add_argument("--level", choices=("plane", "none"), default="plane",
                    help="levelling inside each evaluation area (default plane)")

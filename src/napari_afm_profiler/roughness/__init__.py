@@ -11,7 +11,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     submod_attrs={
         "compute": ["RoughnessResult", "parameters", "surface_parameters"],
         "tables": ["RoughnessTable", "channel_table", "channel_table_steps", "regions", "region_table",
-                   "region_table_steps", "tile_parameters"],
+                   "region_table_steps", "tile_labels", "tile_parameters"],
         "registry": ["GEOMETRY_COLUMNS", "GROUPS", "PARAMETERS", "Parameter"],
         "settings": ["RoughnessSettings"],
     },

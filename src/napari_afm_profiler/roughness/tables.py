@@ -261,6 +261,35 @@ def tile_parameters(
     return RoughnessResult(values, tuple(warnings))
 
 
+def tile_labels(shape: tuple[int, int], tiles: tuple[int, int]) -> np.ndarray:
+    """Label image of ``tiles`` = (rows, columns) equal tiles, numbered 1.. row by row.
+
+    Parameters
+    ----------
+    shape : (ny, nx)
+    tiles : (rows, columns)
+
+    Returns
+    -------
+    labels : (ny, nx) int ndarray
+
+    Examples
+    --------
+    >>> tile_labels((4, 6), (2, 3))
+    array([[1, 1, 2, 2, 3, 3],
+           [1, 1, 2, 2, 3, 3],
+           [4, 4, 5, 5, 6, 6],
+           [4, 4, 5, 5, 6, 6]])
+    """
+    ty, tx = (int(tiles[0]), int(tiles[1]))
+    ny, nx = (int(shape[0]), int(shape[1]))
+    if ty < 1 or tx < 1 or ty > ny or tx > nx:
+        raise InputError(f"cannot cut an image of shape {tuple(shape)} into {ty} x {tx} tiles")
+    rows = np.searchsorted(np.linspace(0, ny, ty + 1).astype(int)[1:], np.arange(ny), side="right")
+    cols = np.searchsorted(np.linspace(0, nx, tx + 1).astype(int)[1:], np.arange(nx), side="right")
+    return (rows[:, None] * tx + cols[None, :] + 1).astype(np.int64)
+
+
 def _renamed(steps: Progress, stage: str) -> Progress:
     """Pass on a progress generator's steps under another stage name; return its result."""
     while True:
@@ -280,6 +309,7 @@ def channel_table_steps(
     settings: RoughnessSettings | None = None,
     border_erosion_px: int = 0,
     tiles: tuple[int, int] | None = None,
+    tile_rows: bool = False,
 ) -> Progress:
     """Parameters of one or several channels of the same scan, per image or per labelled region.
 
@@ -297,6 +327,9 @@ def channel_table_steps(
         As in :func:`region_table`.
     tiles : (rows, columns), optional
         Without labels: average over this many tiles.
+    tile_rows : bool, optional
+        With ``tiles``: one row per tile instead of their mean (``region`` = tile number, 1..
+        row by row), e.g. the quadrants of an image as samples whose group is the image.
 
     Returns
     -------
@@ -318,6 +351,10 @@ def channel_table_steps(
     if len(shapes) > 1:
         raise InputError(f"channels differ in shape: {sorted(shapes)}")
     prefix = len(channels) > 1
+    if tile_rows:
+        if labels is not None or tiles is None:
+            raise InputError("one row per tile needs tiles and no labels")
+        labels, tiles = tile_labels(next(iter(shapes)), tiles), None
     merged: dict[str, np.ndarray] = {}
     warnings: list[tuple[int, str]] = []
     for name, image in channels.items():
@@ -354,6 +391,7 @@ def channel_table(
     settings: RoughnessSettings | None = None,
     border_erosion_px: int = 0,
     tiles: tuple[int, int] | None = None,
+    tile_rows: bool = False,
 ) -> RoughnessTable:
     """Parameters of one or several channels of one scan, per image or per labelled region.
 
@@ -369,4 +407,5 @@ def channel_table(
     True
     """
     return drain(channel_table_steps(channels, pixel_size_nm=pixel_size_nm, labels=labels, groups=groups,
-                                     settings=settings, border_erosion_px=border_erosion_px, tiles=tiles))
+                                     settings=settings, border_erosion_px=border_erosion_px, tiles=tiles,
+                                     tile_rows=tile_rows))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, snapshot
@@ -42,6 +42,7 @@ class RoughnessWidget(Container):
         self.level = ComboBox(label="levelling", choices=["plane", "none"], value="plane")
         self.erosion = SpinBox(label="erode region border (px)", min=0, max=50, value=0)
         self.tiles = ComboBox(label="tiles (no labels)", choices=list(TILES), value="1x1")
+        self.tile_rows = CheckBox(label="one row per tile", value=False)
         self.wolf = FloatSpinBox(label="Wolf pruning (% of Sz)", min=0.0, max=50.0, step=0.5, value=5.0)
         self.acf_s = FloatSpinBox(label="Sal/Str threshold s", min=0.01, max=0.99, step=0.05, value=0.2)
         self.smr_c = FloatSpinBox(label="Smr(c): c (nm)", min=-1e6, max=1e6, step=0.5, value=0.0)
@@ -57,7 +58,7 @@ class RoughnessWidget(Container):
         self.export_button = PushButton(text="Export CSV")
         self.plot_parameter = ComboBox(label="plot parameter", choices=[])
         self.plot_classes = ComboBox(label="classes from", choices=self._class_choices)
-        self.extend([self.images, self.labels_layer, self.groups, self.level, self.erosion, self.tiles, self.wolf,
+        self.extend([self.images, self.labels_layer, self.groups, self.level, self.erosion, self.tiles, self.tile_rows, self.wolf,
                      self.acf_s, self.smr_c, self.smc_mr, self.run_button, self.cancel, self.status, self.table,
                      self.csv_path, self.export_button, self.plot_parameter, self.plot_classes])
         self._add_plot()
@@ -125,13 +126,14 @@ class RoughnessWidget(Container):
             self.status.value = f"error: {exc}"
             return None
         tiles = None if labels is not None or self.tiles.value == "1x1" else tuple(map(int, self.tiles.value.split("x")))
+        tile_rows = bool(self.tile_rows.value and tiles is not None)
         erosion = self.erosion.value
         labels_layer = self.labels_layer.value
 
         @thread_worker(progress={"total": 0, "desc": "roughness"}, ignore_errors=True)
         def work():
             steps = channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
-                                        settings=settings, border_erosion_px=erosion, tiles=tiles)
+                                        settings=settings, border_erosion_px=erosion, tiles=tiles, tile_rows=tile_rows)
             return (yield from steps)
 
         def report(step: tuple[str, int, int]) -> None:
