@@ -118,3 +118,26 @@ def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path, wait_worker):
     dock.classifier.value = "logreg"
     wait_worker(dock.run())
     assert dock.evaluation.aucs().mean() > 0.95 and dock.evaluation.selection_frequency()["Sa"] == 1.0
+
+
+def test_tiles_of_each_image_as_rows_grouped_by_image(make_napari_viewer, qtbot, wait_worker):
+    viewer = make_napari_viewer()
+    fields = [_add_field(viewer, f"f{i}", h, 10 + i) for i, h in enumerate([0.4, 0.4, 0.4, 0.9, 0.9, 0.9])]
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
+    dock.images.value = [im for im, _ in fields]
+    for (_, labels), cls in zip(fields, ["rough"] * 3 + ["smooth"] * 3):
+        dock.labels_layers.value = [labels]
+        dock.class_name.value = cls
+        dock.assign_layer.changed.emit(True)
+    dock.labels_layers.value = [lab for _, lab in fields]
+    dock.rows.value = (2, 2)
+    dock.splits.value = 6
+    dock.permutations.value = 0
+    dock.classifier.value = "logreg"
+    wait_worker(dock.run())
+    ev = dock.evaluation
+    assert ev is not None, dock.status.value
+    assert "24 rows" in dock.status.value  # six images x four quadrants
+    assert ev.aucs().mean() > 0.9
+    dock.group.value = "(none)"
+    assert dock.run() is None and "one side of a split" in dock.status.value

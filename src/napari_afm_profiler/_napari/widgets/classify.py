@@ -35,6 +35,8 @@ FROM_CSV = "CSV table"
 NO_GROUP = "(none)"
 BY_LAYER = "labels layer (cells of one image stay together)"
 CLASS_COLUMN = "class"
+ROW_CHOICES = [("one per label (cell)", None), ("one per tile 2x2 of the image", (2, 2)),
+               ("one per tile 3x3 of the image", (3, 3))]
 AGGREGATE_CHOICES = [("mean of its labels' probabilities", "mean"), ("vote of its labels", "vote")]
 PLOT_NAMES = {"ROC curves": "roc", "AUC: true vs shuffled": "auc", "permutation test": "permutation",
               "parameter selection": "importance", "confusion matrix": "confusion"}
@@ -64,6 +66,7 @@ class ClassifierWidget(Container):
         self.class_name = LineEdit(label="class name", value="A")
         self.assign_label = PushButton(text="Assign class to the selected label")
         self.assign_layer = PushButton(text="Assign class to every label of the chosen layers")
+        self.rows = ComboBox(label="rows", choices=ROW_CHOICES, value=None)
         self.group = ComboBox(label="groups", choices=[NO_GROUP, BY_LAYER], value=BY_LAYER)
         self.aggregate = ComboBox(label="diagnose per group", choices=AGGREGATE_CHOICES, value=None, nullable=True)
         self.classifier = ComboBox(label="classifier", choices=list(CLASSIFIERS), value="gpc")
@@ -88,7 +91,7 @@ class ClassifierWidget(Container):
         self.target = ComboBox(label="predict on labels", choices=self._labels_choices)
         self.predict_button = PushButton(text="Predict classes")
         self.extend([self.source, self.images, self.labels_layers, self.csv, self.csv_class, self.class_name,
-                     self.assign_label, self.assign_layer, self.group, self.aggregate, self.classifier, self.splits,
+                     self.assign_label, self.assign_layer, self.rows, self.group, self.aggregate, self.classifier, self.splits,
                      self.permutations, self.top_k, self.test_fraction, self.seed, self.run_button, self.cancel,
                      self.status, self.summary, self.plot_choice])
         self._add_plot()
@@ -154,8 +157,13 @@ class ClassifierWidget(Container):
             raise ValueError(f"no chosen image layer has the shape of {labels_layer.name} {labels_layer.data.shape}")
         return {_short(ly.name): snapshot(ly.data, np.float64) for ly in chosen}
 
-    def _rows_steps(self, labels_layers: list[Any], with_classes: bool):  # noqa: ANN202 - generator
-        """Roughness rows of every label of ``labels_layers`` (a generator yielding progress)."""
+    def _rows_steps(self, labels_layers: list[Any], with_classes: bool,  # noqa: ANN202 - generator
+                    tiles: tuple[int, int] | None = None):
+        """Roughness rows of every label of ``labels_layers``, or of every tile of their images (a generator).
+
+        With ``tiles`` each row is one tile of the image a labels layer belongs to, with that
+        layer's class (all its labels must share one) and the layer as its group.
+        """
         import pandas as pd
 
         from napari_afm_profiler.roughness import GEOMETRY_COLUMNS, channel_table_steps
@@ -164,7 +172,10 @@ class ClassifierWidget(Container):
         for layer in labels_layers:
             channels = self._channels_for(layer)
             pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
-            table = yield from channel_table_steps(channels, pixel_size_nm=pixel, labels=snapshot(layer.data))
+            if tiles is None:
+                table = yield from channel_table_steps(channels, pixel_size_nm=pixel, labels=snapshot(layer.data))
+            else:
+                table = yield from channel_table_steps(channels, pixel_size_nm=pixel, tiles=tiles, tile_rows=True)
             df = table.to_pandas()
             if len(channels) == 1:  # keep the channel in the column names, so tables of any files match
                 name = next(iter(channels))
@@ -174,7 +185,14 @@ class ClassifierWidget(Container):
             if with_classes:
                 features = layer.features
                 lookup = dict(zip(features["index"], features[CLASS_COLUMN])) if CLASS_COLUMN in features else {}
-                df.insert(1, CLASS_COLUMN, [lookup.get(r) for r in df["region"]])
+                if tiles is None:
+                    df.insert(1, CLASS_COLUMN, [lookup.get(r) for r in df["region"]])
+                else:
+                    classes = {c for c in lookup.values() if isinstance(c, str) and c}
+                    if len(classes) > 1:
+                        raise ValueError(f"{layer.name} holds labels of several classes ({sorted(classes)}): tiles "
+                                         "take the class of the whole image; assign one class to the layer")
+                    df.insert(1, CLASS_COLUMN, [next(iter(classes), None)] * len(df))
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 
@@ -202,6 +220,10 @@ class ClassifierWidget(Container):
         n_permutations = self.permutations.value
         aggregate = self.aggregate.value
         group = None if from_csv or self.group.value == NO_GROUP else "layer"
+        tiles = None if from_csv else self.rows.value
+        if tiles is not None and group is None:
+            self.status.value = "error: tiles of one image must stay on one side of a split: choose groups: by layer"
+            return None
         if aggregate is not None and group is None:
             self.status.value = "error: a diagnosis per group needs groups (choose groups: by layer)"
             return None
@@ -210,7 +232,7 @@ class ClassifierWidget(Container):
 
         @thread_worker(progress={"total": 0, "desc": "classifier"}, ignore_errors=True)
         def work():
-            df = read_table(csv_path) if from_csv else (yield from self._rows_steps(layers, True))
+            df = read_table(csv_path) if from_csv else (yield from self._rows_steps(layers, True, tiles))
             table = feature_table(df, label_column, group_column=group)
             ev = yield from evaluate_steps(table, settings=settings, n_splits=n_splits, test_fraction=fraction,
                                            n_permutations=n_permutations, aggregate=aggregate)
