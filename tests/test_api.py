@@ -12,7 +12,7 @@ import pytest
 
 import napari_afm_profiler as ap
 
-SUBPACKAGES = ["batch", "classify", "deconv", "io", "preprocess", "roughness", "synth", "tip"]
+SUBPACKAGES = ["batch", "classify", "deconv", "io", "particles", "preprocess", "roughness", "synth", "tip"]
 
 
 def _public_functions():

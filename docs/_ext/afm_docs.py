@@ -17,6 +17,7 @@ SUBPACKAGES = {
     "preprocess": "Levelling and drift correction",
     "tip": "Tip models, morphology and blind estimation",
     "deconv": "Deep-learning tip deconvolution",
+    "particles": "Particles (grains) and line profiles",
     "roughness": "Surface roughness parameters",
     "classify": "Classification from roughness parameters",
     "batch": "Batch processing",

@@ -7,6 +7,7 @@ Scripting in the scikit-image style: ``import napari_afm_profiler as ap``, then
   ``align_frames`` for movie drift);
 - ``ap.tip``: ``make_tip``, ``dilate``, ``erode``, ``certainty_map``, ``estimate_tip``;
 - ``ap.deconvolve(image, pixel_size_nm=...)``: tip deconvolution with a trained network;
+- ``ap.particles``: ``segment_particles``, ``measure_particles``, ``line_profile``;
 - ``ap.roughness.parameters`` (whole image) and ``ap.roughness.regions`` (per labelled cell);
 - ``ap.classify.feature_table`` / ``ap.classify.evaluate``; ``ap.batch.run`` for folders.
 
@@ -20,7 +21,7 @@ __version__ = "0.1.0"
 
 __getattr__, __dir__, _public = _lazy.attach(
     __name__,
-    submodules=["batch", "classify", "deconv", "io", "preprocess", "roughness", "synth", "tip"],
+    submodules=["batch", "classify", "deconv", "io", "particles", "preprocess", "roughness", "synth", "tip"],
     submod_attrs={
         "errors": ["AFMFormatError", "AfmProfilerError", "InputError"],
         "io.readers": ["read"],

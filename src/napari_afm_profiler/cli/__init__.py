@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     from napari_afm_profiler.cli.classify import add_classify_parser
     from napari_afm_profiler.cli.deconv import add_deconv_parsers
     from napari_afm_profiler.cli.files import add_file_parsers
+    from napari_afm_profiler.cli.particles import add_particles_parsers
     from napari_afm_profiler.cli.roughness import add_roughness_parser
     from napari_afm_profiler.cli.synth import add_synth_parser
     from napari_afm_profiler.cli.tip import add_tip_parser
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_synth_parser(sub)
     add_deconv_parsers(sub)
     add_roughness_parser(sub)
+    add_particles_parsers(sub)
     add_classify_parser(sub)
     add_batch_parser(sub)
     return parser

@@ -1,0 +1,121 @@
+"""``afm-profiler particles`` and ``profile``: particle segmentation and measurements, line profiles."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from napari_afm_profiler.cli._common import load_scans
+from napari_afm_profiler.cli.files import LEVEL_CHOICES
+
+# the methods, listed here so that building the parser imports no science
+THRESHOLD_CHOICES = ("relative", "absolute", "otsu", "local")
+
+
+def _height(args: argparse.Namespace) -> Any:
+    from napari_afm_profiler.errors import InputError
+    from napari_afm_profiler.preprocess import level
+
+    scan = load_scans(args.file, args.pixel_size, args.channel)[0]
+    if scan.data.ndim != 2:
+        raise InputError(f"{args.file}: channel {scan.channel!r} is a stack; choose a single image")
+    if scan.pixel_size_nm is None:
+        raise InputError(f"{args.file}: the image has no pixel size; give --pixel-size in nm")
+    data = level(scan.data, args.level) if args.level != "none" else scan.data
+    return scan, data
+
+
+def cmd_particles(args: argparse.Namespace) -> int:
+    """Segment particles, measure them (and, with --deconvolve, the same particles deconvolved); write CSV."""
+    import numpy as np
+
+    from napari_afm_profiler.io.writers import atomic_write, write_image
+    from napari_afm_profiler.particles import match_particles, measure_particles, segment_particles
+
+    scan, data = _height(args)
+    options = {"pixel_size_nm": scan.pixel_size_nm, "method": args.method, "threshold_nm": args.threshold,
+               "min_area_nm2": args.min_area, "min_height_nm": args.min_height, "split": not args.no_split,
+               "min_separation_nm": args.min_separation, "exclude_edge": args.exclude_edge}
+    seg = segment_particles(data, **options)
+    for note in seg.notes:
+        print(f"note: {note}", file=sys.stderr)
+    table = measure_particles(data, seg.labels, pixel_size_nm=scan.pixel_size_nm, substrate_nm=seg.substrate_nm)
+    df = table.to_pandas()
+    if args.deconvolve:
+        from napari_afm_profiler.deconv import deconvolve
+
+        surface = deconvolve(data, pixel_size_nm=scan.pixel_size_nm, model=args.model).surface
+        deseg = segment_particles(surface, **options)
+        after = measure_particles(surface, deseg.labels, pixel_size_nm=scan.pixel_size_nm,
+                                  substrate_nm=deseg.substrate_nm).to_pandas().set_index("label")
+        match = match_particles(seg.labels, deseg.labels)
+        matched = match[df["label"].to_numpy()]
+        df["deconvolved_label"] = matched
+        for col in ("area_nm2", "equivalent_radius_nm", "max_height_nm", "volume_nm3", "aspect_ratio",
+                    "min_feret_nm", "max_feret_nm"):
+            df[f"deconvolved_{col}"] = [after[col].get(m, np.nan) if m else np.nan for m in matched]
+    if args.labels_out:
+        write_image(args.labels_out, seg.labels.astype(np.float32), pixel_size_nm=scan.pixel_size_nm,
+                    channel="particles (labels)", z_unit="")
+    out = atomic_write(args.output, lambda tmp: df.to_csv(tmp, index=False))
+    print(f"wrote {out}: {len(df)} particles above {seg.substrate_nm:.3g} nm (threshold {seg.threshold_nm:.3g} nm)",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    """Height profile along a line (in pixels) of one file's channels; CSV to a file or stdout."""
+    from napari_afm_profiler.errors import InputError
+    from napari_afm_profiler.io.writers import atomic_write
+    from napari_afm_profiler.particles import line_profile
+
+    try:
+        y0, x0, y1, x1 = (float(v) for v in args.line.split(","))
+    except ValueError:
+        raise InputError(f"--line must be y0,x0,y1,x1 in pixels; got {args.line!r}") from None
+    scans = load_scans(args.file, args.pixel_size, args.channel)
+    images = {s.channel: s.data for s in scans if s.data.ndim == 2}
+    if not images:
+        raise InputError(f"{args.file}: no single-image channel to profile")
+    pixel = scans[0].pixel_size_nm
+    if pixel is None:
+        raise InputError(f"{args.file}: the image has no pixel size; give --pixel-size in nm")
+    df = line_profile(images, (y0, x0), (y1, x1), pixel_size_nm=pixel, width_px=args.width).to_pandas()
+    if args.output:
+        print(f"wrote {atomic_write(args.output, lambda tmp: df.to_csv(tmp, index=False))}", file=sys.stderr)
+    else:
+        df.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def add_particles_parsers(sub: Any) -> None:
+    """Add ``particles`` and ``profile`` to the ``afm-profiler`` parser."""
+    p = sub.add_parser("particles", help="segment particles (grains) and measure each in nm; CSV")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True, help="CSV, one row per particle")
+    p.add_argument("--channel", default=None, help="channel name (default: the height channel)")
+    p.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm for .npy input")
+    p.add_argument("--level", choices=(*LEVEL_CHOICES, "none"), default="plane", help="levelling first (default plane)")
+    p.add_argument("--method", choices=THRESHOLD_CHOICES, default="relative",
+                   help="threshold: above the substrate (default), absolute height, Otsu, or local")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="threshold in nm (relative: above the substrate; absolute: height); default Otsu")
+    p.add_argument("--min-area", type=float, default=0.0, help="drop particles smaller than this, nm²")
+    p.add_argument("--min-height", type=float, default=0.0, help="drop particles lower than this above the substrate, nm")
+    p.add_argument("--min-separation", type=float, default=None, help="smallest distance between particle tops, nm")
+    p.add_argument("--no-split", action="store_true", help="do not split touching particles")
+    p.add_argument("--exclude-edge", action="store_true", help="drop particles touching the image edge")
+    p.add_argument("--deconvolve", action="store_true",
+                   help="also deconvolve, segment the result and measure the same particles (matched by overlap)")
+    p.add_argument("--model", default="default", help="deconvolution model (with --deconvolve)")
+    p.add_argument("--labels-out", default=None, help="write the particle labels (.tif, .npy, .gwy)")
+    p.set_defaults(func=cmd_particles)
+    q = sub.add_parser("profile", help="height profile along a line; CSV (distance in nm, one column per channel)")
+    q.add_argument("file")
+    q.add_argument("--line", required=True, help="y0,x0,y1,x1 in pixels")
+    q.add_argument("--width", type=int, default=1, help="average a band this many pixels wide (default 1)")
+    q.add_argument("--channel", default=None, help="one channel only (default: every single-image channel)")
+    q.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm for .npy input")
+    q.add_argument("-o", "--output", default=None, help="CSV file (default: standard output)")
+    q.set_defaults(func=cmd_profile)

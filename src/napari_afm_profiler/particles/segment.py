@@ -1,0 +1,217 @@
+"""Particle segmentation: a threshold above the substrate, watershed split, size and edge filters.
+
+The substrate level is estimated robustly, as the median of the pixels below an Otsu split of
+the height histogram (the mean of a whole image would rise with every particle on it).  The
+threshold is relative to that level (``relative``, the default), an absolute height
+(``absolute``), Otsu's (``otsu``) or a local threshold for uneven backgrounds (``local``).
+Touching particles are split by a watershed of the inverted heights seeded at local maxima at
+least ``min_separation_nm`` apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.pixels import pixel_size_pair
+
+THRESHOLD_METHODS = ("relative", "absolute", "otsu", "local")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Particles found in a height map.
+
+    Attributes
+    ----------
+    labels : (ny, nx) int ndarray
+        0 = substrate, 1..n = particles (numbered in raster order).
+    substrate_nm : float
+        The substrate level the heights are measured from.
+    threshold_nm : float
+        The absolute height a pixel had to exceed.
+    notes : tuple of str
+        What was removed and why (small, low, edge-touching particles).
+    """
+
+    labels: np.ndarray
+    substrate_nm: float
+    threshold_nm: float
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def count(self) -> int:
+        """Number of particles."""
+        return int(self.labels.max()) if self.labels.size else 0
+
+
+def _finite(height: np.ndarray) -> np.ndarray:
+    values = height[np.isfinite(height)]
+    if values.size == 0:
+        raise InputError("the image has no finite pixels")
+    return values
+
+
+def substrate_level(height: np.ndarray) -> float:
+    """Robust height of the substrate: the median of the pixels below an Otsu split.
+
+    Parameters
+    ----------
+    height : (ny, nx) array_like, nm
+
+    Returns
+    -------
+    float, nm
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.full((50, 50), 2.0); z[10:20, 10:20] = 30.0  # a particle on a substrate at 2 nm
+    >>> substrate_level(z)
+    2.0
+    """
+    from skimage.filters import threshold_otsu
+
+    values = _finite(np.asarray(height, dtype=np.float64))
+    if np.ptp(values) == 0:
+        return float(values[0])
+    below = values[values <= threshold_otsu(values)]
+    return float(np.median(below if below.size else values))
+
+
+def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, substrate: float,
+                    local_block_px: int) -> tuple[np.ndarray, float]:
+    from skimage.filters import threshold_local, threshold_otsu
+
+    finite = np.isfinite(z)
+    if method == "otsu":
+        level = float(threshold_otsu(z[finite]))
+    elif method == "local":
+        filled = np.where(finite, z, substrate)
+        block = max(3, local_block_px | 1)
+        local = threshold_local(filled, block_size=block, method="gaussian")
+        offset = 0.0 if threshold_nm is None else float(threshold_nm)
+        return finite & (filled > local + offset), float(np.nan)
+    elif threshold_nm is None:
+        raise InputError(f"the {method!r} threshold needs threshold_nm")
+    else:
+        level = float(threshold_nm) + (substrate if method == "relative" else 0.0)
+    return finite & (z > level), level
+
+
+def segment_particles(
+    height: np.ndarray,
+    *,
+    pixel_size_nm: float | tuple[float, float],
+    method: str = "relative",
+    threshold_nm: float | None = None,
+    min_area_nm2: float = 0.0,
+    min_height_nm: float = 0.0,
+    split: bool = True,
+    min_separation_nm: float | None = None,
+    exclude_edge: bool = False,
+    fill_holes: bool = True,
+    local_block_nm: float | None = None,
+) -> Segmentation:
+    """Segment the particles (grains) of a levelled height map into labels.
+
+    Parameters
+    ----------
+    height : (ny, nx) array_like, nm
+        Levelled heights; NaN pixels are never part of a particle.
+    pixel_size_nm : float or (dy, dx)
+        Pixel size in nm.
+    method : {"relative", "absolute", "otsu", "local"}, optional
+        ``relative``: higher than ``threshold_nm`` above the substrate (default: Otsu's level
+        when ``threshold_nm`` is not given); ``absolute``: higher than ``threshold_nm``;
+        ``otsu``: Otsu's threshold of the height histogram; ``local``: higher than the local
+        (Gaussian-weighted) mean over ``local_block_nm`` plus ``threshold_nm`` (uneven backgrounds).
+    threshold_nm : float, optional
+        The threshold, as the method reads it.
+    min_area_nm2, min_height_nm : float, optional
+        Particles smaller in projected area, or lower (maximum above the substrate), are dropped.
+    split : bool, optional
+        Split touching particles by a watershed seeded at local maxima.
+    min_separation_nm : float, optional
+        Smallest distance between two seeds (default: 4 pixels).
+    exclude_edge : bool, optional
+        Drop particles that touch the image edge (their size is unknown).
+    fill_holes : bool, optional
+        Fill holes inside particles.
+    local_block_nm : float, optional
+        Window of the ``local`` method (default: a quarter of the image).
+
+    Returns
+    -------
+    Segmentation
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.zeros((60, 60)); yy, xx = np.mgrid[0:60, 0:60]
+    >>> for cy, cx in ((15, 15), (15, 45), (45, 30)):
+    ...     z += 10.0 * np.clip(1 - ((yy - cy) ** 2 + (xx - cx) ** 2) / 64.0, 0, None)
+    >>> seg = segment_particles(z, pixel_size_nm=1.0, threshold_nm=1.0)
+    >>> seg.count, seg.substrate_nm
+    (3, 0.0)
+    """
+    from skimage.feature import peak_local_max
+    from skimage.morphology import h_maxima
+    from skimage.segmentation import clear_border, watershed
+
+    z = np.asarray(height, dtype=np.float64)
+    if z.ndim != 2:
+        raise InputError(f"particle segmentation needs a 2-D height map; got shape {z.shape}")
+    if method not in THRESHOLD_METHODS:
+        raise InputError(f"unknown threshold method {method!r}; choose one of {THRESHOLD_METHODS}")
+    dy, dx = pixel_size_pair(pixel_size_nm, needed_for="particle segmentation")
+    substrate = substrate_level(z)
+    if method == "relative" and threshold_nm is None:
+        method = "otsu"
+    block_px = int(round((local_block_nm or min(z.shape) * min(dy, dx) / 4.0) / min(dy, dx)))
+    mask, level = _threshold_mask(z, method, threshold_nm, substrate, block_px)
+    notes: list[str] = []
+    if fill_holes:
+        mask = ndi.binary_fill_holes(mask) & np.isfinite(z)
+    labels, n = ndi.label(mask)
+    if n == 0:
+        notes.append("no pixel is above the threshold: no particle found")
+        return Segmentation(labels.astype(np.int64), substrate, level, tuple(notes))
+    if split:
+        sep_px = 4 if min_separation_nm is None else max(1, int(round(min_separation_nm / min(dy, dx))))
+        filled = np.where(np.isfinite(z), z, substrate)
+        peaks = peak_local_max(filled, min_distance=sep_px, labels=labels, exclude_border=False)
+        # seeds are whole regional maxima (a flat top is one seed, not one per pixel), kept where
+        # a peak at least min_separation from a higher one lies on them
+        tops, _ = ndi.label(h_maxima(filled, max(1e-9, 1e-9 * float(np.ptp(filled)))) & (labels > 0))
+        keep = np.unique(tops[tuple(peaks.T)]) if len(peaks) else np.zeros(0, np.int64)
+        markers = np.where(np.isin(tops, keep[keep > 0]), tops, 0)
+        # a region without a seed keeps one of its own
+        seeded = np.unique(labels[markers > 0])
+        for lab in set(range(1, n + 1)) - set(seeded.tolist()):
+            where = np.argwhere(labels == lab)[0]
+            markers[tuple(where)] = markers.max() + 1
+        labels = watershed(-filled, markers, mask=labels > 0)
+    if exclude_edge:
+        before = int(np.unique(labels[labels > 0]).size)
+        labels = clear_border(labels)
+        removed = before - int(np.unique(labels[labels > 0]).size)
+        if removed:
+            notes.append(f"{removed} particle(s) touching the image edge removed")
+    ids = np.arange(1, int(labels.max()) + 1)
+    if ids.size and (min_area_nm2 > 0 or min_height_nm > 0):
+        area = ndi.sum_labels(np.ones(z.shape), labels, ids) * dy * dx
+        top = ndi.maximum(np.where(np.isfinite(z), z, -np.inf), labels, ids) - substrate
+        drop = ids[(area < min_area_nm2) | (top < min_height_nm)]
+        if drop.size:
+            labels[np.isin(labels, drop)] = 0
+            notes.append(f"{drop.size} particle(s) below {min_area_nm2:g} nm² or {min_height_nm:g} nm high removed")
+    from skimage.segmentation import relabel_sequential
+
+    labels = relabel_sequential(labels)[0].astype(np.int64)
+    if labels.max() == 0 and not notes:
+        notes.append("no particle left after the filters")
+    return Segmentation(labels, substrate, level, tuple(notes))

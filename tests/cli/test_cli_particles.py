@@ -1,0 +1,48 @@
+"""``afm-profiler particles`` and ``profile`` on a virtual scene with known particles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_afm_profiler.cli import main
+from napari_afm_profiler.io import read_afm
+from napari_afm_profiler.io.writers import write_image
+
+
+@pytest.fixture()
+def domes(tmp_path):
+    yy, xx = (np.mgrid[0:128, 0:128] + 0.5) * 1.0
+    z = np.zeros((128, 128))
+    for cy, cx in ((30, 30), (30, 90), (90, 60)):
+        z = np.maximum(z, np.sqrt(np.clip(15.0**2 - (yy - cy) ** 2 - (xx - cx) ** 2, 0, None)))
+    return write_image(tmp_path / "domes.tif", z, pixel_size_nm=(1.0, 1.0))
+
+
+def test_particles_csv_and_labels(domes, tmp_path, capsys):
+    out, labels = tmp_path / "p.csv", tmp_path / "labels.tif"
+    assert main(["particles", str(domes), "--level", "none", "--threshold", "0.5", "-o", str(out),
+                 "--labels-out", str(labels)]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 3
+    np.testing.assert_allclose(df["max_height_nm"], 15.0, atol=0.1)
+    np.testing.assert_allclose(df["equivalent_radius_nm"], 15.0 * np.sqrt(1 - (0.5 / 15) ** 2), rtol=0.03)
+    assert read_afm(labels)[0].data.max() == 3
+    assert "3 particles" in capsys.readouterr().err
+
+
+def test_particles_before_and_after_deconvolution(domes, tmp_path):
+    out = tmp_path / "p.csv"
+    assert main(["particles", str(domes), "--level", "none", "--threshold", "0.5", "--deconvolve", "-o", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert (df["deconvolved_label"] > 0).all() and "deconvolved_area_nm2" in df
+
+
+def test_profile_through_a_dome(domes, tmp_path, capsys):
+    assert main(["profile", str(domes), "--line", "30,0,30,60", "--width", "3"]) == 0
+    df = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert df["distance_nm"].iloc[-1] == pytest.approx(60.0)
+    assert df.iloc[:, 1].max() == pytest.approx(15.0, abs=0.3)
+    assert main(["profile", str(domes), "--line", "0,0,500,0"]) == 2
+    assert "outside the image" in capsys.readouterr().err
