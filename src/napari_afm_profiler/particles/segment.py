@@ -112,6 +112,7 @@ def segment_particles(
     min_height_nm: float = 0.0,
     split: bool = True,
     min_separation_nm: float | None = None,
+    min_prominence_nm: float | None = None,
     exclude_edge: bool = False,
     fill_holes: bool = True,
     local_block_nm: float | None = None,
@@ -137,6 +138,10 @@ def segment_particles(
         Split touching particles by a watershed seeded at local maxima.
     min_separation_nm : float, optional
         Smallest distance between two seeds (default: 4 pixels).
+    min_prominence_nm : float, optional
+        A top seeds its own particle only if it rises this much above the saddle to a higher
+        one (its dynamic; default 5 % of the particles' height above the substrate), so noise
+        on a flat top does not cut a particle into pieces.
     exclude_edge : bool, optional
         Drop particles that touch the image edge (their size is unknown).
     fill_holes : bool, optional
@@ -186,7 +191,11 @@ def segment_particles(
         peaks = peak_local_max(filled, min_distance=sep_px, labels=labels, exclude_border=False)
         # seeds are whole regional maxima (a flat top is one seed, not one per pixel), kept where
         # a peak at least min_separation from a higher one lies on them
-        tops, _ = ndi.label(h_maxima(filled, max(1e-9, 1e-9 * float(np.ptp(filled)))) & (labels > 0))
+        if min_prominence_nm is None:
+            inside = filled[labels > 0] - substrate
+            min_prominence_nm = 0.05 * float(np.percentile(inside, 99)) if inside.size else 0.0
+        h = max(float(min_prominence_nm), 1e-9 * max(float(np.ptp(filled)), 1.0))
+        tops, _ = ndi.label(h_maxima(filled, h) & (labels > 0))
         keep = np.unique(tops[tuple(peaks.T)]) if len(peaks) else np.zeros(0, np.int64)
         markers = np.where(np.isin(tops, keep[keep > 0]), tops, 0)
         # a region without a seed keeps one of its own
