@@ -127,6 +127,10 @@ def test_labels_from_files_and_from_a_threshold(tmp_path):
     drain(run_batch_steps([src / "cells.tif"], cfg, tmp_path / "o2", scheduler=SERIAL))
     table = pd.read_csv(tmp_path / "o2" / "results.csv")
     assert len(table) == 3 and table["area_nm2"].tolist() == pytest.approx([np.sum(labels == 1) * 4.0] * 3)
+    cfg = config_from_dict({**HEIGHT, "level": "none", "labels": {"source": "particles", "threshold_nm": 5.0}})
+    drain(run_batch_steps([src / "cells.tif"], cfg, tmp_path / "o3", scheduler=SERIAL))
+    table = pd.read_csv(tmp_path / "o3" / "results.csv")
+    assert len(table) == 3 and table["area_nm2"].tolist() == pytest.approx([np.sum(labels == 1) * 4.0] * 3)
 
 
 def test_classifier_applied_to_every_row(folder, tmp_path):

@@ -32,6 +32,8 @@ deconvolution:
 #   none      - one row per image (region 0)
 #   file      - a labels image beside each file: <stem><suffix>.npy or .tif (0 = background)
 #   threshold - pixels higher than threshold_nm above the levelled mean plane (null: Otsu)
+#   particles - particle segmentation: higher than threshold_nm above the robust substrate level
+#               (null: Otsu), touching particles split by watershed, smaller than min_area_px dropped
 labels:
   source: none
   suffix: _labels
@@ -117,8 +119,8 @@ class BatchConfig:
 
         if self.level != "none" and self.level not in LEVEL_METHODS:
             raise InputError(f"level must be 'none' or one of {sorted(LEVEL_METHODS)}; got {self.level!r}")
-        if self.labels.source not in ("none", "file", "threshold"):
-            raise InputError(f"labels.source must be none, file or threshold; got {self.labels.source!r}")
+        if self.labels.source not in ("none", "file", "threshold", "particles"):
+            raise InputError(f"labels.source must be none, file, threshold or particles; got {self.labels.source!r}")
         resolve_groups(self.roughness.groups)
         tiles = self.roughness.tiles
         if tiles is not None and (len(tiles) != 2 or min(tiles) < 1):

@@ -158,6 +158,14 @@ def _labels(path: Path, image: np.ndarray, config: BatchConfig, pixel: tuple[flo
                                      f"{image.shape}")
                 return labels
         raise InputError(f"{path.name}: missing labels file {stem + config.labels.suffix}.npy/.tif beside it")
+    if source == "particles":
+        from napari_afm_profiler.particles import segment_particles
+
+        seg = segment_particles(image, pixel_size_nm=pixel, method="relative", threshold_nm=config.labels.threshold_nm,
+                                min_area_nm2=config.labels.min_area_px * pixel[0] * pixel[1])
+        if seg.count == 0:
+            raise InputError(f"{path.name}: no particle found ({'; '.join(seg.notes)})")
+        return seg.labels
     return threshold_regions(image, config.labels.threshold_nm, config.labels.min_area_px, name=path.name)
 
 
