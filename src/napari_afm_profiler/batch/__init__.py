@@ -3,12 +3,20 @@
 import lazy_loader as _lazy
 
 # Submodules load on first use: importing the package costs nothing (scikit-image's pattern).
-__getattr__, __dir__, __all__ = _lazy.attach(
+__getattr__, _dir, _names = _lazy.attach(
     __name__,
     submod_attrs={
         "config": ["BatchConfig", "DEFAULT_YAML", "config_from_dict", "load_config"],
-        "process": ["FileOutcome"],
+        "process": ["process_file", "threshold_regions", "FileOutcome"],
         "runner": ["BatchSummary", "SERIAL", "discover", "run", "run_batch_steps"],
         "store": ["ResultStore"],
     },
 )
+
+# kept importable for one release (``from ... import process_file``), no longer part of the curated namespace
+_HIDDEN = {'process_file', 'threshold_regions'}
+__all__ = [n for n in _names if n not in _HIDDEN]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
