@@ -102,6 +102,53 @@ def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, subs
     return finite & (z > level), level
 
 
+def _seeds(filled: np.ndarray, labels: np.ndarray, n: int, peaks: np.ndarray, prominence: float) -> np.ndarray:
+    """Watershed seeds: one per region with one peak; whole regional maxima of enough prominence otherwise.
+
+    A top seeds its own particle only if it rises ``prominence`` above the saddle to a higher
+    one (h-maxima), and a flat top is one seed, not one per pixel.  The h-maxima transform is
+    computed only inside the bounding box of each region that holds several peaks, so ten
+    thousand isolated particles cost no morphological reconstruction at all.
+    """
+    from skimage.morphology import h_maxima
+
+    markers = np.zeros(filled.shape, dtype=np.int64)
+    owner = labels[tuple(peaks.T)] if len(peaks) else np.zeros(0, np.int64)
+    counts = np.bincount(owner, minlength=n + 1)
+    next_id = 1
+    single = counts == 1
+    single[0] = False
+    for (y, x), lab in zip(peaks, owner):
+        if single[lab]:
+            markers[y, x] = next_id
+            next_id += 1
+    boxes = ndi.find_objects(labels)
+    for lab in np.flatnonzero(counts > 1):
+        box = boxes[lab - 1]
+        region = labels[box] == lab
+        local = np.where(region, filled[box], filled[box][region].min())
+        h = max(prominence, 1e-9 * max(float(np.ptp(local)), 1.0))
+        tops, k = ndi.label(h_maxima(local, h) & region)
+        keep = np.unique(tops[tuple((peaks[owner == lab] - [box[0].start, box[1].start]).T)])
+        keep = keep[keep > 0]
+        if keep.size == 0:
+            continue
+        relabel = np.zeros(k + 1, dtype=np.int64)
+        relabel[keep] = np.arange(next_id, next_id + keep.size)
+        next_id += keep.size
+        view = markers[box]
+        view[region] = np.maximum(view[region], relabel[tops[region]])
+    # a region without a seed (a flat plateau peak_local_max skipped) keeps one of its own
+    seeded = np.zeros(n + 1, dtype=bool)
+    seeded[np.unique(labels[markers > 0])] = True
+    for lab in np.flatnonzero(~seeded[1:]) + 1:
+        box = boxes[lab - 1]
+        where = np.argwhere(labels[box] == lab)[0]
+        markers[box][tuple(where)] = next_id
+        next_id += 1
+    return markers
+
+
 def segment_particles(
     height: np.ndarray,
     *,
@@ -164,7 +211,6 @@ def segment_particles(
     (3, 0.0)
     """
     from skimage.feature import peak_local_max
-    from skimage.morphology import h_maxima
     from skimage.segmentation import clear_border, watershed
 
     z = np.asarray(height, dtype=np.float64)
@@ -189,20 +235,10 @@ def segment_particles(
         sep_px = 4 if min_separation_nm is None else max(1, int(round(min_separation_nm / min(dy, dx))))
         filled = np.where(np.isfinite(z), z, substrate)
         peaks = peak_local_max(filled, min_distance=sep_px, labels=labels, exclude_border=False)
-        # seeds are whole regional maxima (a flat top is one seed, not one per pixel), kept where
-        # a peak at least min_separation from a higher one lies on them
         if min_prominence_nm is None:
             inside = filled[labels > 0] - substrate
             min_prominence_nm = 0.05 * float(np.percentile(inside, 99)) if inside.size else 0.0
-        h = max(float(min_prominence_nm), 1e-9 * max(float(np.ptp(filled)), 1.0))
-        tops, _ = ndi.label(h_maxima(filled, h) & (labels > 0))
-        keep = np.unique(tops[tuple(peaks.T)]) if len(peaks) else np.zeros(0, np.int64)
-        markers = np.where(np.isin(tops, keep[keep > 0]), tops, 0)
-        # a region without a seed keeps one of its own
-        seeded = np.unique(labels[markers > 0])
-        for lab in set(range(1, n + 1)) - set(seeded.tolist()):
-            where = np.argwhere(labels == lab)[0]
-            markers[tuple(where)] = markers.max() + 1
+        markers = _seeds(filled, labels, n, peaks, float(min_prominence_nm))
         labels = watershed(-filled, markers, mask=labels > 0)
     if exclude_edge:
         before = int(np.unique(labels[labels > 0]).size)
