@@ -34,3 +34,38 @@ def snapshot(data: Any, dtype: Any = None) -> Any:
     import numpy as np
 
     return np.array(data, dtype=dtype, copy=True)
+
+
+def label_of_selected_row(table: Any) -> int | None:
+    """Return the label id in the first column of a magicgui Table's selected row (None when none is)."""
+    model = table.native.selectionModel()
+    rows = model.selectedRows() if model else []
+    if not rows:
+        return None
+    item = table.native.item(rows[0].row(), 0)
+    return None if item is None else int(float(item.text()))
+
+
+def select_row_of_label(table: Any, label: int) -> bool:
+    """Select the row whose first column is ``label``; whether one was found."""
+    native = table.native
+    for r in range(native.rowCount()):
+        item = native.item(r, 0)
+        if item is not None and int(float(item.text())) == int(label):
+            native.selectRow(r)
+            return True
+    return False
+
+
+def export_table_csv(frame: Any, path: Any, status: Any, empty_message: str) -> Any:
+    """Write a pandas table to ``path`` atomically and say so in ``status``; None when there is no table yet."""
+    from pathlib import Path
+
+    from napari_afm_profiler.io.writers import atomic_write
+
+    if frame is None:
+        status.value = empty_message
+        return None
+    out = atomic_write(Path(path), lambda tmp: frame.to_csv(tmp, index=False))
+    status.value = f"wrote {out}"
+    return out

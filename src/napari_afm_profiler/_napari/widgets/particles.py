@@ -30,7 +30,14 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._common import (
+    add_plot_canvas,
+    export_table_csv,
+    label_of_selected_row,
+    layer_choices,
+    select_row_of_label,
+    snapshot,
+)
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -213,37 +220,22 @@ class ParticlesWidget(Container):
 
     # table <-> labels --------------------------------------------------------------------
     def _row_selected(self) -> None:
-        rows = self.table.native.selectionModel().selectedRows() if self.table.native.selectionModel() else []
-        if self._syncing or self.labels_layer is None or not rows:
-            return
-        item = self.table.native.item(rows[0].row(), 0)
-        if item is not None:
+        label = label_of_selected_row(self.table)
+        if not self._syncing and self.labels_layer is not None and label is not None:
             self._syncing = True
-            self.labels_layer.selected_label = int(float(item.text()))
+            self.labels_layer.selected_label = label
             self._syncing = False
 
     def _label_selected(self, event: Any) -> None:
         if self._syncing or event.source is not self.labels_layer:
             return
-        native = self.table.native
-        for r in range(native.rowCount()):
-            item = native.item(r, 0)
-            if item is not None and int(float(item.text())) == int(self.labels_layer.selected_label):
-                self._syncing = True
-                native.selectRow(r)
-                self._syncing = False
-                return
+        self._syncing = True
+        select_row_of_label(self.table, int(self.labels_layer.selected_label))
+        self._syncing = False
 
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last table to the CSV file (atomically)."""
-        from napari_afm_profiler.io.writers import atomic_write
-
-        if self.table_data is None:
-            self.status.value = "nothing to export yet: segment first"
-            return None
-        out = atomic_write(Path(self.csv_path.value), lambda tmp: self.table_data.to_csv(tmp, index=False))
-        self.status.value = f"wrote {out}"
-        return out
+        return export_table_csv(self.table_data, self.csv_path.value, self.status, "nothing to export yet: segment first")
 
 
 class ProfileWidget(Container):
@@ -312,12 +304,5 @@ class ProfileWidget(Container):
 
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last profile to CSV (atomically)."""
-        from napari_afm_profiler.io.writers import atomic_write
-
-        if self.profile is None:
-            self.status.value = "nothing to export yet: press Profile"
-            return None
-        df = self.profile.to_pandas()
-        out = atomic_write(Path(self.csv_path.value), lambda tmp: df.to_csv(tmp, index=False))
-        self.status.value = f"wrote {out}"
-        return out
+        frame = None if self.profile is None else self.profile.to_pandas()
+        return export_table_csv(frame, self.csv_path.value, self.status, "nothing to export yet: press Profile")

@@ -13,7 +13,14 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._common import (
+    add_plot_canvas,
+    export_table_csv,
+    label_of_selected_row,
+    layer_choices,
+    select_row_of_label,
+    snapshot,
+)
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -169,13 +176,10 @@ class RoughnessWidget(Container):
     # table <-> labels ------------------------------------------------------------------------
     def _row_selected(self) -> None:
         layer = self.labels_layer.value
-        rows = self.table.native.selectionModel().selectedRows() if self.table.native.selectionModel() else []
-        if self._syncing or layer is None or not rows:
-            return
-        item = self.table.native.item(rows[0].row(), 0)
-        if item is not None:
+        label = label_of_selected_row(self.table)
+        if not self._syncing and layer is not None and label is not None:
             self._syncing = True
-            layer.selected_label = int(float(item.text()))
+            layer.selected_label = label
             self._syncing = False
 
     def _follow_labels(self, *_: Any) -> None:
@@ -195,27 +199,14 @@ class RoughnessWidget(Container):
         """Select the table row of ``region`` (called when the labels layer's selected label changes)."""
         if self._syncing:
             return
-        native = self.table.native
-        for r in range(native.rowCount()):
-            item = native.item(r, 0)
-            if item is not None and int(float(item.text())) == region:
-                self._syncing = True
-                native.selectRow(r)
-                self._syncing = False
-                return
+        self._syncing = True
+        select_row_of_label(self.table, region)
+        self._syncing = False
 
     # export and plot -------------------------------------------------------------------------
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last table to the chosen CSV file (atomically)."""
-        from napari_afm_profiler.io.writers import atomic_write
-
-        if self.table_data is None:
-            self.status.value = "nothing to export yet: press Compute"
-            return None
-        path = Path(self.csv_path.value)
-        out = atomic_write(path, lambda tmp: self.table_data.to_csv(tmp, index=False))
-        self.status.value = f"wrote {out}"
-        return out
+        return export_table_csv(self.table_data, self.csv_path.value, self.status, "nothing to export yet: press Compute")
 
     def _add_plot(self) -> None:
         self.figure, self.canvas = add_plot_canvas(self, (5.0, 3.0), 220)
