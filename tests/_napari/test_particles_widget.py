@@ -37,6 +37,9 @@ def test_particles_dock_measures_and_compares(make_napari_viewer, qtbot, tmp_pat
     dock.csv_path.value = tmp_path / "p.csv"
     assert dock.export_csv().read_text().startswith("label,")
     assert len(dock.figure.axes) >= 3
+    labels.selected_label = 2
+    along, across = dock.axis_profiles()
+    assert set(along.values) == {"raw", "deconvolved"} and max(along.values["raw"]) == pytest.approx(14.0, abs=0.5)
 
 
 def test_particles_dock_errors_are_shown(make_napari_viewer, qtbot):

@@ -118,3 +118,20 @@ def test_match_by_overlap():
     a[1:4, 1:4], a[6:9, 6:9] = 1, 2
     b[2:5, 2:5], b[5:8, 5:8], b[0, 9] = 7, 3, 5
     assert match_particles(a, b).tolist() == [0, 7, 3]
+
+
+def test_profiles_along_and_across_a_rotated_ellipse():
+    from napari_afm_profiler.particles import particle_axis_profiles
+
+    yy, xx = np.mgrid[0:200, 0:200] + 0.5
+    angle = np.deg2rad(35)
+    u = (xx - 100) * np.cos(angle) + (yy - 100) * np.sin(angle)
+    v = -(xx - 100) * np.sin(angle) + (yy - 100) * np.cos(angle)
+    inside = (u / 60) ** 2 + (v / 20) ** 2 <= 1
+    z = np.where(inside, 10 * np.sqrt(np.clip(1 - (u / 60) ** 2 - (v / 20) ** 2, 0, None)), 0.0)
+    along, across = particle_axis_profiles({"h": z}, inside.astype(int), 1, pixel_size_nm=0.5, margin=0.0)
+    assert along.distance_nm[-1] == pytest.approx(60.0, abs=1.0)   # 120 px x 0.5 nm
+    assert across.distance_nm[-1] == pytest.approx(20.0, abs=1.0)
+    assert max(along.values["h"]) == pytest.approx(10.0, abs=0.2) and max(across.values["h"]) == pytest.approx(10.0, abs=0.2)
+    with pytest.raises(InputError, match="no particle"):
+        particle_axis_profiles(z, inside.astype(int), 7, pixel_size_nm=0.5)

@@ -79,13 +79,15 @@ class ParticlesWidget(Container):
         self.table.native.setMinimumHeight(160)
         self.csv_path = FileEdit(label="CSV file", mode="w", filter="*.csv", value="particles.csv")
         self.export_button = PushButton(text="Export CSV")
+        self.axis_button = PushButton(text="Profiles of the selected particle (along / across)")
         self.extend([self.image, self.compare, self.method, self.threshold, self.min_area, self.min_particle_height, self.split,
                      self.separation, self.exclude_edge, self.preview, self.run_button, self.cancel, self.status,
-                     self.table, self.csv_path, self.export_button])
+                     self.table, self.csv_path, self.export_button, self.axis_button])
         self.figure, self.canvas = add_plot_canvas(self, (4.6, 3.0), 220)
         self.run_button.changed.connect(self.run)
         self.cancel.changed.connect(self._cancel)
         self.export_button.changed.connect(self.export_csv)
+        self.axis_button.changed.connect(self.axis_profiles)
         self.table.native.itemSelectionChanged.connect(self._row_selected)
         for w in (self.image, self.method, self.threshold, self.preview):
             w.changed.connect(self.update_preview)
@@ -217,6 +219,38 @@ class ParticlesWidget(Container):
             ax.legend(fontsize=5)
         fig.tight_layout()
         self.canvas.draw_idle()
+
+    def axis_profiles(self, *_: Any) -> Any:
+        """Plot height profiles along and across the selected particle's major axis (image and second layer)."""
+        from napari_afm_profiler.particles import particle_axis_profiles
+
+        layer, other = self.image.value, self.compare.value
+        if self.labels_layer is None or layer is None:
+            self.status.value = "error: segment first, then select a particle"
+            return None
+        label = int(self.labels_layer.selected_label)
+        images = {layer.name: np.asarray(layer.data, dtype=np.float64)}
+        if other is not None and other.data.shape == layer.data.shape:
+            images[other.name] = np.asarray(other.data, dtype=np.float64)
+        try:
+            along, across = particle_axis_profiles(images, np.asarray(self.labels_layer.data), label,
+                                                   pixel_size_nm=(float(layer.scale[-2]), float(layer.scale[-1])))
+        except Exception as exc:  # noqa: BLE001 - shown, never raised into the viewer
+            self.status.value = f"error: {exc}"
+            return None
+        fig = self.figure
+        fig.clear()
+        for k, (title, prof) in enumerate((("along the major axis", along), ("across it", across))):
+            ax = fig.add_subplot(1, 2, k + 1)
+            for name, values in prof.values.items():
+                ax.plot(prof.distance_nm, values, label=name[:20])
+            ax.set_title(f"particle {label}: {title}", fontsize=7)
+            ax.set_xlabel("distance (nm)", fontsize=7)
+            ax.tick_params(labelsize=6)
+            ax.legend(fontsize=5)
+        fig.tight_layout()
+        self.canvas.draw_idle()
+        return along, across
 
     # table <-> labels --------------------------------------------------------------------
     def _row_selected(self) -> None:
