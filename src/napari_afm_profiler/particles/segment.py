@@ -149,6 +149,33 @@ def _seeds(filled: np.ndarray, labels: np.ndarray, n: int, peaks: np.ndarray, pr
     return markers
 
 
+def _split_regions(filled: np.ndarray, labels: np.ndarray, sep_px: int, prominence: float) -> np.ndarray:
+    """Watershed split of each region inside its own bounding box (cost follows the particles, not the image)."""
+    from skimage.feature import peak_local_max
+    from skimage.segmentation import watershed
+
+    out = np.zeros(labels.shape, dtype=np.int64)
+    next_id = 1
+    for lab, box in enumerate(ndi.find_objects(labels), start=1):
+        if box is None:
+            continue
+        region = labels[box] == lab
+        local = filled[box]
+        peaks = peak_local_max(np.where(region, local, local[region].min()), min_distance=sep_px,
+                               labels=region.astype(np.int32), exclude_border=False)
+        view = out[box]
+        if len(peaks) <= 1:
+            view[region] = next_id
+            next_id += 1
+            continue
+        markers = _seeds(local, region.astype(np.int64), 1, peaks, prominence)
+        parts = watershed(-local, markers, mask=region)
+        ids, inverse = np.unique(parts[region], return_inverse=True)
+        view[region] = next_id + inverse.reshape(-1)
+        next_id += ids.size
+    return out
+
+
 def segment_particles(
     height: np.ndarray,
     *,
@@ -210,8 +237,7 @@ def segment_particles(
     >>> seg.count, seg.substrate_nm
     (3, 0.0)
     """
-    from skimage.feature import peak_local_max
-    from skimage.segmentation import clear_border, watershed
+    from skimage.segmentation import clear_border
 
     z = np.asarray(height, dtype=np.float64)
     if z.ndim != 2:
@@ -234,12 +260,10 @@ def segment_particles(
     if split:
         sep_px = 4 if min_separation_nm is None else max(1, int(round(min_separation_nm / min(dy, dx))))
         filled = np.where(np.isfinite(z), z, substrate)
-        peaks = peak_local_max(filled, min_distance=sep_px, labels=labels, exclude_border=False)
         if min_prominence_nm is None:
             inside = filled[labels > 0] - substrate
             min_prominence_nm = 0.05 * float(np.percentile(inside, 99)) if inside.size else 0.0
-        markers = _seeds(filled, labels, n, peaks, float(min_prominence_nm))
-        labels = watershed(-filled, markers, mask=labels > 0)
+        labels = _split_regions(filled, labels, sep_px, float(min_prominence_nm))
     if exclude_edge:
         before = int(np.unique(labels[labels > 0]).size)
         labels = clear_border(labels)
@@ -248,8 +272,13 @@ def segment_particles(
             notes.append(f"{removed} particle(s) touching the image edge removed")
     ids = np.arange(1, int(labels.max()) + 1)
     if ids.size and (min_area_nm2 > 0 or min_height_nm > 0):
-        area = ndi.sum_labels(np.ones(z.shape), labels, ids) * dy * dx
-        top = ndi.maximum(np.where(np.isfinite(z), z, -np.inf), labels, ids) - substrate
+        inside = labels > 0
+        lab = labels[inside]
+        values = np.where(np.isfinite(z[inside]), z[inside], -np.inf)
+        area = np.bincount(lab, minlength=ids.size + 1)[ids] * dy * dx
+        top_all = np.full(ids.size + 1, -np.inf)
+        np.maximum.at(top_all, lab, values)
+        top = top_all[ids] - substrate
         drop = ids[(area < min_area_nm2) | (top < min_height_nm)]
         if drop.size:
             labels[np.isin(labels, drop)] = 0
