@@ -1,1 +1,1 @@
-"""Reader, writer and levelling tests."""
+"""Reader and writer tests."""

@@ -1,0 +1,1 @@
+"""Particle segmentation, measurement and profile tests."""

@@ -1,0 +1,1 @@
+"""Levelling, polynomial fit and drift-correction tests."""
