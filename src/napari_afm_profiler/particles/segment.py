@@ -73,22 +73,28 @@ def substrate_level(height: np.ndarray) -> float:
     >>> substrate_level(z)
     2.0
     """
+    return _substrate_and_otsu(np.asarray(height, dtype=np.float64))[0]
+
+
+def _substrate_and_otsu(z: np.ndarray) -> tuple[float, float]:
+    """Return the substrate level and the Otsu threshold it rests on (one pass over the heights)."""
     from skimage.filters import threshold_otsu
 
-    values = _finite(np.asarray(height, dtype=np.float64))
+    values = _finite(z)
     if np.ptp(values) == 0:
-        return float(values[0])
-    below = values[values <= threshold_otsu(values)]
-    return float(np.median(below if below.size else values))
+        return float(values[0]), float(values[0])
+    otsu = float(threshold_otsu(values))
+    below = values[values <= otsu]
+    return float(np.median(below if below.size else values)), otsu
 
 
-def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, substrate: float,
+def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, substrate: float, otsu: float,
                     local_block_px: int) -> tuple[np.ndarray, float]:
-    from skimage.filters import threshold_local, threshold_otsu
+    from skimage.filters import threshold_local
 
     finite = np.isfinite(z)
     if method == "otsu":
-        level = float(threshold_otsu(z[finite]))
+        level = otsu
     elif method == "local":
         filled = np.where(finite, z, substrate)
         block = max(3, local_block_px | 1)
@@ -102,50 +108,28 @@ def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, subs
     return finite & (z > level), level
 
 
-def _seeds(filled: np.ndarray, labels: np.ndarray, n: int, peaks: np.ndarray, prominence: float) -> np.ndarray:
-    """Watershed seeds: one per region with one peak; whole regional maxima of enough prominence otherwise.
+def _seeds(local: np.ndarray, region: np.ndarray, peaks: np.ndarray, prominence: float) -> np.ndarray:
+    """Watershed seeds of one region holding several peaks: its regional maxima of enough prominence.
 
     A top seeds its own particle only if it rises ``prominence`` above the saddle to a higher
-    one (h-maxima), and a flat top is one seed, not one per pixel.  The h-maxima transform is
-    computed only inside the bounding box of each region that holds several peaks, so ten
-    thousand isolated particles cost no morphological reconstruction at all.
+    one (h-maxima), and a flat top is one seed, not one per pixel; only tops that hold one of
+    ``peaks`` (at least the minimum separation apart) count.  With none left, the highest
+    peak seeds the whole region.
     """
     from skimage.morphology import h_maxima
 
-    markers = np.zeros(filled.shape, dtype=np.int64)
-    owner = labels[tuple(peaks.T)] if len(peaks) else np.zeros(0, np.int64)
-    counts = np.bincount(owner, minlength=n + 1)
-    next_id = 1
-    single = counts == 1
-    single[0] = False
-    for (y, x), lab in zip(peaks, owner):
-        if single[lab]:
-            markers[y, x] = next_id
-            next_id += 1
-    boxes = ndi.find_objects(labels)
-    for lab in np.flatnonzero(counts > 1):
-        box = boxes[lab - 1]
-        region = labels[box] == lab
-        local = np.where(region, filled[box], filled[box][region].min())
-        h = max(prominence, 1e-9 * max(float(np.ptp(local)), 1.0))
-        tops, k = ndi.label(h_maxima(local, h) & region)
-        keep = np.unique(tops[tuple((peaks[owner == lab] - [box[0].start, box[1].start]).T)])
-        keep = keep[keep > 0]
-        if keep.size == 0:
-            continue
-        relabel = np.zeros(k + 1, dtype=np.int64)
-        relabel[keep] = np.arange(next_id, next_id + keep.size)
-        next_id += keep.size
-        view = markers[box]
-        view[region] = np.maximum(view[region], relabel[tops[region]])
-    # a region without a seed (a flat plateau peak_local_max skipped) keeps one of its own
-    seeded = np.zeros(n + 1, dtype=bool)
-    seeded[np.unique(labels[markers > 0])] = True
-    for lab in np.flatnonzero(~seeded[1:]) + 1:
-        box = boxes[lab - 1]
-        where = np.argwhere(labels[box] == lab)[0]
-        markers[box][tuple(where)] = next_id
-        next_id += 1
+    inside = np.where(region, local, local[region].min())
+    h = max(prominence, 1e-9 * max(float(np.ptp(inside)), 1.0))
+    tops, k = ndi.label(h_maxima(inside, h) & region)
+    keep = np.unique(tops[tuple(peaks.T)])
+    keep = keep[keep > 0]
+    markers = np.zeros(local.shape, dtype=np.int64)
+    if keep.size == 0:
+        markers[tuple(peaks[0])] = 1  # peak_local_max lists the highest first
+        return markers
+    relabel = np.zeros(k + 1, dtype=np.int64)
+    relabel[keep] = np.arange(1, keep.size + 1)
+    markers[region] = relabel[tops[region]]
     return markers
 
 
@@ -168,7 +152,7 @@ def _split_regions(filled: np.ndarray, labels: np.ndarray, sep_px: int, prominen
             view[region] = next_id
             next_id += 1
             continue
-        markers = _seeds(local, region.astype(np.int64), 1, peaks, prominence)
+        markers = _seeds(local, region, peaks, prominence)
         parts = watershed(-local, markers, mask=region)
         ids, inverse = np.unique(parts[region], return_inverse=True)
         view[region] = next_id + inverse.reshape(-1)
@@ -245,11 +229,11 @@ def segment_particles(
     if method not in THRESHOLD_METHODS:
         raise InputError(f"unknown threshold method {method!r}; choose one of {THRESHOLD_METHODS}")
     dy, dx = pixel_size_pair(pixel_size_nm, needed_for="particle segmentation")
-    substrate = substrate_level(z)
+    substrate, otsu = _substrate_and_otsu(z)
     if method == "relative" and threshold_nm is None:
         method = "otsu"
     block_px = int(round((local_block_nm or min(z.shape) * min(dy, dx) / 4.0) / min(dy, dx)))
-    mask, level = _threshold_mask(z, method, threshold_nm, substrate, block_px)
+    mask, level = _threshold_mask(z, method, threshold_nm, substrate, otsu, block_px)
     notes: list[str] = []
     if fill_holes:
         mask = ndi.binary_fill_holes(mask) & np.isfinite(z)
