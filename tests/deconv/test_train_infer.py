@@ -66,10 +66,10 @@ def test_inference_is_bounded_and_keeps_shape_nans_and_stacks(tiny_model):
     assert np.all(result.uncertainty[finite] >= 0)
     with pytest.warns(PixelSizeWarning, match="far from the model"):
         coarse = deconvolve(image[0], pixel_size_nm=4.0, model=model)
-    assert coarse.surface.shape == (40, 50) and "resampled" in coarse.notes[0]
-    big = deconvolve(np.random.default_rng(1).uniform(0, 5, (150, 140)), pixel_size_nm=1.0, model=model, tile=64,
-                     overlap=8)
-    assert big.surface.shape == (150, 140)  # tiled and blended
+    assert coarse.surface.shape == (40, 50) and any("resampled" in note for note in coarse.notes)
+    whole = deconvolve(np.random.default_rng(1).uniform(0, 5, (150, 140)), pixel_size_nm=1.0, model=model)
+    big = deconvolve(np.random.default_rng(1).uniform(0, 5, (150, 140)), pixel_size_nm=1.0, model=model, tile=112)
+    np.testing.assert_allclose(big.surface, whole.surface, atol=0.05)  # tiles see the whole receptive field
 
 
 def test_foreign_and_corrupt_model_files_are_refused(tiny_model, tmp_path):

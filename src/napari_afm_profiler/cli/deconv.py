@@ -20,9 +20,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     synth = replace(base.synth, shape=(args.size, args.size), pixel_size_nm=args.pixel_size,
                     tip=TipSpec(shape=args.tip_shape, radius_nm=args.tip_radius, half_angle_deg=args.tip_half_angle,
                                 variation=args.tip_variation))
-    config = TrainConfig(architecture=args.architecture,
-                         model={**base.model, "base": args.base, "refine": args.refine} if args.architecture == "bounded-unet"
-                         else {"in_channels": 1, "base": args.base, "depth": 3},
+    if args.architecture == "bounded-unet":
+        model = {**base.model, "base": args.base, "refine": args.refine}
+    elif args.architecture == "tip-conditioned-unet":
+        from napari_afm_profiler.deconv.conditioning import N_CONDITION
+
+        model = {"n_condition": N_CONDITION, "base": args.base, "depth": 3}
+    else:
+        model = {"in_channels": 1, "base": args.base, "depth": 3}
+    config = TrainConfig(architecture=args.architecture, model=model, generator=args.generator,
+                         quantile_weight=args.quantile_weight, workers=args.workers,
                          kinds=tuple(args.kinds), synth=synth if isinstance(synth, SynthConfig) else base.synth,
                          dataset=args.dataset, n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
@@ -81,12 +88,18 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
 def add_deconv_parsers(sub: Any) -> None:
     """Add ``train`` and ``deconvolve`` to the ``afm-profiler`` parser."""
     from napari_afm_profiler.deconv.names import ARCHITECTURE_NAMES, TRAINING_KINDS
-    from napari_afm_profiler.synth.names import KINDS
+    from napari_afm_profiler.synth.names import KINDS, WIDE_SCENES
 
     p = sub.add_parser("train", help="train a tip-deconvolution network (virtual pairs or a .npz dataset)")
     p.add_argument("dataset", nargs="?", default=None, help="paired .npz dataset (default: virtual pairs on the fly)")
     p.add_argument("-o", "--output", required=True, help="model folder (weights.safetensors + config.json)")
     p.add_argument("--architecture", choices=list(ARCHITECTURE_NAMES), default="bounded-unet")
+    p.add_argument("--generator", choices=["paper", "wide"], default="paper",
+                   help="virtual pairs: the paper's scenes and tip, or the wide generator (many scenes, tips and "
+                        "pixel sizes; for tip-conditioned-unet)")
+    p.add_argument("--quantile-weight", type=float, default=1.0,
+                   help="weight of the interval heads' quantile loss (tip-conditioned-unet)")
+    p.add_argument("--workers", type=int, default=1, help="processes making the virtual pairs")
     p.add_argument("--base", type=int, default=24, help="channels of the first level")
     p.add_argument("--refine", type=int, default=0,
                    help="unfolded features fed to bounded-unet's full-resolution convolution (0: none)")
@@ -111,7 +124,7 @@ def add_deconv_parsers(sub: Any) -> None:
     p.add_argument("--init", default=None, help="fine-tune: start from this model ('default' or a folder)")
     p.add_argument("--roughness-weight", type=float, default=0.0,
                    help="weight of the per-image Ra/Rq matching term added to the L1 loss")
-    p.add_argument("--roughness-kinds", nargs="*", choices=KINDS, default=[],
+    p.add_argument("--roughness-kinds", nargs="*", choices=sorted({*KINDS, *WIDE_SCENES}), default=[],
                    help="virtual kinds the Ra/Rq term applies to (default: all)")
     p.add_argument("--grad-clip", type=float, default=1.0, help="largest gradient norm of a step (0: none)")
     p.add_argument("--edge-weight", type=float, default=0.0,

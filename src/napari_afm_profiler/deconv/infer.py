@@ -1,10 +1,15 @@
 """Inference: load a model folder (safetensors + JSON card) and deconvolve images of any size and pixel size.
 
-The image is resampled to the model's pixel size and back (level it first: the network
-was trained on levelled scenes), NaN pixels are filled for the network and restored,
-large images are cut into overlapping tiles blended with smooth weights, and the result
-never exceeds the image.  An uncertainty map is the spread of the
-predictions over the four mirror images of the input (test-time augmentation).
+The tip the user gives (model, array, file or blind estimate; the model's nominal tip
+otherwise) is brought onto the image's grid.  A tip-conditioned network sees the image, its
+Villarrubia erosion by that tip, the certainty map and the tip's profile; the image is resampled
+only when its pixel size lies outside the model's trained range.  NaN pixels are filled for the
+network and restored.  Large images are cut into tiles whose cores see the network's whole
+receptive field, so tiling changes nothing.  The result is made physically consistent on the
+image's own grid: never above the erosion, equal to it where the tip certainly touched, and
+``image - dilate(result, tip)`` is returned and summarised as a consistency check.  The
+uncertainty is the network's 90 % interval of the true height, calibrated on held-out data
+(older networks: the spread over the four mirror images of the input).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import math
 import os
 import warnings
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,13 +29,16 @@ import numpy as np
 import torch
 from scipy import ndimage as ndi
 
-from napari_afm_profiler.deconv.model import build_model, model_inputs
+from napari_afm_profiler.deconv.calibration import interval
+from napari_afm_profiler.deconv.conditioning import condition_maps, tip_profile, usable_tip
+from napari_afm_profiler.deconv.model import QUANTILES, build_model
+from napari_afm_profiler.deconv.tips import TipChoice, noise_level, resolve_tip
 from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import pixel_size_pair
 from napari_afm_profiler.preprocess.fit import fit_polynomial
 from napari_afm_profiler.progress import drain
-from napari_afm_profiler.tip import erode, make_tip
-from napari_afm_profiler.tip.models import crop_tip
+from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
+from napari_afm_profiler.tip.models import Tip, TipResampledWarning, tip_for_pixel_size
 
 REFUSED_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin")
 
@@ -50,8 +58,23 @@ class LoadedModel:
 
     @property
     def pixel_size_nm(self) -> float:
-        """The pixel size the model was trained at."""
+        """The pixel size the model was trained at (the middle of its range)."""
         return float(self.card["pixel_size_nm"])
+
+    @property
+    def pixel_size_range(self) -> tuple[float, float]:
+        """The pixel sizes the model was trained on; images outside are resampled into it."""
+        lo, hi = self.card.get("pixel_size_range_nm") or (self.pixel_size_nm, self.pixel_size_nm)
+        return float(lo), float(hi)
+
+    @property
+    def tip_conditioned(self) -> bool:
+        """Whether the network takes the tip (erosion, certainty and tip profile) as input."""
+        return self.card.get("architecture") == "tip-conditioned-unet"
+
+    def interval_scale(self, level: float) -> float:
+        """Return the calibrated widening of the ``level`` interval (1 when the card has none)."""
+        return float(((self.card.get("intervals") or {}).get(str(level)) or {}).get("scale", 1.0))
 
 
 def model_folder(name_or_path: str | Path) -> Path:
@@ -126,11 +149,34 @@ def load_model(name_or_path: str | Path = "default") -> LoadedModel:
 
 @dataclass(frozen=True)
 class Deconvolved:
-    """Result of :func:`deconvolve`: surface, optional uncertainty, and what was done."""
+    """Result of :func:`deconvolve`.
+
+    Attributes
+    ----------
+    surface : ndarray
+        The deconvolved surface (nm): never above the Villarrubia erosion by the tip used, and
+        equal to it where the certainty map says the tip touched.
+    uncertainty : ndarray or None
+        Half-width of the calibrated 90 % interval (tip-conditioned models), or the spread over
+        mirror images (older models, with ``uncertainty=True``).
+    notes : tuple of str
+        What was done (tip, resampling, NaN filling, consistency) in words.
+    lower, upper : ndarray or None
+        The calibrated 90 % interval of the true height (tip-conditioned models).
+    consistency : ndarray or None
+        ``image - dilate(surface, tip)`` (nm, >= 0): how far the result, imaged by the tip, lies
+        below the image.  Near the noise level where the result explains the image.
+    summary : dict
+        The tip used, the noise level, consistency statistics and whether the result is flagged.
+    """
 
     surface: np.ndarray
     uncertainty: np.ndarray | None
     notes: tuple[str, ...]
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    consistency: np.ndarray | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def _resize(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -169,85 +215,192 @@ def substrate_plane(a: np.ndarray) -> np.ndarray:
     return fit_polynomial(sub, 1, use=use, y=y, x=x).evaluate(a.shape)
 
 
-def _weights(n: int, overlap: int) -> np.ndarray:
-    ramp = np.ones(n)
-    if overlap > 0:
-        edge = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, overlap + 2)[1:-1])
-        ramp[:overlap], ramp[-overlap:] = edge, edge[::-1]
-    return ramp
+@functools.lru_cache(maxsize=8)
+def _receptive_radius(network: torch.nn.Module) -> int:
+    """Measured receptive radius (px) of a network: how far an input pixel can change an output pixel.
+
+    One backward pass from the centre output pixel of a 512^2 input with positive weights
+    copied from the network, so that no contribution cancels by chance.
+    """
+    import copy
+
+    probe = copy.deepcopy(network).cpu().float()
+    with torch.no_grad():
+        for p in probe.parameters():
+            p.copy_(p.abs() + 1e-3)
+    n = 512
+    conditioned = getattr(probe, "n_condition", None) is not None
+    x = torch.zeros(1, 3 if conditioned else probe.in_channels, n, n, requires_grad=True)
+    out = probe(x, torch.zeros(1, probe.n_condition), torch.zeros(1, 1, 1, 1)) if conditioned else probe(x)
+    out[0, :, n // 2, n // 2].sum().backward()
+    rows, cols = torch.nonzero(x.grad[0].abs().sum(0) > 0, as_tuple=True)
+    return int(max((rows - n // 2).abs().max(), (cols - n // 2).abs().max()))
 
 
-def _run(network: torch.nn.Module, image: np.ndarray, eroded: np.ndarray, flips: int) -> list[np.ndarray]:
-    multiple = int(getattr(network, "multiple", 16))
-    ny, nx = image.shape
+def _pad_to(maps: np.ndarray, multiple: int) -> np.ndarray:
+    ny, nx = maps.shape[-2:]
     py, px = (-ny) % multiple, (-nx) % multiple
     mode = "reflect" if min(ny, nx) > max(py, px) else "edge"
-    stacked = np.pad(np.stack([image, eroded]), ((0, 0), (0, py), (0, px)), mode=mode)
-    x = torch.from_numpy(stacked.astype(np.float32))[None].to(next(network.parameters()).device)
-    outs = []
-    with torch.inference_mode():
-        for k in range(flips):
-            dims = [d for d, bit in ((-1, 1), (-2, 2)) if k & bit]
-            xi = x.flip(dims) if dims else x
-            net_in, offset = model_inputs(xi[:, :1], xi[:, 1:2], network.in_channels)
-            y = network(net_in) + offset
-            y = y.flip(dims) if dims else y
-            outs.append(y[0, 0, :ny, :nx].cpu().numpy().astype(np.float64))
-    return outs
+    return np.pad(maps, ((0, 0), (0, py), (0, px)), mode=mode)
 
 
-def _frame_steps(model: LoadedModel, image: np.ndarray, pixel_size_nm: tuple[float, float], uncertainty: bool,
-                 tile: int, overlap: int) -> Generator[tuple[str, int, int], None, tuple]:
+def _predictor(model: LoadedModel, condition: np.ndarray | None, reference: float, flips: int):
+    """Return a function from input maps ``(c, ny, nx)`` to outputs ``(k, ny, nx)`` (float32 numpy)."""
+    network = model.network
+    device = next(network.parameters()).device
+    multiple = int(getattr(network, "multiple", 16))
+    cond = None if condition is None else torch.from_numpy(condition[None]).to(device)
+    ref = torch.full((1, 1, 1, 1), float(reference), device=device)
+
+    def predict(maps: np.ndarray) -> np.ndarray:
+        ny, nx = maps.shape[-2:]
+        x = torch.from_numpy(_pad_to(maps, multiple).astype(np.float32))[None].to(device)
+        outs = []
+        with torch.inference_mode():
+            for k in range(flips):
+                dims = [d for d, bit in ((-1, 1), (-2, 2)) if k & bit]
+                xi = x.flip(dims) if dims else x
+                if cond is not None:
+                    y = network(xi, cond, ref)
+                else:
+                    y = network(torch.cat([xi[:, :1] - ref, xi[:, 1:2] - ref][:network.in_channels], dim=1)) + ref
+                outs.append((y.flip(dims) if dims else y)[0, :, :ny, :nx].cpu().numpy())
+        return np.stack(outs) if flips > 1 else outs[0]
+
+    return predict
+
+
+def _tiled(predict, maps: np.ndarray, tile: int, margin: int, multiple: int,
+           ) -> Generator[tuple[str, int, int], None, np.ndarray]:
+    """Run ``predict`` on tiles whose cores are written without blending: each core sees ``margin`` px of context.
+
+    With ``margin`` at least the network's receptive radius and tile origins on the network's
+    pooling grid, every output pixel sees exactly what it sees in one whole-image pass.
+    """
+    ny, nx = maps.shape[-2:]
+    if ny <= tile and nx <= tile:
+        yield "tiles", 0, 1
+        out = predict(maps)
+        yield "tiles", 1, 1
+        return out
+    margin = -(-margin // multiple) * multiple
+    core = max(multiple, (tile - 2 * margin) // multiple * multiple)
+    starts = [(y0, x0) for y0 in range(0, ny, core) for x0 in range(0, nx, core)]
+    out = None
+    for done, (y0, x0) in enumerate(starts):
+        yield "tiles", done, len(starts)
+        ya, xa = max(0, y0 - margin), max(0, x0 - margin)
+        yb, xb = min(ny, y0 + core + margin), min(nx, x0 + core + margin)
+        piece = predict(maps[..., ya:yb, xa:xb])
+        if out is None:
+            out = np.empty((*piece.shape[:-2], ny, nx), np.float32)
+        h, w = min(core, ny - y0), min(core, nx - x0)
+        out[..., y0:y0 + h, x0:x0 + w] = piece[..., y0 - ya:y0 - ya + h, x0 - xa:x0 - xa + w]
+    yield "tiles", len(starts), len(starts)
+    return out
+
+
+def _work_grid(model: LoadedModel, px: tuple[float, float]) -> float:
+    """Return the pixel size the network runs at: the image's, brought into the model's trained range."""
+    lo, hi = model.pixel_size_range
+    return float(np.clip(math.sqrt(px[0] * px[1]), lo, hi))
+
+
+def _tip_heights(tip: Tip, px: float) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TipResampledWarning)
+        return tip_for_pixel_size(tip, (px, px)).heights
+
+
+def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float], tip: Tip, uncertainty: bool,
+                 tile: int, margin: int) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     finite = np.isfinite(image)
     if not finite.any():
         raise InputError("the image has no finite pixels")
     filled = _fill_nan(np.asarray(image, np.float64))
-    target = model.pixel_size_nm
-    factor = (pixel_size_nm[0] / target, pixel_size_nm[1] / target)
-    shape = (max(8, round(image.shape[0] * factor[0])), max(8, round(image.shape[1] * factor[1])))
+    target = _work_grid(model, px)
+    same_grid = abs(px[0] - target) < 1e-6 * target and abs(px[1] - target) < 1e-6 * target
+    shape = image.shape if same_grid else (max(8, round(image.shape[0] * px[0] / target)),
+                                           max(8, round(image.shape[1] * px[1] / target)))
     work = _resize(filled, shape)
+    native_tip = usable_tip(tip.heights, filled)
+    work_tip = native_tip if same_grid else usable_tip(_tip_heights(tip, target), work)
     plane = substrate_plane(work)
-    work = work - plane
-    eroded = erode(work, crop_tip(model.tip, min(work.shape)))
-    flips = 4 if uncertainty else 1
-    ny, nx = work.shape
-    if ny <= tile and nx <= tile:
-        yield "tiles", 0, 1
-        outs = _run(model.network, work, eroded, flips)
-        yield "tiles", 1, 1
+    multiple = int(getattr(model.network, "multiple", 16))
+    if model.tip_conditioned:
+        # erosion and certainty of the image as measured (a plane changes the physics); the plane
+        # is removed from the heights the network sees, as in training on level scenes
+        eroded, certain = condition_maps(work, work_tip)
+        maps = np.stack([work - plane, eroded - plane, certain]).astype(np.float32)
+        predict = _predictor(model, tip_profile(work_tip, target), float(np.median(maps[0])), 1)
+        out = yield from _tiled(predict, maps, tile, margin, multiple)
+        quantiles = [_resize(q.astype(np.float64) + plane, image.shape) for q in out]
+        median = quantiles[QUANTILES.index(0.5)]
     else:
-        step = tile - overlap
-        starts_y = sorted({*range(0, max(ny - tile, 0) + 1, step), max(ny - tile, 0)})
-        starts_x = sorted({*range(0, max(nx - tile, 0) + 1, step), max(nx - tile, 0)})
-        acc = [np.zeros((ny, nx)) for _ in range(flips)]
-        weight = np.zeros((ny, nx))
-        total = len(starts_y) * len(starts_x)
-        done = 0
-        for y0 in starts_y:
-            for x0 in starts_x:
-                sl = (slice(y0, y0 + tile), slice(x0, x0 + tile))
-                pieces = _run(model.network, work[sl], eroded[sl], flips)
-                h, w = pieces[0].shape
-                wgt = np.outer(_weights(h, overlap if h == tile else 0), _weights(w, overlap if w == tile else 0))
-                for a, p in zip(acc, pieces):
-                    a[sl] += p * wgt
-                weight[sl] += wgt
-                done += 1
-                yield "tiles", done, total
-        outs = [a / weight for a in acc]
-    stack = np.stack(outs) + plane
-    surface = _resize(stack.mean(axis=0), image.shape)
-    spread = _resize(stack.std(axis=0), image.shape) if uncertainty else None
-    surface = np.minimum(surface, filled)  # dilation only raises a surface: never above the image
-    surface[~finite] = np.nan
-    if spread is not None:
-        spread[~finite] = np.nan
-    return surface, spread
+        eroded = erode(work, work_tip)
+        maps = np.stack([work - plane, eroded - plane]).astype(np.float32)
+        flips = 4 if uncertainty else 1
+        predict = _predictor(model, None, float(np.mean(maps[0])), flips)
+        out = yield from _tiled(predict, maps, tile, margin, multiple)
+        stack = (out[:, 0] if flips > 1 else out).astype(np.float64) + plane
+        median = _resize(stack.mean(axis=0), image.shape)
+        spread = _resize(stack.std(axis=0), image.shape) if uncertainty else None
+    if same_grid:
+        eroded_native = eroded
+        certain_native = certain if model.tip_conditioned else np.nan_to_num(certainty_map(filled, native_tip))
+    else:
+        eroded_native, certain_native = condition_maps(filled, native_tip)
+    surface = np.minimum(median, eroded_native)
+    surface = np.where(certain_native > 0.5, eroded_native, surface)
+    result: dict[str, Any] = {"surface": surface}
+    if model.tip_conditioned:
+        scale = model.interval_scale(0.9)
+        lower, upper = interval(np.stack(quantiles), 0.9, scale)
+        result.update(lower=np.minimum(lower, surface), upper=np.maximum(upper, surface))
+        result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
+    else:
+        result["uncertainty"] = spread
+    result["consistency"] = np.maximum(filled - dilate(surface, native_tip), 0.0)
+    for value in result.values():
+        if value is not None:
+            value[~finite] = np.nan
+    return result
+
+
+CONSISTENCY_FLAG_SHARE = 0.05
+"""A result is flagged when more than this share of pixels is inconsistent with the image."""
+
+NOISE_FLOOR_NM = 0.05
+"""Smallest noise level the consistency check assumes: AFM height noise is rarely lower, and a
+noise-free virtual image would otherwise flag deviations of picometres."""
+
+
+def consistency_summary(consistency: np.ndarray, noise_nm: float) -> dict[str, Any]:
+    """Median, 99th percentile and share above 3x the noise of a consistency map; flagged when that share is large."""
+    values = consistency[np.isfinite(consistency)]
+    noise_nm = max(float(noise_nm), NOISE_FLOOR_NM)
+    limit = 3.0 * noise_nm
+    share = float((values > limit).mean()) if values.size else 0.0
+    return {"consistency_median_nm": float(np.median(values)) if values.size else 0.0,
+            "consistency_p99_nm": float(np.percentile(values, 99)) if values.size else 0.0,
+            "noise_nm": float(noise_nm), "share_above_3_noise": share, "flagged": share > CONSISTENCY_FLAG_SHARE}
+
+
+def consistency_sentence(summary: dict[str, Any]) -> str:
+    """Say the consistency check in words."""
+    share, noise = summary["share_above_3_noise"], summary["noise_nm"]
+    if summary["flagged"]:
+        return (f"check failed: in {share:.1%} of pixels the result, imaged by the tip, lies more than 3x the noise "
+                f"({noise:.2g} nm) below the image, so it does not explain the image there: the tip may be wrong, or "
+                "the image has features or artifacts the network has not seen; trust the erosion there")
+    return (f"consistent: the result imaged by the tip reproduces the image to within 3x the noise ({noise:.2g} nm) "
+            f"in {1 - share:.1%} of pixels (median deviation {summary['consistency_median_nm']:.2g} nm)")
 
 
 def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
+                     tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                      model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
-                     overlap: int = 64) -> Generator[tuple[str, int, int], None, Deconvolved]:
+                     overlap: int | None = None) -> Generator[tuple[str, int, int], None, Deconvolved]:
     """Deconvolve with progress: yields ``("frame", i, n)`` and ``("tiles", i, n)``; returns :class:`Deconvolved`.
 
     Parameters are those of :func:`deconvolve`.
@@ -265,40 +418,57 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     arr = np.asarray(image, dtype=np.float64)
     if arr.ndim not in (2, 3) or min(arr.shape[-2:]) < 8:
         raise InputError(f"deconvolution needs a 2-D image or a 3-D stack of at least 8 x 8 px; got shape {arr.shape}")
-    if int(tile) < 64 or not 0 <= int(overlap) < int(tile) // 2:
-        raise InputError(f"tile must be >= 64 px and overlap in [0, tile/2); got tile {tile}, overlap {overlap}")
+    px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
+    radius = _receptive_radius(loaded.network)
+    margin = radius if overlap is None else int(overlap)
+    if int(tile) < 64 or margin < 0 or 2 * margin >= int(tile):
+        raise InputError(f"tile must be >= 64 px and the overlap in [0, tile/2); got tile {tile}, overlap {overlap}")
     notes: list[str] = []
-    if pixel_size_nm is None:
-        px = (loaded.pixel_size_nm, loaded.pixel_size_nm)
-        notes.append(f"no pixel size given: assumed the model's {loaded.pixel_size_nm:g} nm/px")
-    else:
-        px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
-        ratio = max(px) / loaded.pixel_size_nm, min(px) / loaded.pixel_size_nm
-        if not (0.99 < ratio[1] and ratio[0] < 1.01):
-            message = (f"image resampled from {px[0]:.4g} x {px[1]:.4g} nm/px to the model's "
-                       f"{loaded.pixel_size_nm:g} nm/px and back")
-            notes.append(message)
-            if ratio[0] > 2 or ratio[1] < 0.5:
-                warnings.warn(f"pixel size far from the model's: {message}; results may be poor", PixelSizeWarning,
-                              stacklevel=3)
+    if margin < radius:
+        notes.append(f"tile overlap {margin} px is below the network's receptive radius ({radius} px): "
+                     "large images may show seams between tiles")
+    frames = arr[None] if arr.ndim == 2 else arr
+    used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
+                                    nominal=loaded.card.get("tip"))
+    notes.append(f"tip: {description}")
+    target = _work_grid(loaded, px)
+    if abs(px[0] - target) > 1e-6 * target or abs(px[1] - target) > 1e-6 * target:
+        lo, hi = loaded.pixel_size_range
+        message = (f"image resampled from {px[0]:.4g} x {px[1]:.4g} nm/px to {target:.4g} nm/px (the model was "
+                   f"trained at {lo:g}-{hi:g} nm/px) and back")
+        notes.append(message)
+        if max(px) / target > 2 or min(px) / target < 0.5:
+            warnings.warn(f"pixel size far from the model's: {message}; results may be poor", PixelSizeWarning,
+                          stacklevel=3)
     if np.isnan(arr).any():
         notes.append(f"{int(np.isnan(arr).sum())} NaN pixels filled for the network and restored as NaN")
-    frames = arr[None] if arr.ndim == 2 else arr
-    surfaces, spreads = [], []
+    results = []
     for i, frame in enumerate(frames):
         yield "frame", i, len(frames)
-        surface, spread = yield from _frame_steps(loaded, frame, px, uncertainty, int(tile), int(overlap))
-        surfaces.append(surface)
-        spreads.append(spread)
+        results.append((yield from _frame_steps(loaded, frame, px, used, uncertainty, int(tile), margin)))
     yield "frame", len(frames), len(frames)
-    out = np.stack(surfaces) if arr.ndim == 3 else surfaces[0]
-    unc = None if not uncertainty else (np.stack(spreads) if arr.ndim == 3 else spreads[0])
-    return Deconvolved(surface=out, uncertainty=unc, notes=tuple(notes))
+
+    def stacked(key: str) -> np.ndarray | None:
+        if results[0].get(key) is None:
+            return None
+        return np.stack([r[key] for r in results]) if arr.ndim == 3 else results[0][key]
+
+    consistency = stacked("consistency")
+    noise = float(np.median([noise_level(f) for f in frames]))
+    summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
+    notes.append(consistency_sentence(summary))
+    if loaded.tip_conditioned:
+        notes.append("uncertainty: half-width of the 90 % interval of the true height, calibrated on held-out "
+                     "virtual data")
+    return Deconvolved(surface=stacked("surface"), uncertainty=stacked("uncertainty"), notes=tuple(notes),
+                       lower=stacked("lower"), upper=stacked("upper"), consistency=consistency,
+                       summary=dict(summary, tip_heights=used.heights))
 
 
 def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
+               tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
-               overlap: int = 64) -> Deconvolved:
+               overlap: int | None = None) -> Deconvolved:
     """Remove tip convolution from an image (or a stack, frame by frame) with a trained network.
 
     Parameters
@@ -306,34 +476,44 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     image : (M, N) or (F, M, N) float ndarray, nm
         Levelled AFM heights; NaN pixels are filled for the network and restored.  A remaining
         tilt is removed before the network (:func:`substrate_plane`) and restored after it.
-    pixel_size_nm : float or (dy, dx) or None
-        The image's pixel size; the image is resampled to the model's and back.  None assumes
-        the model's (stated in the notes).
+    pixel_size_nm : float or (dy, dx)
+        The image's pixel size (required: the tip and the network work in nm).  Outside the
+        model's trained range the image is resampled into it and back.
+    tip : None, "estimate", mapping, Tip, ndarray, str or Path
+        The tip that made the image: a model ``{"shape": "cone", "radius_nm": 8,
+        "half_angle_deg": 20}``, a :class:`~napari_afm_profiler.tip.Tip`, an array or a tip file
+        (resampled to the image's grid), or ``"estimate"`` (blind estimation from the image).
+        None uses the model's nominal tip, and the notes say so.
+    tip_pixel_size_nm : float or (dy, dx), optional
+        Pixel size of a tip array or ``.npy`` file (default: the image's).
     model : str, Path or LoadedModel
         ``"default"`` (shipped), a model folder, or a loaded model.
     uncertainty : bool
-        Also return the spread over the four mirror images (4x the time).
+        Older (not tip-conditioned) models: also return the spread over the four mirror images
+        (4x the time).  Tip-conditioned models always return the calibrated interval.
     tile, overlap : int
-        Tile size and overlap in model pixels for large images.
+        Tile size for large images, and the context each tile core sees on every side (default:
+        the network's measured receptive radius, so tiles match a whole-image pass).
 
     Returns
     -------
     Deconvolved
-        ``surface`` (same shape as ``image``, never above it), ``uncertainty`` (or None), notes.
+        ``surface`` (never above the erosion by the tip), ``lower``/``upper`` (90 % interval),
+        ``uncertainty``, ``consistency`` map, ``summary`` and ``notes``.
 
     Examples
     --------
     >>> from napari_afm_profiler.synth import particles_on_substrate
-    >>> from napari_afm_profiler.tip import dilate, make_tip
+    >>> from napari_afm_profiler.tip import dilate, erode, make_tip
     >>> surface, _ = particles_on_substrate(seed=1)
     >>> tip = make_tip("paraboloid", pixel_size_nm=2.0, radius_nm=10.0)
     >>> image = dilate(surface, tip)
-    >>> result = deconvolve(image, pixel_size_nm=2.0)
-    >>> bool((result.surface <= image + 1e-6).all())
+    >>> result = deconvolve(image, pixel_size_nm=2.0, tip={"shape": "paraboloid", "radius_nm": 10.0})
+    >>> bool((result.surface <= erode(image, tip) + 1e-6).all())
     True
     >>> bool(abs(result.surface - surface).mean() < abs(image - surface).mean())
     True
     """
-    steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, model=model, uncertainty=uncertainty, tile=tile,
-                             overlap=overlap)
+    steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, tip=tip, tip_pixel_size_nm=tip_pixel_size_nm,
+                             model=model, uncertainty=uncertainty, tile=tile, overlap=overlap)
     return drain(steps)

@@ -116,11 +116,73 @@ class PaperEncoderDecoder(nn.Module):
         return self.net(x)
 
 
-ARCHITECTURES = {"bounded-unet": BoundedUNet, "paper-encoder-decoder": PaperEncoderDecoder}
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+"""Quantiles of the true height predicted by :class:`TipConditionedUNet` (the median is the surface)."""
+
+
+class TipConditionedUNet(BoundedUNet):
+    """U-Net that lowers the Villarrubia erosion by the user's tip, and predicts quantiles of the true height.
+
+    Inputs are maps ``(image, erosion, certainty)`` and a condition vector (the tip's depth
+    profile and the pixel size, :mod:`napari_afm_profiler.deconv.conditioning`), broadcast to
+    constant channels.  Heights are taken relative to a reference height given per image (its
+    median), never per tile, so tiled inference equals whole-image inference.  The median is
+    ``erosion - softplus(f) * (1 - certainty)``: never above the erosion, and equal to it where
+    the tip certainly touched.  The other quantiles lie below and above it by softplus widths
+    (above the erosion too: noise pulls the erosion below the truth).
+
+    Parameters
+    ----------
+    n_condition : int
+        Length of the condition vector.
+    base, depth : int
+        As :class:`BoundedUNet`.
+    """
+
+    def __init__(self, n_condition: int = 9, base: int = 24, depth: int = 3) -> None:
+        super().__init__(in_channels=3 + n_condition, base=base, depth=depth, refine=0)
+        self.n_condition = n_condition
+        self.head = nn.Conv2d(base, 4 * len(QUANTILES), 1)
+
+    def forward(self, maps: torch.Tensor, condition: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+        """Return the quantiles ``(n, 5, ny, nx)`` in nm (absolute heights).
+
+        Parameters
+        ----------
+        maps : (n, 3, ny, nx) tensor
+            Image and erosion (nm, absolute) and the certainty map.
+        condition : (n, n_condition) tensor
+            Tip profile and pixel size.
+        reference : (n, 1, 1, 1) tensor
+            Reference height subtracted from image and erosion.
+        """
+        image, eroded, certain = maps[:, :1] - reference, maps[:, 1:2] - reference, maps[:, 2:3]
+        constant = condition[:, :, None, None].expand(-1, -1, *maps.shape[-2:])
+        x = torch.cat([image, eroded, certain, constant], dim=1)
+        skips = [self.stem(F.pixel_unshuffle(x, 2))]
+        h = skips[0]
+        for block in self.down:
+            h = block(F.avg_pool2d(h, 2))
+            skips.append(h)
+        skips.pop()
+        for block in self.up:
+            skip = skips.pop()
+            h = block(torch.cat([F.interpolate(h, size=skip.shape[-2:], mode="nearest"), skip], dim=1))
+        raw = F.pixel_shuffle(self.head(h), 2)
+        median = eroded - F.softplus(raw[:, 0:1]) * (1.0 - certain)
+        q25 = median - F.softplus(raw[:, 1:2])
+        q05 = q25 - F.softplus(raw[:, 2:3])
+        q75 = median + F.softplus(raw[:, 3:4])
+        q95 = q75 + F.softplus(raw[:, 4:5])
+        return torch.cat([q05, q25, median, q75, q95], dim=1) + reference
+
+
+ARCHITECTURES = {"bounded-unet": BoundedUNet, "paper-encoder-decoder": PaperEncoderDecoder,
+                 "tip-conditioned-unet": TipConditionedUNet}
 
 
 def build_model(architecture: str, **kwargs: Any) -> nn.Module:
-    """Instantiate a network by name (``bounded-unet`` or ``paper-encoder-decoder``)."""
+    """Instantiate a network by name (``tip-conditioned-unet``, ``bounded-unet`` or ``paper-encoder-decoder``)."""
     from napari_afm_profiler.errors import InputError
 
     if architecture not in ARCHITECTURES:

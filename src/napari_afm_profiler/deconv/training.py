@@ -22,12 +22,14 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 from napari_afm_profiler import __version__
-from napari_afm_profiler.deconv.model import build_model, model_inputs
+from napari_afm_profiler.deconv.conditioning import network_inputs
+from napari_afm_profiler.deconv.model import QUANTILES, build_model, model_inputs
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth import ArtifactSpec, ObjectSpec, SynthConfig, TipSpec, load_dataset, make_pair
+from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
 from napari_afm_profiler.tip import erode, make_tip
 from napari_afm_profiler.tip.models import crop_tip
 
@@ -87,6 +89,17 @@ class TrainConfig:
         larger.  0 (default): plain L1.
     init : str, optional
         A model folder to start from (fine-tuning), e.g. ``default``.
+    generator : str
+        ``paper`` (the paper's scenes, :class:`SynthConfig`; ``kinds``, ``synth`` and ``small``) or
+        ``wide`` (:class:`~napari_afm_profiler.synth.wide.WideSpec`: many scene kinds, tips and
+        pixel sizes, each pair imaged by its own tip).
+    wide : WideSpec
+        Ranges of the wide generator.
+    quantile_weight : float
+        Weight of the quantile (pinball) losses of a ``tip-conditioned-unet``'s interval heads,
+        added to the L1 loss of its median.
+    workers : int
+        Processes that make the virtual pairs (results do not depend on it).
     """
 
     architecture: str = "bounded-unet"
@@ -109,6 +122,10 @@ class TrainConfig:
     grad_clip: float = 1.0
     edge_weight: float = 0.0
     init: str | None = None
+    generator: str = "paper"
+    wide: WideSpec = field(default_factory=WideSpec)
+    quantile_weight: float = 1.0
+    workers: int = 1
     small_fraction: float = 0.5
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
         objects=ObjectSpec(size_nm=(2.0, 16.0), height_nm=(1.0, 16.0), count=(4, 14), max_overlap=0.2),
@@ -130,7 +147,15 @@ class TrainConfig:
             raise InputError(f"roughness_start must be in [0, 1); got {self.roughness_start}")
         if not 0 <= self.small_fraction <= 1:
             raise InputError(f"small_fraction must be in [0, 1]; got {self.small_fraction}")
-        if self.dataset is None:
+        if self.generator not in ("paper", "wide"):
+            raise InputError(f"generator must be 'paper' or 'wide'; got {self.generator!r}")
+        if self.generator == "wide" and self.architecture != "tip-conditioned-unet":
+            raise InputError("the wide generator images every pair with its own tip: train a tip-conditioned-unet on it")
+        if int(self.workers) != self.workers or self.workers < 1:
+            raise InputError(f"workers must be a whole number >= 1; got {self.workers}")
+        if self.generator == "wide":
+            self.wide.check()
+        elif self.dataset is None:
             small = replace(self.small, shape=self.synth.shape, pixel_size_nm=self.synth.pixel_size_nm)
             for kind in self.kinds:
                 replace(self.synth, kind=kind).check()
@@ -150,38 +175,120 @@ def nominal_tip(config: TrainConfig, pixel_size_nm: float | None = None) -> np.n
                     height_nm=60.0).heights
 
 
-def _virtual_arrays(config: TrainConfig, n: int, seed: int, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    inputs, targets = [], []
-    for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
-        kind = config.kinds[i % len(config.kinds)]
-        cycle = i // len(config.kinds)  # every kind once per cycle; small cycles spread evenly
-        small = math.floor((cycle + 1) * config.small_fraction) > math.floor(cycle * config.small_fraction)
-        base = replace(config.small, shape=config.synth.shape, pixel_size_nm=config.synth.pixel_size_nm) if small \
-            else config.synth
-        pair = make_pair(replace(base, kind=kind), child)
-        inputs.append(np.stack([pair.image, erode(pair.image, crop_tip(tip, min(pair.image.shape)))]))
-        targets.append(pair.surface[None])
-    return np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
+@dataclass(frozen=True)
+class TrainingArrays:
+    """Network inputs and targets of a training or validation set (float32, nm).
+
+    Attributes
+    ----------
+    x : (n, c, ny, nx) ndarray
+        ``(image, erosion)`` (older networks) or ``(image, erosion, certainty)`` (tip-conditioned).
+    y : (n, 1, ny, nx) ndarray
+        True surfaces.
+    condition : (n, k) ndarray or None
+        Tip profile and pixel size of each pair (tip-conditioned networks).
+    kinds : (n,) ndarray of str
+        Scene kind of each pair (``dataset`` for a file).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    condition: np.ndarray | None
+    kinds: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
 
 
-def training_arrays(config: TrainConfig) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], float]:
-    """Return training and validation ``(inputs (n, 2, ny, nx), targets (n, 1, ny, nx))`` (float32 nm) and the pixel size."""
+def _conditioned(config: TrainConfig) -> bool:
+    return config.architecture == "tip-conditioned-unet"
+
+
+def _pair_inputs(config: TrainConfig, image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    if _conditioned(config):
+        return network_inputs(image, tip, pixel_size_nm)
+    return np.stack([image, erode(image, crop_tip(tip, min(image.shape)))]).astype(np.float32), None
+
+
+def _paper_item(config: TrainConfig, i: int, child: np.random.SeedSequence, tip: np.ndarray):
+    kind = config.kinds[i % len(config.kinds)]
+    cycle = i // len(config.kinds)  # every kind once per cycle; small cycles spread evenly
+    small = math.floor((cycle + 1) * config.small_fraction) > math.floor(cycle * config.small_fraction)
+    base = replace(config.small, shape=config.synth.shape, pixel_size_nm=config.synth.pixel_size_nm) if small \
+        else config.synth
+    pair = make_pair(replace(base, kind=kind), child)
+    # a conditioned network sees the tip that made the pair; the others the nominal tip
+    x, cond = _pair_inputs(config, pair.image, pair.tip if _conditioned(config) else tip, config.synth.pixel_size_nm)
+    return x, cond, pair.surface[None].astype(np.float32), kind
+
+
+def _wide_item(config: TrainConfig, child: np.random.SeedSequence):
+    pair = make_wide_pair(config.wide, child)
+    x, cond = network_inputs(pair.image, pair.tip, pair.pixel_size_nm)
+    return x, cond, pair.surface[None].astype(np.float32), pair.scene
+
+
+def _item(job: tuple[TrainConfig, int, np.random.SeedSequence, np.ndarray | None]):
+    config, i, child, tip = job
+    torch.set_num_threads(1)
+    return _wide_item(config, child) if config.generator == "wide" else _paper_item(config, i, child, tip)
+
+
+def _virtual_arrays(config: TrainConfig, n: int, seed: int, tip: np.ndarray | None) -> TrainingArrays:
+    jobs = [(config, i, child, tip) for i, child in enumerate(np.random.SeedSequence(seed).spawn(n))]
+    if config.workers > 1:
+        import multiprocessing
+
+        # spawn: the compiled tip kernels' thread pool does not survive fork
+        with multiprocessing.get_context("spawn").Pool(int(config.workers)) as pool:
+            items = pool.map(_item, jobs, chunksize=32)
+    else:
+        items = [_item(job) for job in jobs]
+    x = np.stack([it[0] for it in items])
+    cond = np.stack([it[1] for it in items]) if items[0][1] is not None else None
+    return TrainingArrays(x=x, y=np.stack([it[2] for it in items]), condition=cond,
+                          kinds=np.array([it[3] for it in items]))
+
+
+def validation_seed(config: TrainConfig) -> int:
+    """Seed of the validation pairs (model selection)."""
+    return config.seed + 1_000_003
+
+
+def calibration_seed(config: TrainConfig) -> int:
+    """Seed of the pairs the uncertainty intervals are calibrated on (never trained on, never selected on)."""
+    return config.seed + 2_000_006
+
+
+def training_arrays(config: TrainConfig) -> tuple[TrainingArrays, TrainingArrays, float]:
+    """Return training and validation :class:`TrainingArrays` and the pixel size (the wide generator's geometric mean)."""
     if config.dataset is not None:
         data = load_dataset(config.dataset)
         image, surface = data["image"], data["surface"]
-        tip = nominal_tip(config, data["pixel_size_nm"])
-        tip = crop_tip(tip, min(image.shape[1:]))
-        inputs = np.stack([np.stack([im, erode(im, tip)]) for im in image]).astype(np.float32)
+        if len(image) < 2:
+            raise InputError("a dataset needs at least 2 pairs to hold one out for validation")
+        px = float(data["pixel_size_nm"])
+        tip = data["tip"] if _conditioned(config) and data.get("tip") is not None else nominal_tip(config, px)
+        pairs = [_pair_inputs(config, im, tip, px) for im in image]
+        x = np.stack([p[0] for p in pairs])
+        cond = np.stack([p[1] for p in pairs]) if pairs[0][1] is not None else None
         targets = surface[:, None].astype(np.float32)
         order = np.random.default_rng(config.seed).permutation(len(image))
         n_val = max(1, int(round(0.1 * len(image))))
-        if len(image) < 2:
-            raise InputError("a dataset needs at least 2 pairs to hold one out for validation")
         val, train = order[:n_val], order[n_val:]
-        return (inputs[train], targets[train]), (inputs[val], targets[val]), float(data["pixel_size_nm"])
-    tip = nominal_tip(config)
+        kinds = np.array(["dataset"] * len(image))
+
+        def subset(idx: np.ndarray) -> TrainingArrays:
+            return TrainingArrays(x=x[idx], y=targets[idx], condition=None if cond is None else cond[idx],
+                                  kinds=kinds[idx])
+
+        return subset(train), subset(val), px
+    tip = None if config.generator == "wide" else nominal_tip(config)
+    px = math.sqrt(config.wide.pixel_size_nm[0] * config.wide.pixel_size_nm[1]) if config.generator == "wide" \
+        else config.synth.pixel_size_nm
     return (_virtual_arrays(config, config.n_train, config.seed, tip),
-            _virtual_arrays(config, config.n_val, config.seed + 1_000_003, tip), config.synth.pixel_size_nm)
+            _virtual_arrays(config, config.n_val, validation_seed(config), tip), px)
 
 
 def _augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -227,44 +334,79 @@ def _l1(pred: torch.Tensor, true: torch.Tensor, edge_weight: float, step_nm: flo
     return (weight * (pred - true).abs()).sum() / weight.sum()
 
 
-def _forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _pinball(pred: torch.Tensor, true: torch.Tensor, tau: float, weight: torch.Tensor | None) -> torch.Tensor:
+    err = true - pred
+    loss = torch.maximum(tau * err, (tau - 1) * err)
+    return loss.mean() if weight is None else (weight * loss).sum() / weight.sum()
+
+
+def reference_height(maps: torch.Tensor) -> torch.Tensor:
+    """Median of each image of a batch ``(n, c, ny, nx)``, shape ``(n, 1, 1, 1)``: the network's height reference."""
+    return maps[:, 0].flatten(1).median(dim=1).values[:, None, None, None]
+
+
+def _forward(model: torch.nn.Module, x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
+    """Return the network's prediction: quantiles ``(n, 5, ...)`` (tip-conditioned) or the surface ``(n, 1, ...)``."""
+    if condition is not None:
+        return model(x, condition, reference_height(x))
     net_in, offset = model_inputs(x[:, :1], x[:, 1:2], model.in_channels)
     return model(net_in) + offset
 
 
-def _evaluate(model: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray, batch: int,
-              rough: np.ndarray) -> dict[str, float]:
+def _median(pred: torch.Tensor) -> torch.Tensor:
+    return pred[:, QUANTILES.index(0.5):QUANTILES.index(0.5) + 1] if pred.shape[1] > 1 else pred
+
+
+def _loss(pred: torch.Tensor, y: torch.Tensor, config: TrainConfig, step_nm: float) -> torch.Tensor:
+    loss = _l1(_median(pred), y, config.edge_weight, step_nm)
+    if pred.shape[1] > 1 and config.quantile_weight:
+        weight = 1.0 + config.edge_weight * step_band(y, step_nm) if config.edge_weight else None
+        loss = loss + config.quantile_weight * sum(_pinball(pred[:, k:k + 1], y, tau, weight)
+                                                   for k, tau in enumerate(QUANTILES) if tau != 0.5)
+    return loss
+
+
+def _tensors(arrays: TrainingArrays, idx: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    cond = None if arrays.condition is None else torch.from_numpy(arrays.condition[idx])
+    return torch.from_numpy(arrays.x[idx]), torch.from_numpy(arrays.y[idx]), cond
+
+
+def _evaluate(model: torch.nn.Module, arrays: TrainingArrays, batch: int, rough: np.ndarray) -> dict[str, float]:
     model.eval()
-    abs_sum = sq_sum = raw_abs = ero_abs = rough_sum = 0.0
+    abs_sum = sq_sum = raw_abs = ero_abs = rough_sum = covered = 0.0
     count = 0
     with torch.inference_mode():
-        for i in range(0, len(inputs), batch):
-            x, y = torch.from_numpy(inputs[i:i + batch]), torch.from_numpy(targets[i:i + batch])
-            pred = _forward(model, x)
+        for i in range(0, len(arrays), batch):
+            x, y, cond = _tensors(arrays, slice(i, i + batch))
+            out = _forward(model, x, cond)
+            pred = _median(out)
             abs_sum += float((pred - y).abs().sum())
             sq_sum += float(((pred - y) ** 2).sum())
             raw_abs += float((x[:, :1] - y).abs().sum())
             ero_abs += float((x[:, 1:2] - y).abs().sum())
+            if out.shape[1] > 1:
+                covered += float(((out[:, :1] <= y) & (y <= out[:, -1:])).sum())
             weight = torch.from_numpy(rough[i:i + batch])
             rough_sum += float(_roughness_mismatch(pred, y, weight)) * float(weight.sum().clamp(min=1.0))
             count += y.numel()
     model.train()
-    return {"mae_nm": abs_sum / count, "rmse_nm": math.sqrt(sq_sum / count), "raw_image_mae_nm": raw_abs / count,
-            "erosion_mae_nm": ero_abs / count, "roughness_mismatch_nm": rough_sum / max(float(rough.sum()), 1.0)}
+    metrics = {"mae_nm": abs_sum / count, "rmse_nm": math.sqrt(sq_sum / count), "raw_image_mae_nm": raw_abs / count,
+               "erosion_mae_nm": ero_abs / count, "roughness_mismatch_nm": rough_sum / max(float(rough.sum()), 1.0)}
+    if arrays.condition is not None:
+        metrics["interval90_coverage_uncalibrated"] = covered / count
+    return metrics
 
 
-def _roughness_mask(config: TrainConfig, n: int) -> np.ndarray:
-    """1 for the pairs the roughness term applies to (pair i of a virtual set is of kind ``kinds[i % len(kinds)]``)."""
-    return np.array([config.dataset is not None or not config.roughness_kinds
-                     or config.kinds[i % len(config.kinds)] in config.roughness_kinds for i in range(n)],
-                    dtype=np.float32)
+def _roughness_mask(config: TrainConfig, arrays: TrainingArrays) -> np.ndarray:
+    """1 for the pairs the roughness term applies to (their kind is one of ``roughness_kinds``, or all)."""
+    if config.dataset is not None or not config.roughness_kinds:
+        return np.ones(len(arrays), np.float32)
+    return np.isin(arrays.kinds, config.roughness_kinds).astype(np.float32)
 
 
 def save_model(folder: str | Path, model: torch.nn.Module, card: dict[str, Any]) -> Path:
     """Write ``weights.safetensors`` and ``config.json`` (with the weights' sha256) into ``folder``."""
     from safetensors.torch import save_file
-
-    from napari_afm_profiler.io.writers import atomic_write
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -314,7 +456,7 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     torch.use_deterministic_algorithms(True, warn_only=True)
     yield {"stage": "data", "message": "making training pairs"}
     t0 = time.perf_counter()
-    (x_train, y_train), (x_val, y_val), pixel_size_nm = training_arrays(config)
+    train_set, val_set, pixel_size_nm = training_arrays(config)
     data_seconds = time.perf_counter() - t0
     model = build_model(config.architecture, **config.model)
     if config.init is not None:
@@ -322,8 +464,8 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
 
         model.load_state_dict(load_model(config.init).network.state_dict())
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
-    rough, rough_val = _roughness_mask(config, len(x_train)), _roughness_mask(config, len(x_val))
+    steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
+    rough, rough_val = _roughness_mask(config, train_set), _roughness_mask(config, val_set)
     rough_from = math.ceil(config.roughness_start * config.epochs) if config.roughness_weight else config.epochs
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=config.learning_rate,
                                                    total_steps=config.epochs * steps_per_epoch, pct_start=0.1)
@@ -343,17 +485,17 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
         rough_weight = config.roughness_weight if epoch >= rough_from else 0.0
         if epoch == rough_from and rough_from > 0:
             best = math.inf  # the objective changes: choose among epochs trained with the roughness term
-        order = torch.randperm(len(x_train), generator=gen).numpy()
+        order = torch.randperm(len(train_set), generator=gen).numpy()
         losses = []
         for step in range(steps_per_epoch):
             idx = order[step * config.batch_size:(step + 1) * config.batch_size]
-            x, y = torch.from_numpy(x_train[idx]), torch.from_numpy(y_train[idx])
+            x, y, cond = _tensors(train_set, idx)
             if config.augment:
                 x, y = _augment(x, y, gen)
-            pred = _forward(model, x)
-            loss = _l1(pred, y, config.edge_weight, step_nm)
+            pred = _forward(model, x, cond)
+            loss = _loss(pred, y, config, step_nm)
             if rough_weight:
-                loss = loss + rough_weight * _roughness_mismatch(pred, y, torch.from_numpy(rough[idx]))
+                loss = loss + rough_weight * _roughness_mismatch(_median(pred), y, torch.from_numpy(rough[idx]))
             optimiser.zero_grad()
             loss.backward()
             if config.grad_clip:
@@ -362,7 +504,7 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
             schedule.step()
             losses.append(loss.item())
             yield {"stage": "step", "epoch": epoch, "step": step + 1, "steps": steps_per_epoch, "loss": losses[-1]}
-        metrics = _evaluate(model, x_val, y_val, 32, rough_val)
+        metrics = _evaluate(model, val_set, 32, rough_val)
         objective = metrics["mae_nm"] + rough_weight * metrics["roughness_mismatch_nm"]
         history.append({"epoch": epoch, "train_loss_nm": float(np.mean(losses)), "objective_nm": objective, **metrics})
         improved = objective < best
@@ -379,7 +521,55 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
                "val_loss": metrics["mae_nm"], "val_objective": objective, "improved": improved}
         if epoch - best_epoch >= config.patience:
             break
+    if _conditioned(config) and (out / "config.json").exists():
+        yield {"stage": "data", "message": "calibrating the uncertainty intervals on held-out pairs"}
+        calibrate_model(out, config)
     return json.loads((out / "config.json").read_text()) if (out / "config.json").exists() else card
+
+
+def _predict_quantiles(model: torch.nn.Module, arrays: TrainingArrays, batch: int = 32) -> np.ndarray:
+    outs = []
+    model.eval()
+    with torch.inference_mode():
+        for i in range(0, len(arrays), batch):
+            x, _, cond = _tensors(arrays, slice(i, i + batch))
+            outs.append(_forward(model, x, cond).numpy())
+    return np.concatenate(outs)
+
+
+def calibrate_model(folder: str | Path, config: TrainConfig) -> dict[str, Any]:
+    """Fit the interval scale factors of a trained tip-conditioned model on its calibration seed; update its card.
+
+    The calibration pairs come from :func:`calibration_seed` (``n_val`` of them, or the
+    validation split of a dataset), so they were used neither for training nor for choosing
+    the epoch.  Returns the card's ``intervals`` entry.
+    """
+    from safetensors.torch import load_file
+
+    from napari_afm_profiler.deconv.calibration import LEVELS, coverage, fit_scale
+
+    folder = Path(folder)
+    card = json.loads((folder / "config.json").read_text())
+    model = build_model(card["architecture"], **card["model"])
+    model.load_state_dict(load_file(str(folder / "weights.safetensors")))
+    if config.dataset is not None:
+        arrays = training_arrays(config)[1]
+    else:
+        arrays = _virtual_arrays(config, config.n_val, calibration_seed(config), None if config.generator == "wide"
+                                 else nominal_tip(config))
+    quantiles = _predict_quantiles(model, arrays)
+    truth = arrays.y[:, 0]
+    intervals: dict[str, Any] = {"calibration_seed": None if config.dataset else calibration_seed(config),
+                                 "pairs": len(arrays)}
+    for level in LEVELS:
+        scale = fit_scale(quantiles, truth, level)
+        by_kind = {str(k): coverage(quantiles[arrays.kinds == k], truth[arrays.kinds == k], level, scale)
+                   for k in np.unique(arrays.kinds)}
+        intervals[str(level)] = {"scale": scale, "coverage_uncalibrated": coverage(quantiles, truth, level, 1.0),
+                                 "coverage_by_kind": by_kind}
+    card["intervals"] = intervals
+    atomic_write(folder / "config.json", lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str)))
+    return intervals
 
 
 def init_summary(init: str) -> dict[str, Any]:
@@ -400,7 +590,10 @@ def _card(config: TrainConfig, history: list[dict[str, Any]], metrics: dict[str,
         "architecture": config.architecture,
         "model": config.model,
         "pixel_size_nm": pixel_size_nm,
+        "pixel_size_range_nm": list(config.wide.pixel_size_nm) if config.generator == "wide" and config.dataset is None
+        else [pixel_size_nm, pixel_size_nm],
         "tip": {"shape": tip.shape, "radius_nm": tip.radius_nm, "half_angle_deg": tip.half_angle_deg},
+        "tip_conditioned": _conditioned(config),
         "training": config.to_dict(),
         "validation": metrics,
         "best_epoch": epoch,

@@ -1,4 +1,4 @@
-"""Nano-objects of the paper's virtual surfaces: domes, cuboids, prisms, standing and lying cylinders.
+"""Nano-objects of virtual surfaces: the paper's domes, cuboids, prisms, standing and lying cylinders; caps and ridges.
 
 Every shape is rasterised exactly at the pixel centres (pixel ``(i, j)`` sits at ``(i * dy, j * dx)``
 nm) from its analytic height profile, in a window around the object only.  Placement is
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.synth.names import OBJECT_KINDS
+from napari_afm_profiler.synth.names import OBJECT_KINDS, SHAPE_KINDS  # noqa: F401 (OBJECT_KINDS re-exported)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ObjectSpec:
     max_overlap : float
         Largest fraction of an object's footprint that may lie on earlier objects (0: none).
     rod_length : (min, max)
-        Rod length as a multiple of its diameter.
+        Rod (and ridge) length as a multiple of its diameter (width).
     """
 
     size_nm: tuple[float, float] = (16.0, 20.0)
@@ -82,6 +82,17 @@ def _profile(kind: str, u: np.ndarray, v: np.ndarray, size: float, height: float
         with np.errstate(invalid="ignore"):
             z = np.sqrt(radius**2 - r2) - (radius - h)
         return np.where(r2 <= half**2, np.maximum(z, 0.0), np.nan)
+    if kind == "cap":
+        # a spherical cap up to a hemisphere; taller, the sphere of the footprint's radius seen from
+        # above (its upper half on a vertical wall): any height-to-width ratio
+        if height <= half:
+            return _profile("dome", u, v, size, height, length)
+        r2 = u**2 + v**2
+        with np.errstate(invalid="ignore"):
+            z = (height - half) + np.sqrt(half**2 - r2)
+        return np.where(r2 <= half**2, z, np.nan)
+    if kind == "ridge":
+        return np.where((np.abs(v) <= half) & (np.abs(u) <= length / 2), height * (1.0 - np.abs(v) / half), np.nan)
     if kind == "cuboid":
         return np.where((np.abs(u) <= half) & (np.abs(v) <= length / 2), height, np.nan)
     if kind == "prism":
@@ -97,17 +108,17 @@ def _profile(kind: str, u: np.ndarray, v: np.ndarray, size: float, height: float
         with np.errstate(invalid="ignore"):
             z = half + np.sqrt(half**2 - v**2)
         return np.where((np.abs(v) <= half) & (np.abs(u) <= length / 2), z, np.nan)
-    raise InputError(f"unknown object kind {kind!r}; choose one of {', '.join(OBJECT_KINDS)}")
+    raise InputError(f"unknown object kind {kind!r}; choose one of {', '.join(SHAPE_KINDS)}")
 
 
 def _footprint_area(kind: str, size: float, length: float) -> float:
-    if kind in ("dome", "cylinder"):
+    if kind in ("dome", "cylinder", "cap"):
         return math.pi * size**2 / 4
     if kind == "cuboid":
         return size * length
     if kind == "prism":
         return math.sqrt(3) / 4 * size**2
-    return size * length  # rod
+    return size * length  # rod, ridge
 
 
 def _draw(kind: str, spec: ObjectSpec, rng: np.random.Generator) -> tuple[float, float, float, float]:
@@ -118,6 +129,8 @@ def _draw(kind: str, spec: ObjectSpec, rng: np.random.Generator) -> tuple[float,
     elif kind == "rod":
         length = size * float(rng.uniform(*spec.rod_length))
         height = size
+    elif kind == "ridge":
+        length = size * float(rng.uniform(*spec.rod_length))
     else:
         length = size
     if kind == "dome":
@@ -156,8 +169,8 @@ def place_objects(base: np.ndarray, kinds: tuple[str, ...], spec: ObjectSpec, *,
     """
     spec.check()
     for kind in kinds:
-        if kind not in OBJECT_KINDS:
-            raise InputError(f"unknown object kind {kind!r}; choose one of {', '.join(OBJECT_KINDS)}")
+        if kind not in SHAPE_KINDS:
+            raise InputError(f"unknown object kind {kind!r}; choose one of {', '.join(SHAPE_KINDS)}")
     dy, dx = pixel_size_nm
     ny, nx = base.shape
     extent_y, extent_x = ny * dy, nx * dx

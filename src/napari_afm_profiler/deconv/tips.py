@@ -1,0 +1,149 @@
+"""The tip a deconvolution uses: the user's model, array, file or blind estimate, or the model's nominal tip.
+
+Whatever the user gives is brought onto the image's pixel grid and described in words, so every
+output can say which tip was used.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.tip.models import Tip, TipResampledWarning, make_tip, tip_for_pixel_size, tip_from_array
+
+TipChoice = None | str | Path | np.ndarray | Tip | Mapping[str, Any]
+"""What ``deconvolve(tip=...)`` accepts."""
+
+ESTIMATE = "estimate"
+
+#: width of a blind estimate: this many nm, within the pixel bounds below
+ESTIMATE_WIDTH_NM = 40.0
+ESTIMATE_SIZE_PX = (9, 41)
+
+
+def noise_level(image: np.ndarray) -> float:
+    """Robust white-noise SD of an image (nm): the MAD of second differences along the scan lines.
+
+    Second differences cancel slopes, so a tilted or smoothly curved surface does not count as
+    noise; the median ignores edges and particles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> image = np.add.outer(np.zeros(256), np.linspace(0, 50, 256)) + rng.normal(0, 0.3, (256, 256))
+    >>> round(noise_level(image), 1)
+    0.3
+    """
+    arr = np.asarray(image, np.float64)
+    d2 = arr[:, 2:] - 2 * arr[:, 1:-1] + arr[:, :-2]
+    d2 = d2[np.isfinite(d2)]
+    if d2.size == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
+
+
+def describe_tip(tip: Tip) -> str:
+    """Describe a tip in words: its model and parameters, or an array's size and pixel size."""
+    p = tip.parameters
+    if tip.shape in ("cone", "pyramid"):
+        return f"{tip.shape}, apex radius {p['radius_nm']:.3g} nm, half-angle {p['half_angle_deg']:.3g} deg"
+    if tip.shape in ("paraboloid", "sphere", "cylinder"):
+        return f"{tip.shape}, apex radius {p['radius_nm']:.3g} nm"
+    grid = "" if tip.pixel_size_nm is None else f" at {tip.pixel_size_nm[1]:.3g} nm/px"
+    return f"{p.get('source', 'array')} tip of {tip.size} x {tip.size} px{grid}"
+
+
+def _model_tip(spec: Mapping[str, Any], px: tuple[float, float], depth: float) -> Tip:
+    try:
+        shape = str(spec.get("shape", "cone"))
+        radius = float(spec["radius_nm"])
+        angle = spec.get("half_angle_deg")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"a tip model needs shape, radius_nm and (cone, pyramid) half_angle_deg; got {dict(spec)}") \
+            from exc
+    return make_tip(shape, pixel_size_nm=px, radius_nm=radius,
+                    half_angle_deg=None if angle is None or shape not in ("cone", "pyramid") else float(angle),
+                    height_nm=depth)
+
+
+def estimate_from_image(image: np.ndarray, pixel_size_nm: tuple[float, float]) -> Tip:
+    """Blind tip estimate from the image itself (Villarrubia, partial), noise threshold from :func:`noise_level`."""
+    from napari_afm_profiler.tip.blind import estimate_tip
+
+    size = int(np.clip(round(ESTIMATE_WIDTH_NM / min(pixel_size_nm)), *ESTIMATE_SIZE_PX))
+    size += 1 - size % 2
+    size = min(size, 2 * (min(image.shape) // 2) - 1)
+    threshold = 2.0 * noise_level(image)
+    heights = estimate_tip(np.asarray(image, np.float64), size, threshold=threshold)
+    return Tip(heights=heights, pixel_size_nm=pixel_size_nm, shape="array",
+               parameters={"source": "blind-estimated", "threshold_nm": threshold})
+
+
+def resolve_tip(tip: TipChoice, *, image: np.ndarray, pixel_size_nm: tuple[float, float],
+                tip_pixel_size_nm: float | tuple[float, float] | None = None,
+                nominal: Mapping[str, Any] | None = None) -> tuple[Tip, str]:
+    """Return the tip to use on the image's grid and a sentence saying which tip it is.
+
+    Parameters
+    ----------
+    tip : None, "estimate", mapping, Tip, ndarray, str or Path
+        None: the model's ``nominal`` tip; ``"estimate"``: blind estimation from ``image``; a
+        mapping ``{"shape", "radius_nm", "half_angle_deg"}``: a tip model; a :class:`Tip`, an
+        array (dilation convention, apex at the centre) or a tip file (``.npy`` or an image file).
+    image : ndarray
+        The image (one frame), nm; sets the depth a modelled tip needs.
+    pixel_size_nm : (dy, dx)
+        The image's pixel size.
+    tip_pixel_size_nm : float or (dy, dx), optional
+        The pixel size of a tip array or ``.npy`` file (default: the image's).
+    nominal : mapping, optional
+        The model's nominal tip (its card's ``tip``).
+
+    Returns
+    -------
+    tip : Tip
+        On the image's grid.
+    description : str
+    """
+    finite = np.isfinite(image)
+    depth = (float(np.ptp(image[finite])) if finite.any() else 0.0) + 1.0
+    if tip is None:
+        if nominal is None:
+            raise InputError("no tip given and the model names no nominal tip")
+        made = _model_tip(nominal, pixel_size_nm, depth)
+        return made, f"the model's nominal tip ({describe_tip(made)}): no tip was given"
+    if isinstance(tip, str) and tip == ESTIMATE:
+        estimated = estimate_from_image(image, pixel_size_nm)
+        return estimated, f"tip estimated blindly from the image ({estimated.size} x {estimated.size} px)"
+    if isinstance(tip, Mapping):
+        made = _model_tip(tip, pixel_size_nm, depth)
+        return made, f"the given tip model ({describe_tip(made)})"
+    assumed = ""
+    if isinstance(tip, (str, Path)):
+        from napari_afm_profiler.tip.files import load_tip
+
+        given = load_tip(tip, pixel_size_nm=tip_pixel_size_nm)
+        given = Tip(heights=given.heights, pixel_size_nm=given.pixel_size_nm, shape=given.shape,
+                    parameters=dict(given.parameters, source=f"file {Path(tip).name}"))
+    elif isinstance(tip, Tip):
+        given = tip
+    else:
+        arr = np.asarray(tip, dtype=np.float64)
+        given = tip_from_array(arr, pixel_size_nm=tip_pixel_size_nm)
+        given = Tip(heights=given.heights, pixel_size_nm=given.pixel_size_nm, parameters=dict(given.parameters,
+                                                                                                source="given"))
+    if given.pixel_size_nm is None:
+        given = Tip(heights=given.heights, pixel_size_nm=pixel_size_nm, shape=given.shape, parameters=given.parameters)
+        assumed = "; its pixel size was not given, the image's was assumed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TipResampledWarning)
+        on_grid = tip_for_pixel_size(given, pixel_size_nm)
+    resampled = "" if on_grid is given else f"; resampled from {given.pixel_size_nm[1]:.3g} nm/px"
+    return on_grid, f"{describe_tip(given)}{resampled}{assumed}"

@@ -1,0 +1,160 @@
+"""The tip-conditioned network: the user's tip goes in, the output is physically consistent, tiles match, intervals calibrate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from napari_afm_profiler.deconv.calibration import coverage, fit_scale, interval  # noqa: E402
+from napari_afm_profiler.deconv.conditioning import N_CONDITION, tip_profile, usable_tip  # noqa: E402
+from napari_afm_profiler.deconv.infer import deconvolve, load_model  # noqa: E402
+from napari_afm_profiler.deconv.training import TrainConfig, train, train_steps  # noqa: E402
+from napari_afm_profiler.errors import InputError  # noqa: E402
+from napari_afm_profiler.synth.wide import WideSpec  # noqa: E402
+from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip  # noqa: E402
+
+TINY = TrainConfig(architecture="tip-conditioned-unet", model={"n_condition": N_CONDITION, "base": 4, "depth": 2},
+                   generator="wide", wide=WideSpec(shape=(48, 48)), n_train=8, n_val=6, epochs=2, batch_size=4,
+                   patience=5, edge_weight=1.0)
+
+
+@pytest.fixture(scope="module")
+def conditioned(tmp_path_factory):
+    out = tmp_path_factory.mktemp("conditioned")
+    card = train(TINY, out, command="pytest")
+    return out, card
+
+
+def _scene():
+    yy, xx = np.mgrid[0:96, 0:96] * 1.0
+    surface = np.zeros((96, 96))
+    for cy, cx, r in ((30, 30, 9), (60, 66, 12), (20, 75, 6)):
+        surface = np.maximum(surface, np.sqrt(np.clip(r**2 - (yy - cy) ** 2 - (xx - cx) ** 2, 0, None)))
+    return surface
+
+
+def test_card_records_the_conditioning_the_pixel_range_and_calibrated_intervals(conditioned):
+    out, card = conditioned
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["architecture"] == "tip-conditioned-unet" and stored["tip_conditioned"] is True
+    assert stored["pixel_size_range_nm"] == [0.5, 2.0]
+    assert stored["training"]["generator"] == "wide" and stored["training"]["wide"]["scenes"]
+    for level in ("0.9", "0.5"):
+        entry = stored["intervals"][level]
+        assert entry["scale"] > 0 and set(entry["coverage_by_kind"]) and 0 <= entry["coverage_uncalibrated"] <= 1
+    assert stored["intervals"]["calibration_seed"] not in (TINY.seed, TINY.seed + 1_000_003)
+
+
+def test_training_resumed_after_an_epoch_is_bit_identical(conditioned, tmp_path):
+    _, card = conditioned
+    first = tmp_path / "first"
+    for p in train_steps(TINY, first):
+        if p["stage"] == "epoch":
+            break
+    resumed = train(TINY, first, resume=first / "checkpoint.pt", command="pytest")
+    assert resumed["history"] == card["history"]
+    assert resumed["sha256"] == card["sha256"]
+
+
+def test_output_never_lies_above_the_erosion_and_equals_it_where_the_tip_touched(conditioned):
+    out, _ = conditioned
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=4.0, half_angle_deg=20.0, height_nm=15.0)
+    image = dilate(_scene(), tip)
+    result = deconvolve(image, pixel_size_nm=1.0, tip=tip, model=load_model(out))
+    eroded = erode(image, usable_tip(tip.heights, image))
+    certain = certainty_map(image, usable_tip(tip.heights, image)) > 0.5
+    assert np.all(result.surface <= eroded + 1e-6)
+    np.testing.assert_allclose(result.surface[certain], eroded[certain], atol=1e-6)
+    assert certain.sum() > 10
+    # consistency: image - dilate(result) is never negative and summarised
+    assert np.all(result.consistency >= 0) and result.consistency.shape == image.shape
+    assert {"consistency_median_nm", "consistency_p99_nm", "share_above_3_noise", "flagged", "noise_nm"} \
+        <= set(result.summary)
+    assert np.all(result.lower <= result.surface) and np.all(result.surface <= result.upper)
+    np.testing.assert_allclose(result.uncertainty, 0.5 * (result.upper - result.lower))
+    assert any(note.startswith("tip: cone, apex radius 4 nm") for note in result.notes)
+
+
+def test_tiled_inference_equals_whole_image_inference(conditioned):
+    out, _ = conditioned
+    model = load_model(out)
+    image = dilate(np.tile(_scene(), (3, 3))[:270, :250], make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=5.0))
+    whole = deconvolve(image, pixel_size_nm=1.0, tip={"shape": "paraboloid", "radius_nm": 5.0}, model=model)
+    tiled = deconvolve(image, pixel_size_nm=1.0, tip={"shape": "paraboloid", "radius_nm": 5.0}, model=model, tile=128)
+    assert np.abs(tiled.surface - whole.surface).max() < 0.05
+    assert np.abs(tiled.upper - whole.upper).max() < 0.05
+
+
+def test_every_way_of_giving_the_tip(conditioned, tmp_path):
+    out, _ = conditioned
+    model = load_model(out)
+    fine = make_tip("paraboloid", pixel_size_nm=0.5, radius_nm=6.0, size=41)
+    image = dilate(_scene(), make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=6.0, size=21))
+    np.save(tmp_path / "tip.npy", fine.heights)
+    by_model = deconvolve(image, pixel_size_nm=1.0, tip={"shape": "paraboloid", "radius_nm": 6.0}, model=model)
+    by_array = deconvolve(image, pixel_size_nm=1.0, tip=fine.heights, tip_pixel_size_nm=0.5, model=model)
+    by_file = deconvolve(image, pixel_size_nm=1.0, tip=tmp_path / "tip.npy", tip_pixel_size_nm=0.5, model=model)
+    assert "resampled from 0.5 nm/px" in by_array.notes[0] and "file tip.npy" in by_file.notes[0]
+    np.testing.assert_allclose(by_array.surface, by_file.surface)
+    # the resampled measured tip and the model are the same paraboloid on the image's grid
+    assert np.abs(by_array.surface - by_model.surface).max() < 0.5
+    nominal = deconvolve(image, pixel_size_nm=1.0, model=model)
+    assert "nominal tip" in nominal.notes[0] and "no tip was given" in nominal.notes[0]
+    estimated = deconvolve(image, pixel_size_nm=1.0, tip="estimate", model=model)
+    assert "estimated blindly" in estimated.notes[0]
+    assert np.all(estimated.surface <= image + 1e-9)
+
+
+def test_missing_pixel_size_and_bad_tips_are_refused(conditioned):
+    out, _ = conditioned
+    model = load_model(out)
+    image = _scene()
+    with pytest.raises(InputError, match="pixel size"):
+        deconvolve(image, pixel_size_nm=None, model=model)
+    with pytest.raises(InputError, match="radius_nm"):
+        deconvolve(image, pixel_size_nm=1.0, tip={"shape": "cone"}, model=model)
+    with pytest.raises(InputError, match="odd square"):
+        deconvolve(image, pixel_size_nm=1.0, tip=np.zeros((4, 4)), model=model)
+
+
+def test_a_wrong_tip_is_flagged_by_the_consistency_check(conditioned):
+    """Deconvolving with a far blunter tip than the one that imaged the scene digs where the image says nothing."""
+    out, _ = conditioned
+    image = dilate(_scene(), make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, height_nm=15))
+    sharp = deconvolve(image, pixel_size_nm=1.0, tip={"shape": "cone", "radius_nm": 2.0, "half_angle_deg": 10.0},
+                       model=load_model(out))
+    blunt = deconvolve(image, pixel_size_nm=1.0, tip={"shape": "cone", "radius_nm": 25.0, "half_angle_deg": 35.0},
+                       model=load_model(out))
+    assert not sharp.summary["flagged"] and blunt.summary["flagged"]
+    assert any(note.startswith("check failed") for note in blunt.notes)
+
+
+def test_tip_profile_grows_with_bluntness_and_is_clipped_to_the_image():
+    sharp = tip_profile(make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, size=61).heights, 1.0)
+    blunt = tip_profile(make_tip("cone", pixel_size_nm=1.0, radius_nm=20.0, half_angle_deg=30.0, size=61).heights, 1.0)
+    assert np.all(sharp[:-1] >= blunt[:-1]) and sharp[-1] == blunt[-1] == 0.0
+    image = np.zeros((40, 40)); image[20, 20] = 3.0
+    clipped = usable_tip(make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, size=61).heights, image)
+    assert clipped.shape == (39, 39) and np.nanmin(clipped) == pytest.approx(-4.0)
+
+
+def test_conformal_scale_reaches_the_nominal_coverage():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(0, 2.0, (40, 32, 32))
+    z = np.array([-1.645, -0.674, 0.0, 0.674, 1.645])
+    quantiles = np.broadcast_to(z[None, :, None, None] * 1.0, (40, 5, 32, 32))  # SD 1 predicted, 2 true
+    assert coverage(quantiles, truth, 0.9, 1.0) < 0.75
+    scale = fit_scale(quantiles, truth, 0.9)
+    assert scale == pytest.approx(2.0, rel=0.03) and coverage(quantiles, truth, 0.9, scale) == pytest.approx(0.9, abs=0.01)
+    lower, upper = interval(quantiles, 0.5, 2.0)
+    assert float(upper.max()) == pytest.approx(2 * 0.674)
+
+
+def test_the_wide_generator_is_refused_for_networks_that_do_not_take_the_tip():
+    with pytest.raises(InputError, match="tip-conditioned"):
+        replace(TINY, architecture="bounded-unet", model={"in_channels": 2, "base": 4, "depth": 2}).check()
