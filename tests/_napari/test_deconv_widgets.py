@@ -36,3 +36,49 @@ def test_train_then_deconvolve(make_napari_viewer, qtbot, tmp_path, wait_worker)
     removed = viewer.layers["frames · removed by deconvolution"]
     np.testing.assert_allclose(removed.data, image - result.data)
     assert viewer.layers["frames · deconvolution uncertainty"].data.shape == image.shape
+
+
+def _dome_image():
+    from napari_afm_profiler.tip import dilate, make_tip
+
+    yy, xx = np.mgrid[0:64, 0:64] * 1.0
+    surface = np.sqrt(np.clip(144 - (yy - 32) ** 2 - (xx - 30) ** 2, 0, None))
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=5.0, half_angle_deg=20.0, height_nm=14.0)
+    return dilate(surface, tip), tip.heights
+
+
+def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wait_worker):
+    viewer = make_napari_viewer()
+    image, tip = _dome_image()
+    layer = viewer.add_image(image, name="domes", scale=(1.0, 1.0), units=("nm", "nm"))
+    tip_layer = viewer.add_image(tip, name="tip", scale=(1.0, 1.0), units=("nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value = layer
+    assert dock.tip_used.value == "the model's nominal tip (no tip given)"
+    dock.tip.value = "tip model (parameters below)"
+    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", 5.0, 20.0
+    assert not dock.tip_half_angle.native.isHidden() and dock.tip_used.value == "cone, R 5 nm, 20°"
+    wait_worker(dock.run())
+    result = viewer.layers["domes · deconvolved"]
+    assert result.metadata["deconvolution"]["tip"].startswith("the given tip model (cone, apex radius 5 nm")
+    assert dock.tip_used.value.startswith("the given tip model")
+    assert dock.status.value.startswith("done")
+    assert np.all(viewer.layers["domes · consistency (image − tip ⊕ result)"].data >= 0)
+    dock.tip.value = tip_layer
+    wait_worker(dock.run())
+    assert "given tip of" in viewer.layers[-4].metadata["deconvolution"]["tip"]
+
+
+def test_deconvolve_dock_refuses_in_words(make_napari_viewer):
+    viewer = make_napari_viewer()
+    image, _ = _dome_image()
+    raw = viewer.add_image(image, name="uncalibrated")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value = raw
+    assert dock.run() is None and "no pixel size in nm" in dock.status.value
+    calibrated = viewer.add_image(image, name="cal", scale=(1.0, 1.0), units=("nm", "nm"))
+    dock.image.value = calibrated
+    dock.tip.value = calibrated
+    assert dock.run() is None and "the tip layer is the image itself" in dock.status.value
+    dock.tip.value = raw
+    assert dock.run() is None and "has no pixel size" in dock.status.value

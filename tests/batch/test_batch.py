@@ -54,6 +54,17 @@ def test_default_yaml_is_the_default_config(tmp_path):
     assert BatchConfig().digest() != config_from_dict({"level": "none"}).digest()
 
 
+def test_the_deconvolution_tip_is_configured_and_checked():
+    tip = {"shape": "cone", "radius_nm": 8.0, "half_angle_deg": 20.0}
+    config = config_from_dict({"deconvolution": {"enabled": True, "tip": tip}})
+    assert config.deconvolution.tip == tip
+    assert config.digest() != config_from_dict({"deconvolution": {"enabled": True, "tip": "estimate"}}).digest()
+    with pytest.raises(InputError, match="needs shape and radius_nm"):
+        config_from_dict({"deconvolution": {"tip": {"shape": "cone"}}})
+    with pytest.raises(InputError, match="deconvolution.tip must be"):
+        config_from_dict({"deconvolution": {"tip": 12}})
+
+
 def test_results_table_and_resume(folder, tmp_path):
     out = tmp_path / "out"
     config = config_from_dict({"roughness": {"groups": ["height"], "level": "none"}, "level": "none"})

@@ -30,3 +30,53 @@ def test_pickle_models_are_refused(tmp_path, capsys):
     assert main(["deconvolve", str(tmp_path / "img.npy"), "--model", str(tmp_path / "evil.pt"),
                  "-o", str(tmp_path / "o.npy")]) == 2
     assert "only safetensors" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def domes(tmp_path):
+    from napari_afm_profiler.tip import dilate, make_tip
+
+    yy, xx = np.mgrid[0:64, 0:64] * 1.0
+    surface = np.sqrt(np.clip(100 - (yy - 32) ** 2 - (xx - 30) ** 2, 0, None))
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=5.0, half_angle_deg=20.0, height_nm=12.0)
+    np.save(tmp_path / "img.npy", dilate(surface, tip))
+    np.save(tmp_path / "tip.npy", tip.heights)
+    return tmp_path / "img.npy", tmp_path / "tip.npy"
+
+
+def test_deconvolve_with_a_tip_model_writes_the_checks(domes, tmp_path, capsys):
+    import json
+
+    image, _ = domes
+    args = ["deconvolve", str(image), "--pixel-size", "1", "--tip-shape", "cone", "--tip-radius", "5",
+            "--tip-half-angle", "20", "-o", str(tmp_path / "out.npy"), "--consistency", str(tmp_path / "c.npy"),
+            "--uncertainty", str(tmp_path / "u.npy"), "--summary", str(tmp_path / "s.json")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "note: tip: the given tip model (cone, apex radius 5 nm, half-angle 20 deg)" in err
+    assert "consistent" in err or "check failed" in err
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["tip"].startswith("the given tip model") and "share_above_3_noise" in summary
+    assert np.all(np.load(tmp_path / "c.npy") >= 0)
+
+
+def test_deconvolve_with_a_tip_file_or_an_estimate(domes, tmp_path, capsys):
+    image, tip = domes
+    assert main(["deconvolve", str(image), "--pixel-size", "1", "--tip", str(tip), "--tip-pixel-size", "1",
+                 "-o", str(tmp_path / "a.npy")]) == 0
+    assert "note: tip: given" not in capsys.readouterr().err  # a file names itself
+    assert main(["deconvolve", str(image), "--pixel-size", "1", "--estimate-tip", "-o", str(tmp_path / "b.npy")]) == 0
+    assert "estimated blindly" in capsys.readouterr().err
+    assert main(["deconvolve", str(image), "--pixel-size", "1", "-o", str(tmp_path / "c.npy")]) == 0
+    assert "nominal tip" in capsys.readouterr().err
+
+
+def test_deconvolve_refuses_missing_pixel_size_and_incomplete_tip_models(domes, tmp_path, capsys):
+    image, tip = domes
+    assert main(["deconvolve", str(image), "-o", str(tmp_path / "o.npy")]) == 2
+    assert "pixel size" in capsys.readouterr().err
+    assert main(["deconvolve", str(image), "--pixel-size", "1", "--tip-shape", "cone", "--tip-radius", "5",
+                 "-o", str(tmp_path / "o.npy")]) == 2
+    assert "--tip-half-angle" in capsys.readouterr().err
+    assert main(["deconvolve", str(image), "--pixel-size", "1", "--tip-radius", "5", "-o", str(tmp_path / "o.npy")]) == 2
+    assert "--tip-shape" in capsys.readouterr().err

@@ -27,6 +27,11 @@ level: plane
 deconvolution:
   enabled: false
   model: default          # "default" (shipped) or a model folder
+  # the tip that made the images: null (the model's nominal tip), estimate (blind, per image),
+  # a tip file (.npy in nm, with tip_pixel_size_nm, or a Gwyddion export), or a model such as
+  # {shape: cone, radius_nm: 10, half_angle_deg: 20}
+  tip: null
+  tip_pixel_size_nm: null
 
 # Where the regions come from:
 #   none      - one row per image (region 0)
@@ -61,6 +66,17 @@ class DeconvolutionConfig:
 
     enabled: bool = False
     model: str = "default"
+    tip: str | dict[str, Any] | None = None
+    tip_pixel_size_nm: float | None = None
+
+    def __post_init__(self) -> None:
+        tip = self.tip
+        if isinstance(tip, dict):
+            if not {"shape", "radius_nm"} <= set(tip) or set(tip) - {"shape", "radius_nm", "half_angle_deg"}:
+                raise InputError("deconvolution.tip as a model needs shape and radius_nm (and half_angle_deg for a "
+                                 f"cone or pyramid) and nothing else; got {tip}")
+        elif tip is not None and not isinstance(tip, str):
+            raise InputError(f"deconvolution.tip must be null, 'estimate', a tip file or a tip model; got {tip!r}")
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,9 @@ def _prepare(data: np.ndarray, pixel: tuple[float, float], config: BatchConfig) 
     if config.deconvolution.enabled:
         from napari_afm_profiler.deconv.infer import deconvolve
 
-        image = deconvolve(image, pixel_size_nm=pixel, model=config.deconvolution.model).surface
+        spec = config.deconvolution
+        image = deconvolve(image, pixel_size_nm=pixel, model=spec.model, tip=spec.tip,
+                           tip_pixel_size_nm=spec.tip_pixel_size_nm).surface
     return image
 
 

@@ -48,3 +48,35 @@ def finite_stats(data: Any) -> tuple[float | None, float | None, float | None]:
     if count == 0:
         return None, None, None
     return lo, hi, total / count
+
+
+def add_tip_arguments(parser: Any, *, what: str = "deconvolution") -> None:
+    """Add the ways of naming the tip (file, model or blind estimate) to a sub-command."""
+    group = parser.add_argument_group(f"tip used by the {what} (default: the model's nominal tip)")
+    choice = group.add_mutually_exclusive_group()
+    choice.add_argument("--tip", default=None, metavar="TIP",
+                        help="tip file: .npy heights in nm (with --tip-pixel-size) or an image file (Gwyddion export)")
+    choice.add_argument("--tip-shape", default=None, choices=["cone", "pyramid", "paraboloid", "sphere", "cylinder"],
+                        help="a tip model (with --tip-radius and, for cone and pyramid, --tip-half-angle)")
+    choice.add_argument("--estimate-tip", action="store_true", help="estimate the tip blindly from the image itself")
+    group.add_argument("--tip-pixel-size", type=float, default=None, help="pixel size of a .npy tip, nm (default: "
+                       "the image's)")
+    group.add_argument("--tip-radius", type=float, default=None, help="apex radius of --tip-shape, nm")
+    group.add_argument("--tip-half-angle", type=float, default=None, help="half-angle of a cone or pyramid, degrees")
+
+
+def tip_choice(args: Any) -> Any:
+    """Return what ``deconvolve(tip=...)`` takes from the options of :func:`add_tip_arguments`."""
+    from napari_afm_profiler.errors import InputError
+
+    if args.estimate_tip:
+        return "estimate"
+    if args.tip_shape is not None:
+        if args.tip_radius is None:
+            raise InputError("--tip-shape needs --tip-radius (nm)")
+        if args.tip_shape in ("cone", "pyramid") and args.tip_half_angle is None:
+            raise InputError(f"a {args.tip_shape} tip needs --tip-half-angle (degrees)")
+        return {"shape": args.tip_shape, "radius_nm": args.tip_radius, "half_angle_deg": args.tip_half_angle}
+    if args.tip_radius is not None or args.tip_half_angle is not None:
+        raise InputError("--tip-radius and --tip-half-angle describe a --tip-shape; give one")
+    return args.tip

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from napari_afm_profiler.cli._common import add_tip_arguments
+
 
 def cmd_create_config(args: argparse.Namespace) -> int:
     """Write the commented default configuration."""
@@ -27,8 +29,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from napari_afm_profiler.batch import load_config, run_batch_steps
+    from napari_afm_profiler.cli._common import tip_choice
 
     config = load_config(args.config)
+    tip = tip_choice(args)
+    if tip is not None or args.tip_pixel_size is not None:
+        from dataclasses import replace
+
+        tip = tip if isinstance(tip, (str, dict)) or tip is None else str(tip)
+        config = replace(config, deconvolution=replace(config.deconvolution, tip=tip,
+                                                       tip_pixel_size_nm=args.tip_pixel_size))
     steps = run_batch_steps(args.inputs, config, args.output, scheduler=args.scheduler, workers=args.workers)
     bar = None
     try:
@@ -69,6 +79,7 @@ def add_batch_parser(sub: Any) -> None:
     p.add_argument("-o", "--output", default=None, help="output folder (for create-config: the YAML file)")
     p.add_argument("--force", action="store_true", help="create-config: overwrite an existing file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_tip_arguments(p, what="deconvolution step (overrides deconvolution.tip of the config)")
     p.set_defaults(func=_dispatch)
 
 

@@ -56,17 +56,20 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_deconvolve(args: argparse.Namespace) -> int:
-    """Deconvolve an image file (or a .npy image/stack) with the default or a given model."""
+    """Deconvolve an image file (or a .npy image/stack) with the user's tip; write the result and its checks."""
+    import json
     import warnings
 
     from napari_afm_profiler.cli._common import load_scans as _load
+    from napari_afm_profiler.cli._common import tip_choice
     from napari_afm_profiler.deconv.infer import deconvolve_steps
-    from napari_afm_profiler.io.writers import write_image
+    from napari_afm_profiler.io.writers import atomic_write, write_image
 
     scan = _load(args.image, args.pixel_size, args.channel)[0]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, model=args.model,
+        steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, tip=tip_choice(args),
+                                 tip_pixel_size_nm=args.tip_pixel_size, model=args.model,
                                  uncertainty=args.uncertainty is not None)
         result = drain(steps, lambda p: print(f"frame {p[1] + 1}/{p[2]}", file=sys.stderr, flush=True)
                        if p[0] == "frame" and p[2] > 1 and p[1] < p[2] else None)
@@ -74,19 +77,27 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
         print(f"warning: {w.message}", file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    meta = {"source": str(args.image), "model": str(args.model)}
+    summary = {k: v for k, v in result.summary.items() if k != "tip_heights"}
+    meta = {"source": str(args.image), "model": str(args.model), **summary}
     out = write_image(args.output, result.surface, pixel_size_nm=scan.pixel_size_nm,
                       channel=f"{scan.channel} (deconvolved)", metadata=meta)
     print(f"wrote {out}")
-    if args.uncertainty is not None:
-        unc = write_image(args.uncertainty, result.uncertainty, pixel_size_nm=scan.pixel_size_nm,
-                          channel=f"{scan.channel} (uncertainty)", metadata=meta)
-        print(f"wrote {unc}")
+    extra = [(args.uncertainty, result.uncertainty, "90 % interval half-width" if result.lower is not None
+              else "uncertainty"), (args.consistency, result.consistency, "consistency")]
+    for path, data, name in extra:
+        if path is not None and data is not None:
+            written = write_image(path, data, pixel_size_nm=scan.pixel_size_nm, channel=f"{scan.channel} ({name})",
+                                  metadata=meta)
+            print(f"wrote {written}")
+    if args.summary is not None:
+        atomic_write(args.summary, lambda tmp: tmp.write_text(json.dumps(summary, indent=2)))
+        print(f"wrote {args.summary}")
     return 0
 
 
 def add_deconv_parsers(sub: Any) -> None:
     """Add ``train`` and ``deconvolve`` to the ``afm-profiler`` parser."""
+    from napari_afm_profiler.cli._common import add_tip_arguments
     from napari_afm_profiler.deconv.names import ARCHITECTURE_NAMES, TRAINING_KINDS
     from napari_afm_profiler.synth.names import KINDS, WIDE_SCENES
 
@@ -139,6 +150,13 @@ def add_deconv_parsers(sub: Any) -> None:
     d.add_argument("--model", default="default", help="'default' or a model folder (config.json + weights.safetensors)")
     d.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm for .npy input")
     d.add_argument("--channel", default=None, help="channel name (default: the height channel)")
-    d.add_argument("--uncertainty", default=None, metavar="OUT", help="also write the uncertainty map (4x slower)")
+    d.add_argument("--uncertainty", default=None, metavar="OUT",
+                   help="also write the uncertainty: the calibrated 90 %% interval's half-width (older models: the "
+                        "spread over mirror images, 4x slower)")
+    d.add_argument("--consistency", default=None, metavar="OUT",
+                   help="also write the consistency map image - dilate(result, tip), nm")
+    d.add_argument("--summary", default=None, metavar="JSON",
+                   help="write the tip used and the consistency summary as JSON")
+    add_tip_arguments(d)
     d.set_defaults(func=cmd_deconvolve)
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from napari_afm_profiler.cli._common import load_scans
+from napari_afm_profiler.cli._common import add_tip_arguments, load_scans
 from napari_afm_profiler.cli.files import LEVEL_CHOICES
 
 # the methods, listed here so that building the parser imports no science
@@ -43,9 +43,14 @@ def cmd_particles(args: argparse.Namespace) -> int:
     table = measure_particles(data, seg.labels, pixel_size_nm=scan.pixel_size_nm, substrate_nm=seg.substrate_nm)
     df = table.to_pandas()
     if args.deconvolve:
+        from napari_afm_profiler.cli._common import tip_choice
         from napari_afm_profiler.deconv import deconvolve
 
-        surface = deconvolve(data, pixel_size_nm=scan.pixel_size_nm, model=args.model).surface
+        result = deconvolve(data, pixel_size_nm=scan.pixel_size_nm, model=args.model, tip=tip_choice(args),
+                            tip_pixel_size_nm=args.tip_pixel_size)
+        for note in result.notes:
+            print(f"note: deconvolution: {note}", file=sys.stderr)
+        surface = result.surface
         deseg = segment_particles(surface, **options)
         after = measure_particles(surface, deseg.labels, pixel_size_nm=scan.pixel_size_nm,
                                   substrate_nm=deseg.substrate_nm).to_pandas().set_index("label")
@@ -109,6 +114,7 @@ def add_particles_parsers(sub: Any) -> None:
     p.add_argument("--deconvolve", action="store_true",
                    help="also deconvolve, segment the result and measure the same particles (matched by overlap)")
     p.add_argument("--model", default="default", help="deconvolution model (with --deconvolve)")
+    add_tip_arguments(p, what="deconvolution (with --deconvolve)")
     p.add_argument("--labels-out", default=None, help="write the particle labels (.tif, .npy, .gwy)")
     p.set_defaults(func=cmd_particles)
     q = sub.add_parser("profile", help="height profile along a line; CSV (distance in nm, one column per channel)")

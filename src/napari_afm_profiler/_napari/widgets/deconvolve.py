@@ -1,4 +1,4 @@
-"""The "Deconvolve" dock widget: remove tip convolution from an image layer with the default or an own model."""
+"""The "Deconvolve" dock widget: remove tip convolution from an image layer with the user's tip."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import layer_choices, snapshot
@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 
 DEFAULT = "default (shipped)"
 OWN = "own model folder…"
+NOMINAL = "the model's nominal tip"
+TIP_MODEL = "tip model (parameters below)"
+ESTIMATE = "estimate from the image (blind)"
+TIP_SHAPES = ("cone", "pyramid", "paraboloid", "sphere", "cylinder")
 
 
 class DeconvolveWidget(Container):
-    """Deconvolve the selected image (or stack) into new layers: surface, removed height, uncertainty."""
+    """Deconvolve the selected image (or stack) with a tip into new layers: surface, removed height, checks."""
 
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
@@ -29,48 +33,111 @@ class DeconvolveWidget(Container):
         self.image = ComboBox(label="image", choices=self._image_choices)
         self.model = ComboBox(label="model", choices=[DEFAULT, OWN], value=DEFAULT)
         self.folder = FileEdit(label="model folder", mode="d", visible=False)
-        self.uncertainty = CheckBox(text="uncertainty map (4x slower)", value=True)
+        self.tip = ComboBox(label="tip", choices=self._tip_choices)
+        self.tip_shape = ComboBox(label="tip shape", choices=list(TIP_SHAPES), value="cone", visible=False)
+        self.tip_radius = FloatSpinBox(label="apex radius (nm)", value=10.0, min=0.5, max=1000.0, step=0.5,
+                                       visible=False)
+        self.tip_half_angle = FloatSpinBox(label="half-angle (°)", value=20.0, min=1.0, max=80.0, step=0.5,
+                                           visible=False)
+        self.tip_used = Label(label="tip used", value="")
+        self.uncertainty = CheckBox(text="uncertainty map (older models: 4x slower)", value=True)
         self.run_button = PushButton(text="Deconvolve")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
-        self.extend([self.image, self.model, self.folder, self.uncertainty, self.run_button, self.cancel, self.status])
+        self.extend([self.image, self.model, self.folder, self.tip, self.tip_shape, self.tip_radius,
+                     self.tip_half_angle, self.tip_used, self.uncertainty, self.run_button, self.cancel, self.status])
         self.model.changed.connect(lambda value: setattr(self.folder, "visible", value == OWN))
+        self.tip.changed.connect(self._show_tip_choice)
+        for w in (self.tip_shape, self.tip_radius, self.tip_half_angle):
+            w.changed.connect(self._show_tip_choice)
         self.run_button.changed.connect(self.run)
         self.cancel.changed.connect(self._cancel)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
-            event.connect(lambda *_: self.image.reset_choices())
+            event.connect(lambda *_: (self.image.reset_choices(), self.tip.reset_choices()))
+        self._show_tip_choice()
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return layer_choices(self.viewer, "image", (2, 3))
+
+    def _tip_choices(self, *_: Any) -> list[Any]:
+        # tip layers: the Tip dock's estimates and any 2-D image layer the user loaded as a tip
+        layers = [(f"layer: {name}", layer) for name, layer in layer_choices(self.viewer, "image", (2,))]
+        return [(NOMINAL, NOMINAL), (TIP_MODEL, TIP_MODEL), (ESTIMATE, ESTIMATE), *layers]
+
+    def _show_tip_choice(self, *_: Any) -> None:
+        modelled = self.tip.value == TIP_MODEL
+        for w in (self.tip_shape, self.tip_radius):
+            w.visible = modelled
+        self.tip_half_angle.visible = modelled and self.tip_shape.value in ("cone", "pyramid")
+        self.tip_used.value = self.describe_tip_choice()
+
+    def describe_tip_choice(self) -> str:
+        """Say which tip the next run uses."""
+        choice = self.tip.value
+        if choice == NOMINAL:
+            return "the model's nominal tip (no tip given)"
+        if choice == ESTIMATE:
+            return "blind estimate from the image"
+        if choice == TIP_MODEL:
+            angle = f", {self.tip_half_angle.value:g}°" if self.tip_shape.value in ("cone", "pyramid") else ""
+            return f"{self.tip_shape.value}, R {self.tip_radius.value:g} nm{angle}"
+        return f"tip layer {choice.name!r}" if choice is not None else ""
+
     def _model(self) -> str | Path:
         return "default" if self.model.value == DEFAULT else Path(self.folder.value)
+
+    def _tip_argument(self, layer: Any) -> tuple[Any, Any]:
+        """Return ``(tip, tip_pixel_size_nm)`` for the core from the dock's tip choice."""
+        choice = self.tip.value
+        if choice == NOMINAL:
+            return None, None
+        if choice == ESTIMATE:
+            return "estimate", None
+        if choice == TIP_MODEL:
+            angle = self.tip_half_angle.value if self.tip_shape.value in ("cone", "pyramid") else None
+            return {"shape": self.tip_shape.value, "radius_nm": self.tip_radius.value, "half_angle_deg": angle}, None
+        if choice is layer:
+            raise ValueError("the tip layer is the image itself: choose a tip layer (e.g. the Tip dock's estimate)")
+        if not _calibrated(choice):
+            raise ValueError(f"the tip layer {choice.name!r} has no pixel size in nm; set its scale and units")
+        return snapshot(choice.data, np.float64), (float(choice.scale[-2]), float(choice.scale[-1]))
 
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:
             self.worker.quit()
             self.status.value = "cancelled"
 
+    def _refuse(self, message: str) -> None:
+        from napari.utils.notifications import show_warning
+
+        self.status.value = message
+        show_warning(f"Deconvolve: {message}")
+
     def run(self, *_: Any) -> Any:
-        """Deconvolve in a worker with progress and cancel; adds three layers with the image's scale."""
+        """Deconvolve in a worker with progress and cancel; adds the result and its checks as layers."""
         from napari_afm_profiler.deconv.infer import deconvolve_steps, load_model
 
         layer = self.image.value
         if layer is None:
-            self.status.value = "choose an image layer"
+            self._refuse("choose an image layer")
+            return None
+        if not _calibrated(layer):
+            self._refuse(f"{layer.name!r} has no pixel size in nm: deconvolution needs it (set the layer's scale "
+                         "and units, or open the instrument file)")
             return None
         try:
             model = load_model(self._model())
+            tip, tip_pixel = self._tip_argument(layer)
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            self._refuse(f"error: {exc}")
             return None
         data = snapshot(layer.data, np.float64)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
-        calibrated = any(u != "pixel" for u in map(str, layer.units[-2:]))
         uncertainty = self.uncertainty.value
 
         @thread_worker(progress={"total": 0, "desc": "deconvolution"}, ignore_errors=True)
         def work():
-            steps = deconvolve_steps(data, pixel_size_nm=pixel if calibrated else None, model=model,
+            steps = deconvolve_steps(data, pixel_size_nm=pixel, tip=tip, tip_pixel_size_nm=tip_pixel, model=model,
                                      uncertainty=uncertainty)
             return (yield from steps)
 
@@ -78,17 +145,44 @@ class DeconvolveWidget(Container):
             self.status.value = f"{step[0]} {step[1]} / {step[2]}"
 
         def done(result: Any) -> None:
-            common = {"scale": tuple(layer.scale), "translate": tuple(layer.translate), "units": tuple(layer.units)}
-            meta = dict(layer.metadata, deconvolution={"model": str(model.path), "notes": list(result.notes)})
-            self.viewer.add_image(result.surface, name=f"{layer.name} · deconvolved", colormap=layer.colormap.name,
-                                  contrast_limits=layer.contrast_limits, metadata=meta, **common)
-            self.viewer.add_image(data - result.surface, name=f"{layer.name} · removed by deconvolution",
-                                  colormap="magma", visible=False, **common)
-            if result.uncertainty is not None:
-                self.viewer.add_image(result.uncertainty, name=f"{layer.name} · deconvolution uncertainty",
-                                      colormap="viridis", visible=False, **common)
-            self.status.value = "done" + (": " + "; ".join(result.notes) if result.notes else "")
+            self._add_layers(layer, data, model, result)
 
         self.worker = start_worker(work(), status=self.status, buttons=[self.run_button], cancel=self.cancel,
                                    on_done=done, on_yield=report)
         return self.worker
+
+    def _add_layers(self, layer: Any, data: np.ndarray, model: Any, result: Any) -> None:
+        from napari.utils.notifications import show_info, show_warning
+
+        common = {"scale": tuple(layer.scale), "translate": tuple(layer.translate), "units": tuple(layer.units)}
+        summary = {k: v for k, v in result.summary.items() if k != "tip_heights"}
+        meta = dict(layer.metadata, deconvolution={"model": str(model.path), "notes": list(result.notes), **summary})
+        self.viewer.add_image(result.surface, name=f"{layer.name} · deconvolved", colormap=layer.colormap.name,
+                              contrast_limits=layer.contrast_limits, metadata=meta, **common)
+        self.viewer.add_image(data - result.surface, name=f"{layer.name} · removed by deconvolution",
+                              colormap="magma", visible=False, **common)
+        if result.uncertainty is not None:
+            name = "90 % interval half-width" if result.lower is not None else "deconvolution uncertainty"
+            self.viewer.add_image(result.uncertainty, name=f"{layer.name} · {name}", colormap="viridis",
+                                  visible=False, metadata={"deconvolution": summary}, **common)
+        if result.consistency is not None:
+            self.viewer.add_image(result.consistency, name=f"{layer.name} · consistency (image − tip ⊕ result)",
+                                  colormap="inferno", visible=False, metadata={"deconvolution": summary}, **common)
+        self.tip_used.value = summary["tip"]
+        words = _in_words(summary)
+        self.status.value = words
+        (show_warning if summary["flagged"] else show_info)(f"Deconvolve: {words}")
+
+
+def _calibrated(layer: Any) -> bool:
+    return any(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])
+
+
+def _in_words(summary: dict[str, Any]) -> str:
+    share = summary["share_above_3_noise"]
+    if summary["flagged"]:
+        return (f"done, but check the result: in {share:.0%} of the image the deconvolved surface does not "
+                "reproduce the image when imaged by the tip (see the consistency layer). The tip may be wrong, or "
+                "the image has features the network has not seen; trust the erosion there.")
+    return (f"done: the result, imaged by the tip, reproduces the image within the noise in {1 - share:.0%} of "
+            "pixels")
