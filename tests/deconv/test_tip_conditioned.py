@@ -138,7 +138,8 @@ def test_tip_profile_grows_with_bluntness_and_is_clipped_to_the_image():
     sharp = tip_profile(make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, size=61).heights, 1.0)
     blunt = tip_profile(make_tip("cone", pixel_size_nm=1.0, radius_nm=20.0, half_angle_deg=30.0, size=61).heights, 1.0)
     assert np.all(sharp[:-1] >= blunt[:-1]) and sharp[-1] == blunt[-1] == 0.0
-    image = np.zeros((40, 40)); image[20, 20] = 3.0
+    image = np.zeros((40, 40))
+    image[20, 20] = 3.0
     clipped = usable_tip(make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, size=61).heights, image)
     assert clipped.shape == (39, 39) and np.nanmin(clipped) == pytest.approx(-4.0)
 
