@@ -156,6 +156,13 @@ def test_conformal_scale_reaches_the_nominal_coverage():
     assert float(upper.max()) == pytest.approx(2 * 0.674)
 
 
-def test_the_wide_generator_is_refused_for_networks_that_do_not_take_the_tip():
+def test_the_wide_generator_is_refused_for_the_single_tip_network_and_trains_the_paper_baseline(tmp_path):
     with pytest.raises(InputError, match="tip-conditioned"):
         replace(TINY, architecture="bounded-unet", model={"in_channels": 2, "base": 4, "depth": 2}).check()
+    baseline = replace(TINY, architecture="paper-encoder-decoder", model={"in_channels": 1, "base": 4, "depth": 2},
+                       epochs=1)
+    card = train(baseline, tmp_path / "baseline", command="pytest")
+    assert card["training"]["generator"] == "wide" and "intervals" not in card
+    image = dilate(_scene(), make_tip("cone", pixel_size_nm=1.0, radius_nm=4.0, half_angle_deg=20.0, height_nm=15.0))
+    result = deconvolve(image, pixel_size_nm=1.0, model=load_model(tmp_path / "baseline"))
+    assert result.surface.shape == image.shape and result.lower is None

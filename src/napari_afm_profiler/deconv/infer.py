@@ -163,6 +163,8 @@ class Deconvolved:
         What was done (tip, resampling, NaN filling, consistency) in words.
     lower, upper : ndarray or None
         The calibrated 90 % interval of the true height (tip-conditioned models).
+    lower50, upper50 : ndarray or None
+        The calibrated 50 % interval.
     consistency : ndarray or None
         ``image - dilate(surface, tip)`` (nm, >= 0): how far the result, imaged by the tip, lies
         below the image.  Near the noise level where the result explains the image.
@@ -177,6 +179,8 @@ class Deconvolved:
     upper: np.ndarray | None = None
     consistency: np.ndarray | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    lower50: np.ndarray | None = None
+    upper50: np.ndarray | None = None
 
 
 def _resize(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -354,9 +358,9 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     surface = np.where(certain_native > 0.5, eroded_native, surface)
     result: dict[str, Any] = {"surface": surface}
     if model.tip_conditioned:
-        scale = model.interval_scale(0.9)
-        lower, upper = interval(np.stack(quantiles), 0.9, scale)
-        result.update(lower=np.minimum(lower, surface), upper=np.maximum(upper, surface))
+        for level, suffix in ((0.9, ""), (0.5, "50")):
+            lower, upper = interval(np.stack(quantiles), level, model.interval_scale(level))
+            result.update({f"lower{suffix}": np.minimum(lower, surface), f"upper{suffix}": np.maximum(upper, surface)})
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
     else:
         result["uncertainty"] = spread
@@ -462,7 +466,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                      "virtual data")
     return Deconvolved(surface=stacked("surface"), uncertainty=stacked("uncertainty"), notes=tuple(notes),
                        lower=stacked("lower"), upper=stacked("upper"), consistency=consistency,
-                       summary=dict(summary, tip_heights=used.heights))
+                       summary=dict(summary, tip_heights=used.heights), lower50=stacked("lower50"),
+                       upper50=stacked("upper50"))
 
 
 def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,

@@ -149,8 +149,9 @@ class TrainConfig:
             raise InputError(f"small_fraction must be in [0, 1]; got {self.small_fraction}")
         if self.generator not in ("paper", "wide"):
             raise InputError(f"generator must be 'paper' or 'wide'; got {self.generator!r}")
-        if self.generator == "wide" and self.architecture != "tip-conditioned-unet":
-            raise InputError("the wide generator images every pair with its own tip: train a tip-conditioned-unet on it")
+        if self.generator == "wide" and self.architecture == "bounded-unet":
+            raise InputError("the wide generator images every pair with its own tip: train a tip-conditioned-unet on "
+                             "it (or the paper-encoder-decoder, as a baseline that never sees the tip)")
         if int(self.workers) != self.workers or self.workers < 1:
             raise InputError(f"workers must be a whole number >= 1; got {self.workers}")
         if self.generator == "wide":
@@ -225,7 +226,10 @@ def _paper_item(config: TrainConfig, i: int, child: np.random.SeedSequence, tip:
 
 def _wide_item(config: TrainConfig, child: np.random.SeedSequence):
     pair = make_wide_pair(config.wide, child)
-    x, cond = network_inputs(pair.image, pair.tip, pair.pixel_size_nm)
+    if _conditioned(config):
+        x, cond = network_inputs(pair.image, pair.tip, pair.pixel_size_nm)
+    else:  # a baseline that never sees the tip: the image (and its erosion by the nominal tip)
+        x, cond = _pair_inputs(config, pair.image, nominal_tip(config, pair.pixel_size_nm), pair.pixel_size_nm)
     return x, cond, pair.surface[None].astype(np.float32), pair.scene
 
 

@@ -140,7 +140,7 @@ def surface_parameters(
     (2.1213, 2.1213)
     """
     settings = settings or RoughnessSettings()
-    area = evaluation_area(height, pixel_size_nm=pixel_size_nm, mask=mask, level=settings.level)
+    area = evaluation_area(height, pixel_size_nm=pixel_size_nm, mask=mask, **settings.area_options())
     return area_parameters(area, groups=groups, settings=settings)
 
 

@@ -1,10 +1,13 @@
-"""Arguments of the parameters that take them, with ISO 25178-3 defaults."""
+"""The surface being evaluated (ISO 25178-3 operators) and the arguments of the parameters, with ISO defaults."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
 from napari_afm_profiler.errors import InputError
+
+LEVEL_CHOICES = ("plane", "none", "poly2", "poly3", "poly4", "poly5", "poly6")
+"""F-operators: the least-squares plane, none (mean only), or a polynomial of order 2-6."""
 
 
 @dataclass(frozen=True)
@@ -13,8 +16,18 @@ class RoughnessSettings:
 
     Attributes
     ----------
-    level : {"plane", "none"}
-        Levelling inside each evaluation area before anything is computed.
+    level : {"plane", "none", "poly2", ..., "poly6"}
+        The F-operator inside each evaluation area: the least-squares plane or polynomial of
+        that order is removed ("none": only the mean).  Also the levelling of regions.
+    s_filter_nm : float or None
+        Nesting index of the S-filter (areal Gaussian, ISO 16610-61): wavelengths shorter than
+        this are removed (noise, the tip's finest scale).  None: no S-filter.
+    l_filter_nm : float or None
+        Nesting index of the L-filter: wavelengths longer than this are removed (waviness).
+        None: no L-filter (an S-F surface, or the primary surface without an F-operator).
+    l_filter_robust : bool
+        Robust Gaussian L-filter (ISO 16610-71): particles and scratches do not pull the mean
+        surface.
     smr_c_nm : float
         Height c (nm, about the mean plane) of Smr(c).
     smc_mr_pct : float
@@ -34,6 +47,9 @@ class RoughnessSettings:
     """
 
     level: str = "plane"
+    s_filter_nm: float | None = None
+    l_filter_nm: float | None = None
+    l_filter_robust: bool = False
     smr_c_nm: float = 0.0
     smc_mr_pct: float = 10.0
     sdc_p_pct: float = 10.0
@@ -53,8 +69,44 @@ class RoughnessSettings:
                 raise InputError(f"{f.name} must be a percentage in [0, 100]; got {getattr(self, f.name)}")
         if not 0.0 < self.acf_threshold < 1.0:
             raise InputError(f"acf_threshold must be in (0, 1); got {self.acf_threshold}")
-        if self.level not in ("plane", "none"):
-            raise InputError(f"level must be 'plane' or 'none'; got {self.level!r}")
+        if self.level not in LEVEL_CHOICES:
+            raise InputError(f"level (the F-operator) must be one of {', '.join(LEVEL_CHOICES)}; got {self.level!r}")
+        for name in ("s_filter_nm", "l_filter_nm"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and value > 0):
+                raise InputError(f"{name} must be a nesting index > 0 nm or None; got {value!r}")
+        if self.s_filter_nm and self.l_filter_nm and not self.s_filter_nm < self.l_filter_nm:
+            raise InputError(f"the S-filter's nesting index ({self.s_filter_nm} nm) must be shorter than the "
+                             f"L-filter's ({self.l_filter_nm} nm)")
+
+    @property
+    def surface(self) -> str:
+        """The surface evaluated: ``S-L``, ``S-F`` or ``primary`` (ISO 25178-2, 3.1.8-3.1.10)."""
+        if self.l_filter_nm:
+            return "S-L"
+        return "S-F" if self.level != "none" else "primary"
+
+    @property
+    def order(self) -> int:
+        """Polynomial order of the F-operator (0: the mean only)."""
+        return {"none": 0, "plane": 1}[self.level] if self.level in ("none", "plane") else int(self.level[4:])
+
+    def area_options(self) -> dict[str, object]:
+        """Keyword arguments of :func:`~napari_afm_profiler.roughness.surface.evaluation_area` for these operators."""
+        return {"level": self.level, "s_filter_nm": self.s_filter_nm, "l_filter_nm": self.l_filter_nm,
+                "l_filter_robust": self.l_filter_robust}
+
+    def operators(self) -> dict[str, str]:
+        """Name the operators in words, echoed by every output (CSV/JSON metadata, layer features, the dock)."""
+        robust = "robust Gaussian (ISO 16610-71)" if self.l_filter_robust else "Gaussian (ISO 16610-61)"
+        return {
+            "surface": self.surface,
+            "S-filter": f"Gaussian (ISO 16610-61), nesting index {self.s_filter_nm:g} nm" if self.s_filter_nm
+            else "none",
+            "F-operator": {"none": "none (mean removed)", "plane": "least-squares plane"}.get(
+                self.level, f"least-squares polynomial of order {self.order}"),
+            "L-filter": f"{robust}, nesting index {self.l_filter_nm:g} nm" if self.l_filter_nm else "none",
+        }
 
     def as_dict(self) -> dict[str, float | str]:
         """Return the settings as a plain dict (for reports and JSON)."""

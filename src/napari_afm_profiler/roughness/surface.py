@@ -9,8 +9,7 @@ import numpy as np
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.pixels import pixel_size_pair
 from napari_afm_profiler.preprocess.fit import fit_polynomial
-
-LEVEL_CHOICES = ("plane", "none")
+from napari_afm_profiler.roughness.settings import LEVEL_CHOICES
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,11 @@ def evaluation_area(
     pixel_size_nm: float | tuple[float, float],
     mask: np.ndarray | None = None,
     level: str = "plane",
+    s_filter_nm: float | None = None,
+    l_filter_nm: float | None = None,
+    l_filter_robust: bool = False,
 ) -> EvaluationArea:
-    """Restrict a height map to an area and level it there.
+    """Restrict a height map to an area and apply the ISO 25178-3 operators there: S-filter, F-operator, L-filter.
 
     Parameters
     ----------
@@ -88,9 +90,16 @@ def evaluation_area(
         Pixel size, nm.
     mask : (ny, nx) bool ndarray, optional
         True on the pixels to evaluate (default: all finite pixels).
-    level : {"plane", "none"}
-        ``"plane"`` subtracts the least-squares plane fitted to the area's pixels only;
-        ``"none"`` subtracts only the mean. Heights are always about the mean plane (ISO 25178-2).
+    level : {"plane", "none", "poly2", ..., "poly6"}
+        The F-operator: ``"plane"`` subtracts the least-squares plane fitted to the area's
+        pixels only, ``"polyN"`` a polynomial of order N, ``"none"`` only the mean.  Heights are
+        always about the mean plane (ISO 25178-2).
+    s_filter_nm, l_filter_nm : float, optional
+        Nesting indices of the S-filter (applied first) and the L-filter (applied after the
+        F-operator; its mean surface is subtracted).  Both are Gaussian filters on the area's own
+        pixels (:func:`~napari_afm_profiler.roughness.filters.areal_gaussian`).
+    l_filter_robust : bool
+        Robust Gaussian L-filter.
 
     Returns
     -------
@@ -112,14 +121,20 @@ def evaluation_area(
     n = np.count_nonzero(inside)
     if n == 0:
         return EvaluationArea(z, inside, (dy, dx))
-    if level == "plane" and n >= 3:
-        z = _subtract_plane(z, inside)
+    if s_filter_nm:
+        from napari_afm_profiler.roughness.filters import areal_gaussian
+
+        z = np.where(inside, areal_gaussian(z, s_filter_nm, pixel_size_nm=(dy, dx), mask=inside, name="S-filter"), 0.0)
+    order = {"none": 0, "plane": 1}[level] if level in ("none", "plane") else int(level[4:])
+    if order and n > (order + 1) * (order + 2) // 2:
+        z = fit_polynomial(z, order, use=inside).subtract_from(z, out=z)
+    if l_filter_nm:
+        from napari_afm_profiler.roughness.filters import areal_gaussian
+
+        z = np.where(inside, z - areal_gaussian(z, l_filter_nm, pixel_size_nm=(dy, dx), mask=inside,
+                                                robust=l_filter_robust, name="L-filter"), 0.0)
     # in place: large images should not hold several full-size copies at once
     z -= np.sum(z, where=inside) / n
     z[~inside] = 0.0
     return EvaluationArea(z, inside, (dy, dx))
 
-
-def _subtract_plane(z: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    # the project's one lean fit (blocks of rows, no per-pixel design matrix), in place
-    return fit_polynomial(z, 1, use=inside).subtract_from(z, out=z)

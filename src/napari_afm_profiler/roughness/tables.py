@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
@@ -103,6 +103,7 @@ def region_table_steps(
     groups: Iterable[str] | str | None = None,
     settings: RoughnessSettings | None = None,
     border_erosion_px: int = 0,
+    region_level: str = "own",
 ) -> Progress:
     """Like :func:`region_table`, yielding ``("regions", i, n)`` after each region.
 
@@ -126,6 +127,12 @@ def region_table_steps(
     settings = settings or RoughnessSettings()
     if border_erosion_px < 0:
         raise InputError(f"border_erosion_px must be >= 0; got {border_erosion_px}")
+    if region_level not in REGION_LEVELS:
+        raise InputError(f"region_level must be one of {', '.join(REGION_LEVELS)}; got {region_level!r}")
+    if region_level != "own":
+        if region_level == "substrate":
+            height = substrate_levelled(height, labels, settings)
+        settings = replace(settings, level="none")
     symbols = [s for g in groups for s in GROUPS[g]]
     boxes = ndimage.find_objects(labels)
     ids = [i + 1 for i, box in enumerate(boxes) if box is not None]
@@ -141,7 +148,7 @@ def region_table_steps(
         evaluated = region
         if border_erosion_px:
             evaluated = ndimage.binary_erosion(region, iterations=border_erosion_px, border_value=0)
-        area = evaluation_area(height[box], pixel_size_nm=px, mask=evaluated, level=settings.level)
+        area = evaluation_area(height[box], pixel_size_nm=px, mask=evaluated, **settings.area_options())
         result = area_parameters(area, groups=groups, settings=settings)
         columns["region"].append(lab)
         for key, value in geometry.items():
@@ -163,11 +170,13 @@ def region_table(
     groups: Iterable[str] | str | None = None,
     settings: RoughnessSettings | None = None,
     border_erosion_px: int = 0,
+    region_level: str = "own",
 ) -> RoughnessTable:
     """Every parameter for each labelled region, on that region only (like ``regionprops_table``).
 
-    Each region is levelled inside itself, its autocorrelation is normalised by the masked
-    overlap, slopes come only from pixel cells fully inside it, and its border may be eroded.
+    By default each region is levelled inside itself (the F-operator of ``settings`` fitted to
+    its own pixels), its autocorrelation is normalised by the masked overlap, slopes come only
+    from pixel cells fully inside it, and its border may be eroded.
 
     Parameters
     ----------
@@ -184,6 +193,11 @@ def region_table(
     border_erosion_px : int, optional
         Pixels removed from each region's edge before evaluation (the geometry columns use
         the whole region).
+    region_level : {"own", "substrate", "none"}
+        How regions are levelled: ``own`` (default) by the F-operator fitted to each region's
+        pixels; ``substrate`` by the one fitted to the background (label 0) of the whole image,
+        so a cell's own tilt and curvature count as its roughness; ``none``: only each region's
+        mean is removed.  The filters of ``settings`` apply in every case.
 
     Returns
     -------
@@ -201,7 +215,23 @@ def region_table(
     [0.0, 1.0]
     """
     return drain(region_table_steps(height, labels, pixel_size_nm=pixel_size_nm, groups=groups, settings=settings,
-                                    border_erosion_px=border_erosion_px))
+                                    border_erosion_px=border_erosion_px, region_level=region_level))
+
+
+REGION_LEVELS = ("own", "substrate", "none")
+"""How regions are levelled (see :func:`region_table`)."""
+
+
+def substrate_levelled(height: np.ndarray, labels: np.ndarray, settings: RoughnessSettings) -> np.ndarray:
+    """Return ``height`` minus the F-operator's polynomial fitted to the background (label 0) of the whole image."""
+    from napari_afm_profiler.preprocess.fit import fit_polynomial
+
+    background = np.isfinite(height) & (labels == 0)
+    order = max(settings.order, 1)
+    if background.sum() <= (order + 1) * (order + 2) // 2:
+        raise InputError("region_level='substrate' needs background pixels (label 0) to fit the substrate to; "
+                         f"the labels leave {int(background.sum())}")
+    return fit_polynomial(height, order, use=background).subtract_from(height)
 
 
 #: The scripting name of :func:`region_table` (``ap.roughness.regions(height, labels, pixel_size_nm=...)``).
