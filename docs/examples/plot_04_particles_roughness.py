@@ -14,7 +14,7 @@ from skimage import measure, morphology
 import napari_afm_profiler as ap
 
 height, truth = ap.synth.particles_on_substrate(seed=3)
-flat = ap.level(height, "plane", mask=truth > 0)
+flat = ap.level(height, "plane", exclude=truth > 0)
 labels = measure.label(morphology.remove_small_objects(flat > 1.5, 20))
 print(f"{labels.max()} particles found ({truth.max()} placed)")
 

@@ -94,3 +94,23 @@ def test_parameter_arguments_reach_the_core(make_napari_viewer, qtbot, wait_work
     dock.smr_c.value = 100.0  # above every height: nothing is material there
     wait_worker(dock.run())
     assert dock.table_data["Smr"][0] == 0.0
+
+
+def test_filters_reach_the_core_and_every_output_names_the_surface(make_napari_viewer, wait_worker, tmp_path):
+    viewer = make_napari_viewer()
+    x = np.arange(256) * 1.0
+    height = np.tile(np.sin(2 * np.pi * x / 16) + 4 * np.sin(2 * np.pi * x / 256), (64, 1))
+    h = viewer.add_image(height, name="Height", scale=(1.0, 1.0), units=("nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Roughness")
+    dock.images.value = [h]
+    dock.groups.value = ["height"]
+    dock.level.value = "none"
+    dock.l_filter.value = 60.0
+    wait_worker(dock.run())
+    assert dock.table_data["Sq"][0] < 0.9  # the 256 nm wave is filtered out; the 16 nm one (Sq 0.71) stays
+    assert dock.surface_label.value.startswith("surface: S-L; S-filter: none; F-operator: none")
+    dock.csv_path.value = tmp_path / "r.csv"
+    text = dock.export_csv().read_text()
+    assert "surface,operators" in text.splitlines()[0] and "S-L" in text.splitlines()[1]
+    dock.s_filter.value = 100.0  # longer than the L-filter: refused in words
+    assert dock.run() is None and "shorter than the L-filter" in dock.status.value

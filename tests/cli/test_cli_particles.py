@@ -46,3 +46,16 @@ def test_profile_through_a_dome(domes, tmp_path, capsys):
     assert df.iloc[:, 1].max() == pytest.approx(15.0, abs=0.3)
     assert main(["profile", str(domes), "--line", "0,0,500,0"]) == 2
     assert "outside the image" in capsys.readouterr().err
+
+
+def test_profile_parameters_of_a_sinusoid(tmp_path, capsys):
+    import json
+
+    x = np.arange(400) * 1.0
+    np.save(tmp_path / "wave.npy", np.tile(2.0 * np.sin(2 * np.pi * x / 25.0), (20, 1)))
+    assert main(["profile", str(tmp_path / "wave.npy"), "--pixel-size", "0.5", "--line", "10,0,10,399",
+                 "-o", str(tmp_path / "p.csv"), "--parameters", str(tmp_path / "p.json"), "--profile-level", "none"]) == 0
+    result = next(iter(json.loads((tmp_path / "p.json").read_text()).values()))
+    assert result["parameters"]["Rq"] == pytest.approx(2.0 / np.sqrt(2), rel=0.01)
+    assert result["parameters"]["RSm"] == pytest.approx(12.5, rel=0.01)  # 25 px at 0.5 nm
+    assert result["operators"]["F-operator"] == "none (mean removed)"

@@ -110,3 +110,19 @@ def test_labels_from_tif_and_bad_labels_file(tmp_path, wave_file, capsys):
     (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY garbage")
     assert main(["roughness", str(path), "--pixel-size", "1", "--labels", str(tmp_path / "broken.npy")]) == 2
     assert "cannot read labels" in capsys.readouterr().err
+
+
+def test_filters_and_f_operator_are_applied_and_echoed(tmp_path, capsys):
+    import json
+
+    x = np.arange(600) * 1.0
+    z = np.tile(np.sin(2 * np.pi * x / 40.0) + 3 * np.sin(2 * np.pi * x / 600.0), (40, 1))
+    np.save(tmp_path / "waves.npy", z)
+    assert main(["roughness", str(tmp_path / "waves.npy"), "--pixel-size", "1", "--groups", "height", "--level",
+                 "poly2", "--l-filter", "150", "-o", str(tmp_path / "r.json")]) == 0
+    row = json.loads((tmp_path / "r.json").read_text())[0]
+    assert row["surface"] == "S-L" and "L-filter: Gaussian (ISO 16610-61), nesting index 150 nm" in row["operators"]
+    assert "F-operator: least-squares polynomial of order 2" in row["operators"]
+    assert row["Sq"] < 0.8  # the 600 nm waviness is gone, the 40 nm roughness (Sq 0.707) stays
+    assert main(["roughness", str(tmp_path / "waves.npy"), "--pixel-size", "1", "--s-filter", "1"]) == 2
+    assert "below two pixels" in capsys.readouterr().err

@@ -17,7 +17,7 @@ def test_plane_fit_ignores_masked_particles():
     bump = np.zeros_like(surface)
     bump[20:30, 20:30] = 50.0
     mask = bump > 0
-    out = level_plane(surface + bump, mask=mask)
+    out = level_plane(surface + bump, exclude=mask)
     assert np.abs(out[~mask]).max() < 1e-9
     assert np.allclose(out[mask], 50.0)
 
@@ -51,8 +51,20 @@ def test_level_stack_frame_by_frame_and_errors():
         level(stack, "nope")
     with pytest.raises(InputError):
         level_plane(np.ones(5))
-    with pytest.raises(InputError):
-        level_plane(np.ones((4, 4)), mask=np.ones((3, 3), bool))
+    with pytest.raises(InputError, match="does not match"):
+        level_plane(np.ones((4, 4)), exclude=np.ones((3, 3), bool))
+
+
+def test_levelling_mask_is_the_deprecated_name_of_exclude():
+    """One meaning of mask in the project (pixels to use); levelling's old mask= (pixels to ignore) warns."""
+    yy, xx = np.mgrid[0:32, 0:32].astype(float)
+    bump = np.where((yy > 10) & (yy < 20) & (xx > 10) & (xx < 20), 30.0, 0.0)
+    new = level(0.2 * xx + bump, "plane", exclude=bump > 0)
+    with pytest.warns(FutureWarning, match="pass the same array as exclude="):
+        old = level(0.2 * xx + bump, "plane", mask=bump > 0)
+    np.testing.assert_array_equal(new, old)
+    with pytest.raises(InputError, match="only"):
+        level(xx, "plane", exclude=bump > 0, mask=bump > 0)
 
 
 def test_nan_pixels_are_ignored():

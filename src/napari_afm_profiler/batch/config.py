@@ -47,7 +47,11 @@ labels:
 
 roughness:
   groups: all             # or a list: [height, hybrid, spatial, functional, features, fractal, spip]
-  level: plane            # inside each evaluation area (image or region): plane, or none (mean only)
+  level: plane            # F-operator in each evaluation area: plane, poly2 ... poly6, or none (mean only)
+  s_filter_nm: null       # S-filter nesting index, nm (areal Gaussian, ISO 16610-61); null: none
+  l_filter_nm: null       # L-filter nesting index, nm (then the S-L surface is evaluated); null: none
+  l_filter_robust: false  # robust Gaussian L-filter (ISO 16610-71)
+  region_level: own       # regions levelled by their own fit, by the substrate's (background) fit, or none
   border_erosion_px: 0
   tiles: null             # without labels: average over tiles, e.g. [2, 2]
   wolf_pruning_pct: 5.0
@@ -95,6 +99,10 @@ class RoughnessConfig:
 
     groups: str | list[str] = "all"
     level: str = "plane"
+    s_filter_nm: float | None = None
+    l_filter_nm: float | None = None
+    l_filter_robust: bool = False
+    region_level: str = "own"
     border_erosion_px: int = 0
     tiles: list[int] | None = None
     wolf_pruning_pct: float = 5.0
@@ -138,6 +146,13 @@ class BatchConfig:
         if self.labels.source not in ("none", "file", "threshold", "particles"):
             raise InputError(f"labels.source must be none, file, threshold or particles; got {self.labels.source!r}")
         resolve_groups(self.roughness.groups)
+        from napari_afm_profiler.roughness import RoughnessSettings
+        from napari_afm_profiler.roughness.tables import REGION_LEVELS
+
+        r = self.roughness
+        RoughnessSettings(level=r.level, s_filter_nm=r.s_filter_nm, l_filter_nm=r.l_filter_nm)  # checks them
+        if r.region_level not in REGION_LEVELS:
+            raise InputError(f"roughness.region_level must be one of {', '.join(REGION_LEVELS)}; got {r.region_level!r}")
         tiles = self.roughness.tiles
         if tiles is not None and (len(tiles) != 2 or min(tiles) < 1):
             raise InputError(f"roughness.tiles must be two positive integers like [2, 2]; got {tiles}")

@@ -212,13 +212,18 @@ def _roughness_rows(image: np.ndarray, labels: np.ndarray | None, pixel: tuple[f
     from napari_afm_profiler.roughness import RoughnessSettings, channel_table_steps
 
     r = config.roughness
-    settings = RoughnessSettings(level=r.level, wolf_pruning_pct=r.wolf_pruning_pct, acf_threshold=r.acf_threshold)
+    settings = RoughnessSettings(level=r.level, wolf_pruning_pct=r.wolf_pruning_pct, acf_threshold=r.acf_threshold,
+                                 s_filter_nm=r.s_filter_nm, l_filter_nm=r.l_filter_nm, l_filter_robust=r.l_filter_robust)
     table = drain(channel_table_steps({"image": image}, pixel_size_nm=pixel, labels=labels, groups=r.groups,
                                       settings=settings, border_erosion_px=r.border_erosion_px,
-                                      tiles=tuple(r.tiles) if r.tiles else None))
+                                      tiles=tuple(r.tiles) if r.tiles else None, region_level=r.region_level))
     rows = table.rows()
+    operators = settings.operators()
+    surface = operators.pop("surface")
     for row in rows:
         row["warnings"] = "; ".join(row["warnings"])
+        row["surface"] = surface
+        row["operators"] = "; ".join(f"{k}: {v}" for k, v in operators.items())
     return rows
 
 

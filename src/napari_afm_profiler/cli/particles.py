@@ -86,12 +86,35 @@ def cmd_profile(args: argparse.Namespace) -> int:
     pixel = scans[0].pixel_size_nm
     if pixel is None:
         raise InputError(f"{args.file}: the image has no pixel size; give --pixel-size in nm")
-    df = line_profile(images, (y0, x0), (y1, x1), pixel_size_nm=pixel, width_px=args.width).to_pandas()
+    profile = line_profile(images, (y0, x0), (y1, x1), pixel_size_nm=pixel, width_px=args.width)
+    df = profile.to_pandas()
+    if args.parameters:
+        _write_profile_parameters(profile, args)
     if args.output:
         print(f"wrote {atomic_write(args.output, lambda tmp: df.to_csv(tmp, index=False))}", file=sys.stderr)
     else:
         df.to_csv(sys.stdout, index=False)
     return 0
+
+
+def _write_profile_parameters(profile: Any, args: argparse.Namespace) -> None:
+    """ISO 21920-2 parameters of each channel's profile, as JSON (with the operators used)."""
+    import json
+
+    from napari_afm_profiler.io.writers import atomic_write
+    from napari_afm_profiler.roughness.profiles import profile_parameters
+
+    spacing = float(profile.distance_nm[1] - profile.distance_nm[0]) if len(profile.distance_nm) > 1 else 0.0
+    out = {}
+    for name, values in profile.values.items():
+        result = profile_parameters(values, spacing_nm=spacing, level=args.profile_level, s_filter_nm=args.s_filter,
+                                    l_filter_nm=args.l_filter)
+        out[name] = {"parameters": result.values, "operators": result.operators, "spacing_nm": spacing}
+    text = json.dumps(out, indent=2) + "\n"
+    if args.parameters == "-":
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {atomic_write(args.parameters, lambda tmp: tmp.write_text(text))}", file=sys.stderr)
 
 
 def add_particles_parsers(sub: Any) -> None:
@@ -124,4 +147,12 @@ def add_particles_parsers(sub: Any) -> None:
     q.add_argument("--channel", default=None, help="one channel only (default: every single-image channel)")
     q.add_argument("--pixel-size", type=float, default=None, help="pixel size in nm for .npy input")
     q.add_argument("-o", "--output", default=None, help="CSV file (default: standard output)")
+    q.add_argument("--parameters", default=None, metavar="JSON",
+                   help="also write the ISO 21920-2 profile parameters of each channel (Ra, Rq, Rsk, Rku, Rp, Rv, "
+                        "Rz, Rt, Rdq, RSm) as JSON ('-': standard output)")
+    q.add_argument("--profile-level", choices=("line", "none"), default="line",
+                   help="F-operator of the profile parameters: least-squares line (default) or the mean only")
+    q.add_argument("--s-filter", type=float, default=None, metavar="NM",
+                   help="profile S-filter nesting index, nm (Gaussian, ISO 16610-21)")
+    q.add_argument("--l-filter", type=float, default=None, metavar="NM", help="profile L-filter nesting index, nm")
     q.set_defaults(func=cmd_profile)

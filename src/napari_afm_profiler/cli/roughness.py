@@ -17,7 +17,8 @@ def _settings(args: argparse.Namespace) -> Any:
     from napari_afm_profiler.roughness import RoughnessSettings
 
     return RoughnessSettings(level=args.level, smr_c_nm=args.smr_c, smc_mr_pct=args.smc_mr,
-                             wolf_pruning_pct=args.wolf_pruning, acf_threshold=args.acf_threshold)
+                             wolf_pruning_pct=args.wolf_pruning, acf_threshold=args.acf_threshold,
+                             s_filter_nm=args.s_filter, l_filter_nm=args.l_filter, l_filter_robust=args.robust_l_filter)
 
 
 def _table_text(rows: list[dict[str, Any]], fmt: str) -> str:
@@ -33,12 +34,27 @@ def _table_text(rows: list[dict[str, Any]], fmt: str) -> str:
     return out.getvalue()
 
 
+def _with_progress_bar(steps: Any) -> Any:
+    """Drain ``steps`` with a progress bar on the terminal (none when stderr is not one)."""
+    from tqdm import tqdm
+
+    with tqdm(unit="step", desc="roughness", file=sys.stderr, disable=None, leave=False) as bar:
+        while True:
+            try:
+                stage, done, total = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            bar.set_description(f"roughness: {stage}")
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+
 def cmd_roughness(args: argparse.Namespace) -> int:
     """Compute the parameters and print or write them as JSON or CSV."""
     from napari_afm_profiler.cli._common import load_scans as _load
     from napari_afm_profiler.io.labels import load_labels
     from napari_afm_profiler.io.writers import atomic_write
-    from napari_afm_profiler.progress import drain
     from napari_afm_profiler.roughness import channel_table_steps
 
     scans = _load(args.image, args.pixel_size)
@@ -68,10 +84,16 @@ def cmd_roughness(args: argparse.Namespace) -> int:
             raise InputError(f"--tiles must look like 2x2; got {args.tiles!r}")
         tiles = (int(parts[0]), int(parts[1]))
     groups = args.groups.split(",") if args.groups else None
-    table = drain(channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
-                                      settings=_settings(args), border_erosion_px=args.border_erosion, tiles=tiles,
-                                      tile_rows=args.tile_rows))
-    text = _table_text(table.rows(), args.format)
+    settings = _settings(args)
+    steps = channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups, settings=settings,
+                                border_erosion_px=args.border_erosion, tiles=tiles, tile_rows=args.tile_rows,
+                                region_level=args.region_level)
+    table = _with_progress_bar(steps)
+    operators = settings.operators()
+    echo = {"surface": operators.pop("surface"), "operators": "; ".join(f"{k}: {v}" for k, v in operators.items())}
+    if labels is not None:
+        echo["region_level"] = args.region_level
+    text = _table_text([{**row, **echo} for row in table.rows()], args.format)
     if args.output:
         out = atomic_write(args.output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         print(f"wrote {out}: {len(table)} row(s)", file=sys.stderr)
@@ -83,6 +105,7 @@ def cmd_roughness(args: argparse.Namespace) -> int:
 def add_roughness_parser(sub: Any) -> None:
     """Register ``roughness`` on the ``afm-profiler`` sub-command parser."""
     from napari_afm_profiler.roughness.registry import GROUPS
+    from napari_afm_profiler.roughness.settings import LEVEL_CHOICES
 
     p = sub.add_parser("roughness", help="ISO 25178 surface parameters per image, tile or labelled region")
     p.add_argument("image", help="AFM file or .npy height map (nm)")
@@ -96,8 +119,16 @@ def add_roughness_parser(sub: Any) -> None:
     p.add_argument("--tile-rows", action="store_true",
                    help="with --tiles: one row per tile (region = tile number) instead of their mean")
     p.add_argument("--border-erosion", type=int, default=0, help="pixels removed from each region's border")
-    p.add_argument("--level", choices=("plane", "none"), default="plane",
-                   help="levelling inside each evaluation area (default plane)")
+    p.add_argument("--level", choices=LEVEL_CHOICES, default="plane",
+                   help="F-operator inside each evaluation area: plane (default), polynomial polyN, or none (mean)")
+    p.add_argument("--s-filter", type=float, default=None, metavar="NM",
+                   help="S-filter nesting index, nm (areal Gaussian, ISO 16610-61): removes shorter wavelengths")
+    p.add_argument("--l-filter", type=float, default=None, metavar="NM",
+                   help="L-filter nesting index, nm: removes longer wavelengths (evaluates the S-L surface)")
+    p.add_argument("--robust-l-filter", action="store_true", help="robust Gaussian L-filter (ISO 16610-71)")
+    p.add_argument("--region-level", choices=("own", "substrate", "none"), default="own",
+                   help="with --labels: level each region by its own fit (default), by the substrate's "
+                        "(background) fit of the whole image, or not at all")
     p.add_argument("--smr-c", type=float, default=0.0, help="height c of Smr(c), nm about the mean plane")
     p.add_argument("--smc-mr", type=float, default=10.0, help="material ratio of Smc(mr), %%")
     p.add_argument("--wolf-pruning", type=float, default=5.0, help="Wolf pruning threshold, %% of Sz")

@@ -1,8 +1,9 @@
 """Plane and polynomial background removal, and the named levelling methods.
 
-All functions take a height map in nm (NaN = missing) and an optional boolean ``mask`` of
+All functions take a height map in nm (NaN = missing) and an optional boolean ``exclude`` of
 pixels to *ignore* when fitting (e.g. particles), and return a new levelled array; the
-input is never modified.
+input is never modified.  (``mask=`` is the deprecated old name of ``exclude``: everywhere else
+in the project a mask marks the pixels to use.)
 """
 
 from __future__ import annotations
@@ -12,23 +13,22 @@ from collections.abc import Callable
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.preprocess._exclude import excluded_pixels
 from napari_afm_profiler.preprocess.fit import fit_polynomial
 from napari_afm_profiler.preprocess.lines import correct_lines
 
 
-def _check(height: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _check(height: np.ndarray, exclude: np.ndarray | None, mask: np.ndarray | None,
+           ) -> tuple[np.ndarray, np.ndarray | None]:
     height = np.asarray(height)
     if height.ndim != 2:
         raise InputError(f"levelling needs a 2D height map, got shape {height.shape}")
-    if mask is None:
-        return height, None
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != height.shape:
-        raise InputError(f"mask shape {mask.shape} does not match image shape {height.shape}")
-    return height, ~mask
+    ignored = excluded_pixels(exclude, mask, height.shape)
+    return height, None if ignored is None else ~ignored
 
 
-def polynomial_background(height: np.ndarray, order: int = 1, *, mask: np.ndarray | None = None) -> np.ndarray:
+def polynomial_background(height: np.ndarray, order: int = 1, *, exclude: np.ndarray | None = None,
+                          mask: np.ndarray | None = None) -> np.ndarray:
     """Least-squares 2D polynomial of total degree ``order`` fitted to ``height``.
 
     Parameters
@@ -37,8 +37,10 @@ def polynomial_background(height: np.ndarray, order: int = 1, *, mask: np.ndarra
         Height map; NaN pixels are ignored.
     order : int
         Polynomial degree (1 = plane).
-    mask : (ny, nx) bool ndarray, optional
+    exclude : (ny, nx) bool ndarray, optional
         True where pixels are excluded from the fit.
+    mask : (ny, nx) bool ndarray, optional
+        Deprecated old name of ``exclude``.
 
     Returns
     -------
@@ -53,11 +55,12 @@ def polynomial_background(height: np.ndarray, order: int = 1, *, mask: np.ndarra
     >>> bool(np.allclose(polynomial_background(bow, 2), bow))
     True
     """
-    height, use = _check(height, mask)
+    height, use = _check(height, exclude, mask)
     return fit_polynomial(height, order, use=use).evaluate(height.shape)
 
 
-def level_polynomial(height: np.ndarray, order: int = 2, *, mask: np.ndarray | None = None) -> np.ndarray:
+def level_polynomial(height: np.ndarray, order: int = 2, *, exclude: np.ndarray | None = None,
+                     mask: np.ndarray | None = None) -> np.ndarray:
     """Subtract a least-squares 2D polynomial of degree ``order`` (bow, scanner curvature).
 
     The result takes the memory of one float64 copy of the image; the fit itself works on
@@ -71,11 +74,11 @@ def level_polynomial(height: np.ndarray, order: int = 2, *, mask: np.ndarray | N
     >>> float(np.abs(level_polynomial(bowed, 2)).max()) < 1e-9
     True
     """
-    height, use = _check(height, mask)
+    height, use = _check(height, exclude, mask)
     return fit_polynomial(height, order, use=use).subtract_from(height)
 
 
-def level_plane(height: np.ndarray, *, mask: np.ndarray | None = None) -> np.ndarray:
+def level_plane(height: np.ndarray, *, exclude: np.ndarray | None = None, mask: np.ndarray | None = None) -> np.ndarray:
     """Subtract the least-squares plane.
 
     Examples
@@ -85,20 +88,21 @@ def level_plane(height: np.ndarray, *, mask: np.ndarray | None = None) -> np.nda
     >>> bool(np.allclose(level_plane(0.5 * xx - 2.0 * yy + 3.0), 0.0))
     True
     """
-    return level_polynomial(height, 1, mask=mask)
+    return level_polynomial(height, 1, exclude=excluded_pixels(exclude, mask, np.shape(height)))
 
 
 LEVEL_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "plane": lambda h, mask=None: level_plane(h, mask=mask),
-    "poly2": lambda h, mask=None: level_polynomial(h, 2, mask=mask),
-    "poly3": lambda h, mask=None: level_polynomial(h, 3, mask=mask),
-    "lines": lambda h, mask=None: correct_lines(h, "median", mask=mask),
-    "lines-match": lambda h, mask=None: correct_lines(h, "match", mask=mask),
-    "lines-poly": lambda h, mask=None: correct_lines(h, "poly", mask=mask),
+    "plane": lambda h, exclude=None: level_plane(h, exclude=exclude),
+    "poly2": lambda h, exclude=None: level_polynomial(h, 2, exclude=exclude),
+    "poly3": lambda h, exclude=None: level_polynomial(h, 3, exclude=exclude),
+    "lines": lambda h, exclude=None: correct_lines(h, "median", exclude=exclude),
+    "lines-match": lambda h, exclude=None: correct_lines(h, "match", exclude=exclude),
+    "lines-poly": lambda h, exclude=None: correct_lines(h, "poly", exclude=exclude),
 }
 
 
-def level(height: np.ndarray, method: str = "plane", *, mask: np.ndarray | None = None) -> np.ndarray:
+def level(height: np.ndarray, method: str = "plane", *, exclude: np.ndarray | None = None,
+          mask: np.ndarray | None = None) -> np.ndarray:
     """Apply a named levelling method; a stack of frames is levelled frame by frame.
 
     Parameters
@@ -108,8 +112,10 @@ def level(height: np.ndarray, method: str = "plane", *, mask: np.ndarray | None 
     method : str, optional
         One of :data:`LEVEL_METHODS`: ``plane``, ``poly2``, ``poly3`` (least-squares
         backgrounds), ``lines``, ``lines-match``, ``lines-poly`` (scan-line corrections).
-    mask : (ny, nx) bool ndarray, optional
+    exclude : (ny, nx) bool ndarray, optional
         True where pixels are ignored by the fit (particles, steps).
+    mask : (ny, nx) bool ndarray, optional
+        Deprecated old name of ``exclude`` (a FutureWarning says so).
 
     Returns
     -------
@@ -124,9 +130,10 @@ def level(height: np.ndarray, method: str = "plane", *, mask: np.ndarray | None 
     """
     if method not in LEVEL_METHODS:
         raise InputError(f"unknown levelling method {method!r}; choose one of {sorted(LEVEL_METHODS)}")
+    exclude = excluded_pixels(exclude, mask, np.shape(height))
     if len(np.shape(height)) == 3:
         out = np.empty(np.shape(height), dtype=np.float64)
         for i in range(out.shape[0]):  # frame by frame: a lazy movie is read one frame at a time
-            out[i] = LEVEL_METHODS[method](np.asarray(height[i]), mask=mask)
+            out[i] = LEVEL_METHODS[method](np.asarray(height[i]), exclude=exclude)
         return out
-    return LEVEL_METHODS[method](np.asarray(height), mask=mask)
+    return LEVEL_METHODS[method](np.asarray(height), exclude=exclude)

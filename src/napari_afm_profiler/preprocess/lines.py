@@ -8,12 +8,14 @@ import numpy as np
 from numpy.polynomial import polynomial
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.preprocess._exclude import excluded_pixels
 
 LINE_METHODS = ("median", "mean", "poly", "match")
 
 
 def correct_lines(
-    height: np.ndarray, method: str = "median", *, order: int = 1, mask: np.ndarray | None = None
+    height: np.ndarray, method: str = "median", *, order: int = 1, exclude: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """Remove scan-line artifacts (offsets or tilts between fast-scan lines, i.e. rows).
 
@@ -27,8 +29,10 @@ def correct_lines(
         difference to the previous line is zero (keeps real slopes across lines).
     order : int
         Degree for ``method="poly"``.
-    mask : (ny, nx) bool ndarray, optional
+    exclude : (ny, nx) bool ndarray, optional
         True where pixels are ignored when estimating the corrections.
+    mask : (ny, nx) bool ndarray, optional
+        Deprecated old name of ``exclude``.
 
     Returns
     -------
@@ -49,11 +53,9 @@ def correct_lines(
     if method not in LINE_METHODS:
         raise InputError(f"unknown line correction {method!r}; choose one of {LINE_METHODS}")
     use = np.isfinite(height)
-    if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape != height.shape:
-            raise InputError(f"mask shape {mask.shape} does not match image shape {height.shape}")
-        use &= ~mask
+    ignored = excluded_pixels(exclude, mask, height.shape)
+    if ignored is not None:
+        use &= ~ignored
     out = height.copy()
     if method in ("median", "mean"):
         stat = np.nanmedian if method == "median" else np.nanmean

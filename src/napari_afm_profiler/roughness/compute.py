@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.progress import drain
 from napari_afm_profiler.roughness.amplitude import bearing_indices, functional_parameters, height_parameters
 from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.features import feature_parameters
@@ -69,6 +70,36 @@ def resolve_groups(groups: Iterable[str] | str | None) -> tuple[str, ...]:
     return tuple(g for g in GROUPS if g in wanted)
 
 
+def area_parameters_steps(area: EvaluationArea, *, groups: Iterable[str] | str | None = None,
+                          settings: RoughnessSettings | None = None,
+                          ) -> Generator[tuple[str, int, int], None, RoughnessResult]:
+    """Like :func:`area_parameters`, yielding ``("groups", i, n)`` after each parameter group (cancel between them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> area = evaluation_area(np.random.default_rng(0).normal(size=(32, 32)), pixel_size_nm=1.0)
+    >>> progress = []
+    >>> result = drain(area_parameters_steps(area, groups=["height", "hybrid"]), progress.append)
+    >>> progress
+    [('groups', 0, 2), ('groups', 1, 2), ('groups', 2, 2)]
+    """
+    groups = resolve_groups(groups)
+    ev = Evaluation(area, settings or RoughnessSettings())
+    symbols = [s for g in groups for s in GROUPS[g]]
+    yield "groups", 0, len(groups)
+    if area.n == 0:
+        ev.undefined(symbols, "no valid pixels (all NaN, or the region is empty)")
+    for i, g in enumerate(groups):
+        if area.n:
+            for func in GROUP_FUNCTIONS[g]:
+                func(ev)
+        yield "groups", i + 1, len(groups)
+    ordered = {s: ev.values.get(s) for s in PARAMETERS if s in symbols}
+    return RoughnessResult(ordered, tuple(ev.warnings))
+
+
 def area_parameters(area: EvaluationArea, *, groups: Iterable[str] | str | None = None,
                     settings: RoughnessSettings | None = None) -> RoughnessResult:
     """Parameters of an already levelled evaluation area.
@@ -84,17 +115,30 @@ def area_parameters(area: EvaluationArea, *, groups: Iterable[str] | str | None 
     -------
     RoughnessResult
     """
-    groups = resolve_groups(groups)
-    ev = Evaluation(area, settings or RoughnessSettings())
-    symbols = [s for g in groups for s in GROUPS[g]]
-    if area.n == 0:
-        ev.undefined(symbols, "no valid pixels (all NaN, or the region is empty)")
-    else:
-        for g in groups:
-            for func in GROUP_FUNCTIONS[g]:
-                func(ev)
-    ordered = {s: ev.values.get(s) for s in PARAMETERS if s in symbols}
-    return RoughnessResult(ordered, tuple(ev.warnings))
+    return drain(area_parameters_steps(area, groups=groups, settings=settings))
+
+
+def surface_parameters_steps(
+    height: np.ndarray,
+    *,
+    pixel_size_nm: float | tuple[float, float],
+    mask: np.ndarray | None = None,
+    groups: Iterable[str] | str | None = None,
+    settings: RoughnessSettings | None = None,
+) -> Generator[tuple[str, int, int], None, RoughnessResult]:
+    """Like :func:`surface_parameters`, yielding ``("groups", i, n)`` after each parameter group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.progress import drain
+    >>> result = drain(surface_parameters_steps(np.ones((16, 16)), pixel_size_nm=1.0, groups="height"))
+    >>> result.values["Sq"]
+    0.0
+    """
+    settings = settings or RoughnessSettings()
+    area = evaluation_area(height, pixel_size_nm=pixel_size_nm, mask=mask, **settings.area_options())
+    return (yield from area_parameters_steps(area, groups=groups, settings=settings))
 
 
 def surface_parameters(
@@ -139,9 +183,8 @@ def surface_parameters(
     >>> round(r.values["Sq"], 4), round(3.0 / 2**0.5, 4)
     (2.1213, 2.1213)
     """
-    settings = settings or RoughnessSettings()
-    area = evaluation_area(height, pixel_size_nm=pixel_size_nm, mask=mask, **settings.area_options())
-    return area_parameters(area, groups=groups, settings=settings)
+    return drain(surface_parameters_steps(height, pixel_size_nm=pixel_size_nm, mask=mask, groups=groups,
+                                          settings=settings))
 
 
 #: The scripting name of :func:`surface_parameters` (``ap.roughness.parameters(height, pixel_size_nm=...)``).

@@ -11,7 +11,13 @@ from skimage.measure import perimeter_crofton
 
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.progress import drain
-from napari_afm_profiler.roughness.compute import RoughnessResult, area_parameters, resolve_groups, surface_parameters
+from napari_afm_profiler.roughness.compute import (
+    RoughnessResult,
+    area_parameters,
+    resolve_groups,
+    surface_parameters,
+    surface_parameters_steps,
+)
 from napari_afm_profiler.roughness.registry import GEOMETRY_COLUMNS, GROUPS
 from napari_afm_profiler.roughness.settings import RoughnessSettings
 from napari_afm_profiler.roughness.surface import check_pixel_size, evaluation_area
@@ -340,6 +346,7 @@ def channel_table_steps(
     border_erosion_px: int = 0,
     tiles: tuple[int, int] | None = None,
     tile_rows: bool = False,
+    region_level: str = "own",
 ) -> Progress:
     """Parameters of one or several channels of the same scan, per image or per labelled region.
 
@@ -353,7 +360,7 @@ def channel_table_steps(
         Channel name to image; all of one shape.
     pixel_size_nm : float or (dy, dx)
     labels : (ny, nx) int ndarray, optional
-    groups, settings, border_erosion_px
+    groups, settings, border_erosion_px, region_level
         As in :func:`region_table`.
     tiles : (rows, columns), optional
         Without labels: average over this many tiles.
@@ -391,11 +398,12 @@ def channel_table_steps(
         if labels is not None:
             table = yield from _renamed(region_table_steps(
                 image, labels, pixel_size_nm=pixel_size_nm, groups=groups, settings=settings,
-                border_erosion_px=border_erosion_px), name)
+                border_erosion_px=border_erosion_px, region_level=region_level), name)
         else:
             yield name, 0, 1
             if tiles is None:
-                result = surface_parameters(image, pixel_size_nm=pixel_size_nm, groups=groups, settings=settings)
+                result = yield from _renamed(surface_parameters_steps(image, pixel_size_nm=pixel_size_nm, groups=groups,
+                                                                      settings=settings), name)
             else:
                 result = tile_parameters(image, pixel_size_nm=pixel_size_nm, tiles=tiles, groups=groups, settings=settings)
             table = RoughnessTable(
@@ -422,6 +430,7 @@ def channel_table(
     border_erosion_px: int = 0,
     tiles: tuple[int, int] | None = None,
     tile_rows: bool = False,
+    region_level: str = "own",
 ) -> RoughnessTable:
     """Parameters of one or several channels of one scan, per image or per labelled region.
 
@@ -438,4 +447,4 @@ def channel_table(
     """
     return drain(channel_table_steps(channels, pixel_size_nm=pixel_size_nm, labels=labels, groups=groups,
                                      settings=settings, border_erosion_px=border_erosion_px, tiles=tiles,
-                                     tile_rows=tile_rows))
+                                     tile_rows=tile_rows, region_level=region_level))

@@ -110,7 +110,7 @@ class LevelWidget(Container):
             frames = data if data.ndim == 3 else data[np.newaxis]
             out = np.empty(frames.shape)
             for k, frame in enumerate(frames):
-                out[k] = LEVEL_METHODS[method](frame, mask=ignore)
+                out[k] = LEVEL_METHODS[method](frame, exclude=ignore)
                 yield "level", k + 1, len(frames)
             return out if data.ndim == 3 else out[0]
 

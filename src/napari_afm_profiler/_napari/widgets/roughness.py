@@ -46,7 +46,16 @@ class RoughnessWidget(Container):
         self.images = Select(label="channels (images)", choices=self._image_choices)
         self.labels_layer = ComboBox(label="labels", choices=self._labels_choices)
         self.groups = Select(label="parameter groups", choices=list(GROUPS), value=list(GROUPS))
-        self.level = ComboBox(label="levelling", choices=["plane", "none"], value="plane")
+        from napari_afm_profiler.roughness.settings import LEVEL_CHOICES
+
+        self.level = ComboBox(label="F-operator (levelling)", choices=list(LEVEL_CHOICES), value="plane")
+        self.s_filter = FloatSpinBox(label="S-filter λs (nm, 0 = none)", min=0.0, max=1e6, step=0.5, value=0.0)
+        self.l_filter = FloatSpinBox(label="L-filter λc (nm, 0 = none)", min=0.0, max=1e7, step=10.0, value=0.0)
+        self.l_robust = CheckBox(label="robust L-filter (ISO 16610-71)", value=False)
+        self.region_level = ComboBox(label="regions levelled by", choices=[("own fit", "own"),
+                                     ("substrate fit of the image", "substrate"), ("none (mean only)", "none")],
+                                     value="own")
+        self.surface_label = Label(label="evaluated surface", value="")
         self.erosion = SpinBox(label="erode region border (px)", min=0, max=50, value=0)
         self.tiles = ComboBox(label="tiles (no labels)", choices=list(TILES), value="1x1")
         self.tile_rows = CheckBox(label="one row per tile", value=False)
@@ -65,7 +74,8 @@ class RoughnessWidget(Container):
         self.export_button = PushButton(text="Export CSV")
         self.plot_parameter = ComboBox(label="plot parameter", choices=[])
         self.plot_classes = ComboBox(label="classes from", choices=self._class_choices)
-        self.extend([self.images, self.labels_layer, self.groups, self.level, self.erosion, self.tiles, self.tile_rows, self.wolf,
+        self.extend([self.images, self.labels_layer, self.groups, self.level, self.s_filter, self.l_filter, self.l_robust,
+                     self.region_level, self.surface_label, self.erosion, self.tiles, self.tile_rows, self.wolf,
                      self.acf_s, self.smr_c, self.smc_mr, self.run_button, self.cancel, self.status, self.table,
                      self.csv_path, self.export_button, self.plot_parameter, self.plot_classes])
         self._add_plot()
@@ -125,13 +135,17 @@ class RoughnessWidget(Container):
             channels, pixel, labels = self._inputs()
             settings = RoughnessSettings(level=self.level.value, wolf_pruning_pct=self.wolf.value,
                                          acf_threshold=self.acf_s.value, smr_c_nm=self.smr_c.value,
-                                         smc_mr_pct=self.smc_mr.value)
+                                         smc_mr_pct=self.smc_mr.value, s_filter_nm=self.s_filter.value or None,
+                                         l_filter_nm=self.l_filter.value or None, l_filter_robust=self.l_robust.value)
             groups = list(self.groups.value)
             if not groups:
                 raise ValueError("choose at least one parameter group")
         except ValueError as exc:
             self.status.value = f"error: {exc}"
             return None
+        self.operators = settings.operators()
+        self.surface_label.value = "; ".join(f"{k}: {v}" for k, v in self.operators.items())
+        region_level = self.region_level.value
         tiles = None if labels is not None or self.tiles.value == "1x1" else tuple(map(int, self.tiles.value.split("x")))
         tile_rows = bool(self.tile_rows.value and tiles is not None)
         erosion = self.erosion.value
@@ -140,7 +154,8 @@ class RoughnessWidget(Container):
         @thread_worker(progress={"total": 0, "desc": "roughness"}, ignore_errors=True)
         def work():
             steps = channel_table_steps(channels, pixel_size_nm=pixel, labels=labels, groups=groups,
-                                        settings=settings, border_erosion_px=erosion, tiles=tiles, tile_rows=tile_rows)
+                                        settings=settings, border_erosion_px=erosion, tiles=tiles, tile_rows=tile_rows,
+                                        region_level=region_level)
             return (yield from steps)
 
         def report(step: tuple[str, int, int]) -> None:
@@ -162,6 +177,7 @@ class RoughnessWidget(Container):
         self.table.native.setSortingEnabled(True)
         if labels_layer is not None:
             labels_layer.features = _merge_features(labels_layer.features, df)
+            labels_layer.metadata = {**labels_layer.metadata, "roughness_operators": dict(getattr(self, "operators", {}))}
         params = [c for c in df.columns if c != "region"]
         self.plot_parameter.choices = params
         self.plot_classes.reset_choices()
@@ -205,8 +221,13 @@ class RoughnessWidget(Container):
 
     # export and plot -------------------------------------------------------------------------
     def export_csv(self, *_: Any) -> Path | None:
-        """Write the last table to the chosen CSV file (atomically)."""
-        return export_table_csv(self.table_data, self.csv_path.value, self.status, "nothing to export yet: press Compute")
+        """Write the last table to the chosen CSV file (atomically), with the operators that made it."""
+        frame = self.table_data
+        if frame is not None:
+            operators = dict(getattr(self, "operators", {}))
+            frame = frame.assign(surface=operators.pop("surface", ""),
+                                 operators="; ".join(f"{k}: {v}" for k, v in operators.items()))
+        return export_table_csv(frame, self.csv_path.value, self.status, "nothing to export yet: press Compute")
 
     def _add_plot(self) -> None:
         self.figure, self.canvas = add_plot_canvas(self, (5.0, 3.0), 220)
