@@ -77,15 +77,26 @@ class Evaluation:
         return float(np.sqrt(np.dot(v, v) / v.size)) if v.size else 0.0
 
     @cached_property
+    def highest(self) -> float:
+        """Largest height of the area (0 for an empty area)."""
+        v = self.area.values
+        return float(v.max()) if v.size else 0.0
+
+    @cached_property
+    def lowest(self) -> float:
+        """Smallest height of the area (0 for an empty area)."""
+        v = self.area.values
+        return float(v.min()) if v.size else 0.0
+
+    @cached_property
     def sz(self) -> float:
         """Maximum height Sp + Sv of the area."""
-        a = self.ascending
-        return float(a[-1] - a[0]) if a.size else 0.0
+        return self.highest - self.lowest
 
     @property
     def flat(self) -> bool:
         """Whether the area has no height variation (every ratio to Sq is then undefined)."""
-        return self.sq <= 1e-12 * max(1.0, float(np.abs(self.ascending).max(initial=0.0)))
+        return self.sq <= 1e-12 * max(1.0, abs(self.highest), abs(self.lowest))
 
     def height_at(self, mr_pct: float | np.ndarray) -> float | np.ndarray:
         """Height at material ratio ``mr_pct`` (%), the inverse of the areal material ratio curve."""

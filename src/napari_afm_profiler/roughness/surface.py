@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -30,12 +31,12 @@ class EvaluationArea:
     mask: np.ndarray
     pixel_size_nm: tuple[float, float]
 
-    @property
+    @cached_property
     def values(self) -> np.ndarray:
-        """Heights of the pixels of the area, 1D."""
-        return self.z[self.mask]
+        """Heights of the pixels of the area, 1D (a view when the area is the whole rectangle)."""
+        return self.z.ravel() if self.full else self.z[self.mask]
 
-    @property
+    @cached_property
     def n(self) -> int:
         """Number of pixels in the area."""
         return int(np.count_nonzero(self.mask))
@@ -49,7 +50,7 @@ class EvaluationArea:
         box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
         return self.z[box], self.mask[box]
 
-    @property
+    @cached_property
     def full(self) -> bool:
         """Whether the area is the whole rectangle."""
         return self.n == self.mask.size
