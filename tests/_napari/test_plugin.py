@@ -154,3 +154,16 @@ def test_movie_opens_lazily_with_first_frame_contrast(make_napari_viewer, tmp_pa
     first = np.asarray(layer.data[0])
     assert layer.contrast_limits == pytest.approx([first.min(), first.max()])
     assert tuple(layer.scale) == pytest.approx((1.0, 2.0, 2.0))
+
+
+def test_gui_docks_the_main_widgets_tabified(make_napari_viewer):
+    from qtpy.QtWidgets import QDockWidget
+
+    from napari_afm_profiler._napari.launch import MAIN_WIDGETS, dock_main_widgets
+
+    viewer = make_napari_viewer()
+    docks = dock_main_widgets(viewer)
+    assert len(docks) == len(MAIN_WIDGETS) >= 5
+    tabbed = viewer.window._qt_window.tabifiedDockWidgets(docks[0])
+    assert set(map(id, tabbed)) == set(map(id, docks[1:]))
+    assert all(isinstance(d, QDockWidget) for d in docks)

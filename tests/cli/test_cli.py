@@ -86,6 +86,7 @@ def test_gui_launcher_without_display_runs_cli_pipeline(monkeypatch, capsys):
     assert launch() == 0
     out = capsys.readouterr().out
     assert "no display" in out and "Height (virtual)" in out
+    assert "$ afm-profiler deconvolve" in out and "done: the results are in" in out
 
 
 def test_building_the_parser_imports_no_science():

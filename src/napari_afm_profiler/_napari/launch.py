@@ -19,9 +19,23 @@ def main() -> int:
 
     viewer = napari.Viewer()
     viewer.open_sample("napari-afm-profiler", "virtual_scene")
-    viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    dock_main_widgets(viewer)
     napari.run()
     return 0
+
+
+MAIN_WIDGETS = ("Level", "Tip", "Deconvolve", "Particles", "Roughness", "Classifier")
+"""The docks ``afm-profiler-gui`` opens, tabified on the right, in the order of the work."""
+
+
+def dock_main_widgets(viewer: object) -> list[object]:
+    """Dock :data:`MAIN_WIDGETS` in one tabbed area (Level in front); return the dock widgets."""
+    docks = [viewer.window.add_plugin_dock_widget("napari-afm-profiler", name)[0] for name in MAIN_WIDGETS]
+    qt_window = viewer.window._qt_window  # napari has no public tabify; the Qt main window does it
+    for dock in docks[1:]:
+        qt_window.tabifyDockWidget(docks[0], dock)
+    docks[0].raise_()
+    return docks
 
 
 def _headless_pipeline() -> int:
@@ -29,12 +43,20 @@ def _headless_pipeline() -> int:
 
     out = Path(tempfile.mkdtemp(prefix="afm-profiler-"))
     print(f"no display: running the pipeline on the virtual sample scene in {out}")
-    for argv in (["sample", "-o", str(out / "scene.tif")],
-                 ["export", str(out / "scene.tif"), "--level", "plane", "-o", str(out / "scene_levelled.gwy")],
-                 ["info", str(out / "scene_levelled.gwy")]):
+    scene, flat = out / "scene.tif", out / "scene_levelled.tif"
+    for argv in (["sample", "-o", str(scene)],
+                 ["export", str(scene), "--level", "plane", "-o", str(flat)],
+                 ["info", str(flat)],
+                 ["deconvolve", str(flat), "--tip-shape", "paraboloid", "--tip-radius", "10",
+                  "-o", str(out / "deconvolved.tif"), "--consistency", str(out / "consistency.tif")],
+                 ["particles", str(out / "deconvolved.tif"), "--level", "none", "-o", str(out / "particles.csv")],
+                 ["roughness", str(out / "deconvolved.tif"), "--groups", "height,hybrid", "--format", "csv",
+                  "-o", str(out / "roughness.csv")]):
+        print("$ afm-profiler " + " ".join(argv), flush=True)
         code = cli(argv)
         if code:
             return code
+    print(f"done: the results are in {out} (start napari with a display to see them as layers)")
     return 0
 
 
