@@ -185,3 +185,26 @@ def test_classifier_trained_on_channel_prefixed_columns(folder, tmp_path):
     result = pd.read_csv(tmp_path / "out" / "results.csv")
     assert result["channel"].unique().tolist() == ["Height"]
     assert result["predicted_class"].tolist() == ["flat", "flat", "rough", "rough"]
+
+
+def test_empty_folders_and_all_failing_files_are_said_in_words(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["batch", str(tmp_path / "empty"), "--scheduler", "serial", "--quiet", "-o", str(tmp_path / "o1")]) == 0
+    assert "no AFM file found in the inputs" in capsys.readouterr().out
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.spm").write_bytes(b"\\*File list\r\n garbage")
+    assert main(["batch", str(bad), "--scheduler", "serial", "--quiet", "-o", str(tmp_path / "o2")]) == 0
+    captured = capsys.readouterr()
+    assert "0 files gave rows: see" in captured.out and "errors.csv" in captured.out
+    assert main(["batch", str(bad), "--config", str(tmp_path / "none.yaml"), "-o", str(tmp_path / "o3")]) == 2
+    assert "no such configuration file" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_reported_within_seconds(folder, tmp_path, capsys):
+    import time
+
+    t0 = time.perf_counter()
+    assert main(["batch", str(folder), "--scheduler", "tcp://127.0.0.1:9", "--quiet", "-o", str(tmp_path / "o")]) == 2
+    assert time.perf_counter() - t0 < 20
+    assert "cannot reach the dask scheduler" in capsys.readouterr().err

@@ -45,10 +45,15 @@ class BatchSummary:
     out_dir: Path
 
     def line(self) -> str:
-        """One-line report."""
-        return (f"{self.n_files} file(s): {self.n_processed} processed ({self.n_errors} failed), "
+        """One-line report (says plainly when nothing was found or no file gave a row)."""
+        if self.n_files == 0:
+            return "no AFM file found in the inputs: nothing to do (check the folder, the glob or the suffixes)"
+        text = (f"{self.n_files} file(s): {self.n_processed} processed ({self.n_errors} failed), "
                 f"{self.n_skipped} already done; {self.n_rows} rows in {self.out_dir / 'results.csv'} "
                 f"({self.seconds:.1f} s)")
+        if self.n_rows == 0:
+            text += f"; 0 files gave rows: see {self.out_dir / 'errors.csv'}"
+        return text
 
 
 def discover(inputs: Iterable[str | Path]) -> list[Path]:
@@ -103,12 +108,20 @@ def _is_labels(path: Path, suffixes: tuple[str, ...]) -> bool:
     return path.suffix.lower() in suffixes and "_labels" in path.stem
 
 
+CONNECT_TIMEOUT_S = 5.0
+"""How long a batch waits for a given dask scheduler before saying it cannot reach it."""
+
+
 @contextlib.contextmanager
 def _client(scheduler: str | None, workers: int) -> Iterator[object]:
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S:g} s ({exc}); "
+                             "check the address, or leave the scheduler empty for a local cluster") from None
         try:
             yield client
         finally:
