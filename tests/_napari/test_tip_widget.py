@@ -24,7 +24,7 @@ def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot, 
     widget.shape.value = "cone"
     widget.radius.value = 8.0
     widget.half_angle.value = 25.0
-    widget.size.value = 0
+    widget.auto_size.value = True
     tip = widget.current_tip()
     assert tip.shape[0] % 2 == 1 and tip[tip.shape[0] // 2, tip.shape[0] // 2] == 0.0
     wait_worker(widget.apply("dilate"))
@@ -48,11 +48,12 @@ def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtb
     surface = np.zeros((96, 96))
     rng = np.random.default_rng(1)
     surface[rng.integers(8, 88, 25), rng.integers(8, 88, 25)] = 25.0
-    image = viewer.add_image(dilate(surface, true_tip), name="spikes", scale=(1.0, 1.0))
+    image = viewer.add_image(dilate(surface, true_tip), name="spikes", scale=(1.0, 1.0), units=("nm", "nm"))
     widget = _dock(viewer)
     widget.image.value = image
     widget.shape.value = "paraboloid"
     widget.radius.value = 3.0
+    widget.auto_size.value = False
     widget.size.value = 9
     shown = widget.show_tip()
     np.testing.assert_allclose(shown.data, true_tip)
@@ -65,3 +66,26 @@ def test_preview_estimate_and_reuse_of_the_estimated_tip(make_napari_viewer, qtb
     widget.tip_source.reset_choices()
     widget.tip_source.value = estimated
     np.testing.assert_allclose(widget.current_tip(), true_tip, atol=1e-9)
+
+
+def test_tip_sizes_stay_odd_the_preview_names_its_source_and_uncalibrated_layers_are_refused(make_napari_viewer):
+    viewer = make_napari_viewer()
+    raw = viewer.add_image(np.zeros((40, 40)), name="raw")
+    cal = viewer.add_image(np.zeros((40, 40)), name="cal", scale=(2.0, 2.0), units=("nm", "nm"))
+    widget = _dock(viewer)
+    widget.auto_size.value = False
+    widget.size.value = 10
+    assert widget.size.value == 11 and widget.current_tip().shape == (11, 11)
+    widget.image.value = cal
+    widget.shape.value = "paraboloid"
+    assert widget.source_label.value == "paraboloid model, R 10 nm"
+    titles = [ax.get_title() for ax in widget.figure.axes] + [t.get_text() for t in widget.figure.texts]
+    if widget.figure._suptitle is not None:
+        titles.append(widget.figure._suptitle.get_text())
+    assert any("paraboloid model" in t for t in titles)
+    widget.tip_source.value = cal
+    assert widget.source_label.value == "tip layer 'cal'"
+    widget.tip_source.value = None
+    widget.image.value = raw
+    assert widget.apply("dilate") is None and "no pixel size in nm" in widget.status.value
+    assert widget.estimate() is None and "no pixel size in nm" in widget.status.value

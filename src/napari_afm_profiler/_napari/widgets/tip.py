@@ -38,7 +38,8 @@ class TipWidget(Container):
         self.shape = ComboBox(label="shape", choices=list(TIP_SHAPES), value="cone")
         self.radius = FloatSpinBox(label="apex radius (nm)", value=10.0, min=0.0, max=1e4, step=0.5)
         self.half_angle = FloatSpinBox(label="half-angle (°)", value=20.0, min=0.5, max=89.5, step=0.5)
-        self.size = SpinBox(label="size (px, 0 = auto)", value=0, min=0, max=2049, step=2)
+        self.auto_size = CheckBox(label="size to the image's height range", value=True)
+        self.size = SpinBox(label="size (px, odd)", value=21, min=1, max=2049, step=2)
         self.image = ComboBox(label="image", choices=self._image_layers)
         self.tip_source = ComboBox(label="tip", choices=self._tip_sources)
         self.threshold = FloatSpinBox(label="noise threshold (nm)", value=0.0, min=0.0, max=1e4, step=0.01)
@@ -47,7 +48,9 @@ class TipWidget(Container):
         self.buttons = {name: PushButton(text=name.capitalize()) for name in (*OPERATIONS, "estimate")}
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = Label(value="")
-        self.extend([self.shape, self.radius, self.half_angle, self.size, self.image, self.tip_source, self.preview,
+        self.source_label = Label(label="preview of", value="")
+        self.extend([self.shape, self.radius, self.half_angle, self.auto_size, self.size, self.image, self.tip_source,
+                     self.source_label, self.preview,
                      *[self.buttons[k] for k in OPERATIONS], self.threshold, self.full, self.buttons["estimate"],
                      self.cancel, self.status])
         self._add_canvas()
@@ -56,7 +59,8 @@ class TipWidget(Container):
             self.buttons[name].changed.connect(lambda *_, op=name: self.apply(op))
         self.buttons["estimate"].changed.connect(self.estimate)
         self.cancel.changed.connect(self._cancel)
-        for w in (self.shape, self.radius, self.half_angle, self.size):
+        self.size.changed.connect(self._make_odd)
+        for w in (self.shape, self.radius, self.half_angle, self.size, self.auto_size, self.image, self.tip_source):
             w.changed.connect(self._redraw)
         self.viewer.layers.events.inserted.connect(self._refresh_choices)
         self.viewer.layers.events.removed.connect(self._refresh_choices)
@@ -75,6 +79,41 @@ class TipWidget(Container):
         self.tip_source.reset_choices()
 
     # -- the tip ------------------------------------------------------------------------
+    def _make_odd(self, value: int) -> None:
+        if value % 2 == 0:  # a tip needs a centre pixel: a typed even size goes to the next odd one
+            self.size.value = value + 1
+
+    def _size(self) -> int | None:
+        return None if self.auto_size.value else int(self.size.value)
+
+    def _calibrated(self, layer: Any) -> bool:
+        return layer is not None and any(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])
+
+    def _refuse(self, message: str) -> None:
+        from napari.utils.notifications import show_warning
+
+        self.status.value = message
+        show_warning(f"Tip: {message}")
+
+    def _checked_image(self) -> Any:
+        """Return the selected image, or None (with a message) when there is none or it has no pixel size in nm."""
+        layer = self.image.value
+        if layer is None:
+            self._refuse("choose an image layer")
+            return None
+        if not self._calibrated(layer):
+            self._refuse(f"{layer.name!r} has no pixel size in nm: tips are modelled in nm (set the layer's scale "
+                         "and units, or open the instrument file)")
+            return None
+        return layer
+
+    def _source_name(self) -> str:
+        source = self.tip_source.value
+        if source is not None:
+            return f"tip layer {source.name!r}"
+        return f"{self.shape.value} model, R {self.radius.value:g} nm" + (
+            f", {self.half_angle.value:g}°" if "half_angle_deg" in TIP_SHAPES[self.shape.value][1] else "")
+
     def _pixel_size(self) -> tuple[float, float]:
         layer = self.image.value
         return (1.0, 1.0) if layer is None else (float(layer.scale[-2]), float(layer.scale[-1]))
@@ -85,17 +124,18 @@ class TipWidget(Container):
 
         source = self.tip_source.value
         if source is not None:
+            if not self._calibrated(source):
+                raise ValueError(f"the tip layer {source.name!r} has no pixel size in nm")
             tip = tip_from_array(source.data, pixel_size_nm=(float(source.scale[-2]), float(source.scale[-1])))
             return tip_for_pixel_size(tip, self._pixel_size()).heights
         layer = self.image.value
         height = None
-        if layer is not None and self.size.value == 0:
+        if layer is not None and self._size() is None:
             finite = np.asarray(layer.data)[np.isfinite(layer.data)]
             height = float(np.ptp(finite)) if finite.size else None
         half_angle = self.half_angle.value if "half_angle_deg" in TIP_SHAPES[self.shape.value][1] else None
         return make_tip(self.shape.value, pixel_size_nm=self._pixel_size(), radius_nm=self.radius.value,
-                        half_angle_deg=half_angle, size=self.size.value or None,
-                        height_nm=height if height else None).heights
+                        half_angle_deg=half_angle, size=self._size(), height_nm=height if height else None).heights
 
     def _add_canvas(self) -> None:
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -110,18 +150,27 @@ class TipWidget(Container):
     def _redraw(self, *_: Any) -> None:
         from napari_afm_profiler.tip.plots import tip_figure
 
+        if not hasattr(self, "canvas"):
+            return
+        self.source_label.value = self._source_name()
         try:
             tip = self.current_tip()
         except ValueError as exc:
             self.status.value = str(exc)
             return
-        tip_figure(tip, self._pixel_size(), title=f"{self.shape.value} tip {tip.shape[0]}×{tip.shape[0]} px",
+        tip_figure(tip, self._pixel_size(), title=f"{self._source_name()}: {tip.shape[0]}×{tip.shape[0]} px",
                    figure=self.figure)
         self.canvas.draw_idle()
 
     def show_tip(self, *_: Any) -> Any:
         """Add the current tip as an image layer with the image's pixel size (save it to reuse it)."""
-        tip = self.current_tip()
+        if self._checked_image() is None:
+            return None
+        try:
+            tip = self.current_tip()
+        except ValueError as exc:
+            self._refuse(f"error: {exc}")
+            return None
         self._redraw()
         name = f"tip · {self.shape.value} R={self.radius.value:g} nm"
         units = tuple(self.image.value.units[-2:]) if self.image.value is not None else None
@@ -142,12 +191,15 @@ class TipWidget(Container):
 
     def apply(self, op: str) -> Any:
         """Run dilate / erode / certainty on the selected image in a worker; the result becomes a layer."""
-        layer = self.image.value
+        layer = self._checked_image()
         if layer is None:
-            self.status.value = "choose an image layer"
             return None
         func, label = OPERATIONS[op]
-        tip = self.current_tip()
+        try:
+            tip = self.current_tip()
+        except ValueError as exc:
+            self._refuse(f"error: {exc}")
+            return None
         data = snapshot(layer.data, np.float64)
 
         @thread_worker(progress={"total": 0, "desc": f"tip {op}"}, ignore_errors=True)
@@ -168,12 +220,10 @@ class TipWidget(Container):
 
     def estimate(self, *_: Any) -> Any:
         """Blind tip estimation from the selected image, with progress and cancel."""
-        layer = self.image.value
+        layer = self._checked_image()
         if layer is None:
-            self.status.value = "choose an image layer"
             return None
-        size = self.size.value or 15
-        size += 1 - size % 2
+        size = self._size() or 15
         data = snapshot(layer.data, np.float64)
         frame = data if data.ndim == 2 else data[int(self.viewer.dims.current_step[0])]
         threshold, full = self.threshold.value, self.full.value
