@@ -43,3 +43,15 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         write_image(target, np.ones((3, 3)), pixel_size_nm=None)
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_uncalibrated_gwy_is_written_without_a_lateral_unit_and_says_so(tmp_path):
+    from gwyfile import load
+
+    from napari_afm_profiler.io.writers import UncalibratedWriteWarning
+
+    with pytest.warns(UncalibratedWriteWarning, match="no pixel size"):
+        path = write_image(tmp_path / "u.gwy", np.ones((6, 8)), pixel_size_nm=None)
+    field = load(str(path))["/0/data"]
+    assert field["si_unit_xy"]["unitstr"] in ("", None) and field["xreal"] == pytest.approx(8.0)
+    assert read_afm(path)[0].pixel_size_nm is None  # read back as uncalibrated, never as 1 m pixels

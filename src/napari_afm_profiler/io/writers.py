@@ -88,6 +88,10 @@ def write_tiff(
     return atomic_write(path, write)
 
 
+class UncalibratedWriteWarning(UserWarning):
+    """An image without a pixel size was written without a lateral unit (never as 1 m pixels)."""
+
+
 def write_gwy(
     path: str | Path,
     data: np.ndarray,
@@ -101,6 +105,12 @@ def write_gwy(
 
     data = _check_image(data).astype(np.float64)
     frames = data if data.ndim == 3 else data[np.newaxis]
+    if not pixel_size_nm:
+        import warnings
+
+        warnings.warn(f"{Path(path).name}: the image has no pixel size, so it is written as uncalibrated (lateral "
+                      "unit none, 1 per pixel), not in metres; Gwyddion shows its size in pixels",
+                      UncalibratedWriteWarning, stacklevel=2)
     dy, dx = pixel_size_nm if pixel_size_nm else (1.0, 1.0)
     xy_unit = "m" if pixel_size_nm else ""
     scale_xy = 1e-9 if pixel_size_nm else 1.0
