@@ -12,12 +12,15 @@ napari = pytest.importorskip("napari")
 def test_open_sample_file_through_plugin(make_napari_viewer):
     viewer = make_napari_viewer()
     layers = viewer.open(str(SAMPLES / "kpg20080408.007"), plugin="napari-afm-profiler")
-    assert [layer.name for layer in layers] == ["kpg20080408.007 · Height (retrace)", "kpg20080408.007 · Phase (retrace)"]
-    height = layers[0]
+    # the height channel on top (added last) and shown; the other channels loaded but hidden
+    assert [layer.name for layer in layers] == ["kpg20080408.007 · Phase (retrace)", "kpg20080408.007 · Height (retrace)"]
+    assert viewer.layers[-1] is layers[-1] and layers[-1].visible and not layers[0].visible
+    height = layers[-1]
     assert tuple(height.scale) == pytest.approx((3.90625, 3.90625))
     assert height.metadata["afm"]["z_unit"] == "nm"
     assert height.colormap.name == "afmhot"
-    assert layers[1].metadata["afm"]["z_unit"] == "deg"
+    assert layers[0].metadata["afm"]["z_unit"] == "deg"
+    assert all(str(u) in ("nm", "nanometer") for layer in layers for u in layer.units)
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")

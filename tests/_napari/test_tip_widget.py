@@ -18,7 +18,7 @@ def _dock(viewer):
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
 def test_dilate_then_erode_round_trip_on_a_real_file(make_napari_viewer, qtbot, wait_worker):
     viewer = make_napari_viewer()
-    height = viewer.open(str(SAMPLES / "kpg20080408.007"), plugin="napari-afm-profiler")[0]
+    height = viewer.open(str(SAMPLES / "kpg20080408.007"), plugin="napari-afm-profiler")[-1]  # height on top
     widget = _dock(viewer)
     widget.image.value = height
     widget.shape.value = "cone"

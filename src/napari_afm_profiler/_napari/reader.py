@@ -39,13 +39,17 @@ def napari_get_reader(path: str | list[str]) -> Callable[[str | list[str]], list
 
 
 def read_layers(path: str | list[str]) -> list[LayerData]:
-    """Read one or several files into layer data tuples (height channels first)."""
+    """Read one or several files into layer data tuples: per file the main height channel on top, shown; the rest hidden."""
     paths = [path] if isinstance(path, (str, Path)) else list(path)
     layers: list[LayerData] = []
     for p in paths:
         # movies come as dask stacks: napari reads the frame on screen, not the whole file
-        for scan in read_afm(p, lazy=True):
-            layers.append(scan_to_layer(scan, Path(p).name))
+        scans = read_afm(p, lazy=True)
+        main = next((i for i, scan in enumerate(scans) if scan.is_height), 0)
+        file_layers = [scan_to_layer(scan, Path(p).name, visible=i == main) for i, scan in enumerate(scans)]
+        # napari stacks later layers on top: the main height channel goes last, the others stay
+        # loaded but hidden, in the file's order below it
+        layers.extend([layer for i, layer in enumerate(file_layers) if i != main] + [file_layers[main]])
     return layers
 
 
@@ -54,7 +58,7 @@ def _units(scan: AfmScan) -> tuple[str, ...]:
     return lateral if scan.data.ndim == 2 else ("pixel", *lateral)
 
 
-def scan_to_layer(scan: AfmScan, file_name: str) -> LayerData:
+def scan_to_layer(scan: AfmScan, file_name: str, *, visible: bool = True) -> LayerData:
     """Turn an :class:`AfmScan` into an Image ``LayerDataTuple`` with nm scale and metadata."""
     pixel = scan.pixel_size_nm or (1.0, 1.0)
     scale = tuple(pixel) if scan.data.ndim == 2 else (1.0, *pixel)
@@ -74,7 +78,7 @@ def scan_to_layer(scan: AfmScan, file_name: str) -> LayerData:
         "units": _units(scan),
         "colormap": HEIGHT_COLORMAP if scan.is_height else OTHER_COLORMAP,
         "metadata": metadata,
-        "visible": True,
+        "visible": visible,
     }
     if not isinstance(scan.data, np.ndarray):
         # a lazy stack: contrast from the first frame, so that opening never reads the whole movie
