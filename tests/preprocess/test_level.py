@@ -74,3 +74,17 @@ def test_nan_pixels_are_ignored():
     out = level_plane(tilted)
     assert np.isnan(out[5, 5])
     assert np.nanmax(np.abs(out)) < 1e-9
+
+
+def test_scan_line_corrections_recentre_the_substrate_at_zero():
+    from napari_afm_profiler.preprocess import correct_lines
+
+    yy, xx = np.mgrid[0:40, 0:60].astype(float)
+    rng = np.random.default_rng(2)
+    lines = rng.normal(0, 2.0, 40)[:, None] + 7.0
+    particle = np.where(np.hypot(yy - 20, xx - 30) < 8, 12.0, 0.0)
+    for method in ("median", "poly", "match", "mean"):
+        out = correct_lines(lines + particle, method, exclude=particle > 0)
+        assert abs(float(np.median(out[particle == 0]))) < 1e-9, method
+        kept = correct_lines(lines + particle, method, exclude=particle > 0, recentre=False)
+        assert np.allclose(out - kept, (out - kept)[0, 0])  # only a constant differs

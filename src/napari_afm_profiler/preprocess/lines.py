@@ -15,7 +15,7 @@ LINE_METHODS = ("median", "mean", "poly", "match")
 
 def correct_lines(
     height: np.ndarray, method: str = "median", *, order: int = 1, exclude: np.ndarray | None = None,
-    mask: np.ndarray | None = None,
+    mask: np.ndarray | None = None, recentre: bool = True,
 ) -> np.ndarray:
     """Remove scan-line artifacts (offsets or tilts between fast-scan lines, i.e. rows).
 
@@ -33,6 +33,10 @@ def correct_lines(
         True where pixels are ignored when estimating the corrections.
     mask : (ny, nx) bool ndarray, optional
         Deprecated old name of ``exclude``.
+    recentre : bool
+        Shift the result so that the median of the pixels used (the substrate, when particles
+        are excluded) is 0: ``match`` otherwise keeps the first line's level, and excluded
+        particles leave the substrate off zero.
 
     Returns
     -------
@@ -64,7 +68,7 @@ def correct_lines(
             offsets = stat(np.where(use, height, np.nan), axis=1)
         offsets = np.where(np.isfinite(offsets), offsets, 0.0)
         out -= offsets[:, None]
-        return out
+        return _recentred(out, use, recentre)
     if method == "poly":
         x = np.linspace(-1.0, 1.0, height.shape[1])
         for row in range(height.shape[0]):
@@ -72,7 +76,7 @@ def correct_lines(
             if ok.sum() > order:
                 coeffs = polynomial.polyfit(x[ok], height[row, ok], order)
                 out[row] -= polynomial.polyval(x, coeffs)
-        return out
+        return _recentred(out, use, recentre)
     # match: cumulative median of differences between neighbouring lines
     shift = np.zeros(height.shape[0])
     for row in range(1, height.shape[0]):
@@ -80,4 +84,10 @@ def correct_lines(
         if both.any():
             shift[row] = np.median(height[row, both] - height[row - 1, both])
     out -= np.cumsum(shift)[:, None]
+    return _recentred(out, use, recentre)
+
+
+def _recentred(out: np.ndarray, use: np.ndarray, recentre: bool) -> np.ndarray:
+    if recentre and use.any():
+        out -= float(np.median(out[use]))
     return out

@@ -331,7 +331,8 @@ class ClassifierWidget(Container):
         for region, cls in zip(out["region"], out["predicted_class"]):
             lut[int(region)] = classes.index(cls) + 1
         by_class = self.viewer.add_labels(lut[np.asarray(layer.data)], name=f"{layer.name} · predicted class",
-                                          scale=layer.scale, translate=layer.translate, opacity=0.6)
+                                          scale=layer.scale, translate=layer.translate, units=tuple(layer.units),
+                                          opacity=0.6)
         by_class.features = {"index": list(range(1, len(classes) + 1)), "predicted_class": classes}
         counts = out["predicted_class"].value_counts().to_dict()
         notes = out.attrs.get("warnings", [])

@@ -124,7 +124,7 @@ class ParticlesWidget(Container):
         if PREVIEW in self.viewer.layers:
             self.viewer.layers[PREVIEW].data = mask
         else:
-            self.viewer.add_labels(mask, name=PREVIEW, scale=tuple(layer.scale), opacity=0.4)
+            self.viewer.add_labels(mask, name=PREVIEW, scale=tuple(layer.scale), units=tuple(layer.units), opacity=0.4)
         self.status.value = f"preview: {seg.count} region(s) above {seg.threshold_nm:.3g} nm"
 
     # running ----------------------------------------------------------------------------
@@ -187,7 +187,8 @@ class ParticlesWidget(Container):
             self.viewer.layers[name].data = seg.labels
             labels = self.viewer.layers[name]
         else:
-            labels = self.viewer.add_labels(seg.labels, name=name, scale=tuple(layer.scale), opacity=0.5)
+            labels = self.viewer.add_labels(seg.labels, name=name, scale=tuple(layer.scale), units=tuple(layer.units),
+                                            opacity=0.5)
         labels.features = table.rename(columns={"label": "index"}).assign(label=table["label"].to_numpy())
         labels.events.selected_label.connect(self._label_selected)
         self.labels_layer, self.table_data = labels, table

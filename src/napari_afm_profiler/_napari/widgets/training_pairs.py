@@ -118,7 +118,8 @@ class TrainingPairsWidget(Container):
             if name in self.viewer.layers:
                 self.viewer.layers[name].data = data
             else:
-                self.viewer.add_image(data, name=name, scale=px, translate=(0, dx), colormap="afmhot")
+                self.viewer.add_image(data, name=name, scale=px, translate=(0, dx), units=tuple(self.image.value.units[-2:]),
+                                      colormap="afmhot")
         self.keep.value = self.kept[i]
         self.status.value = f"pair {i + 1} of {len(self.origins)}; {sum(self.kept)} kept"
 
@@ -147,11 +148,13 @@ class TrainingPairsWidget(Container):
         px = data["pixel_size_nm"]
         gap = data["image"].shape[-1] * px * 1.05
         name = Path(self.load_path.value).stem
-        layers = [self.viewer.add_image(data["image"], name=f"{name} · image", scale=(1, px, px), colormap="afmhot"),
+        units = ("pixel", "nm", "nm")  # pair index, then nm
+        layers = [self.viewer.add_image(data["image"], name=f"{name} · image", scale=(1, px, px), units=units,
+                                        colormap="afmhot"),
                   self.viewer.add_image(data["surface"], name=f"{name} · truth", scale=(1, px, px), translate=(0, 0, gap),
-                                        colormap="afmhot")]
+                                        units=units, colormap="afmhot")]
         if data["mask"].any():
             layers.append(self.viewer.add_labels(data["mask"], name=f"{name} · mask", scale=(1, px, px),
-                                                 translate=(0, 0, gap), opacity=0.4))
+                                                 translate=(0, 0, gap), units=units, opacity=0.4))
         self.status.value = f"loaded {len(data['image'])} pairs ({data['kind']})"
         return layers
