@@ -33,3 +33,23 @@ def test_batch_folder_table_and_open(make_napari_viewer, qtbot, tmp_path, wait_w
     assert layers and layers[0].scale[-1] == pytest.approx(2.0)
     dock.folder.value = tmp_path / "nothing"
     assert dock.run() is None and "is not a folder" in dock.status.value
+
+
+def test_batch_dock_has_no_default_folder_and_recursion_is_asked_for(make_napari_viewer, tmp_path, wait_worker):
+    src = tmp_path / "scans"
+    (src / "sub").mkdir(parents=True)
+    write_image(src / "top.tif", fractal_surface((32, 32), seed=1), pixel_size_nm=(2.0, 2.0))
+    write_image(src / "sub" / "deep.tif", fractal_surface((32, 32), seed=2), pixel_size_nm=(2.0, 2.0))
+    viewer = make_napari_viewer()
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Batch")
+    dock.output.value = tmp_path / "out"
+    assert dock.run() is None and dock.status.value == "error: choose an input folder"
+    assert dock.recursive.value is False
+    dock.folder.value = src
+    dock.scheduler.value = "serial"
+    wait_worker(dock.run())
+    assert len(dock.results) == 1  # the subfolder is left alone
+    dock.recursive.value = True
+    dock.output.value = tmp_path / "out2"
+    wait_worker(dock.run())
+    assert len(dock.results) == 2

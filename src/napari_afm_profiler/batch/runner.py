@@ -56,12 +56,14 @@ class BatchSummary:
         return text
 
 
-def discover(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files named, matched by globs, or found (recursively) in folders, that a reader recognises.
+def discover(inputs: Iterable[str | Path], *, recursive: bool = True) -> list[Path]:
+    """Files named, matched by globs, or found in folders (and their subfolders), that a reader recognises.
 
     Parameters
     ----------
     inputs : iterable of str or Path
+    recursive : bool
+        Look into the subfolders of the folders given.
 
     Returns
     -------
@@ -87,7 +89,7 @@ def discover(inputs: Iterable[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            for p in sorted(path.rglob("*")):
+            for p in sorted(path.rglob("*") if recursive else path.glob("*")):
                 if p.is_file() and detect_format(p) is not None and not _is_labels(p, LABEL_SUFFIXES):
                     found[p] = None
         elif any(ch in text for ch in "*?["):
@@ -144,6 +146,7 @@ def run_batch_steps(
     *,
     scheduler: str | None = None,
     workers: int = 2,
+    recursive: bool = True,
 ) -> Generator[tuple[str, int, int], None, BatchSummary]:
     """Process every file not yet done; yields ``("files", done, total)``; returns a :class:`BatchSummary`.
 
@@ -159,6 +162,8 @@ def run_batch_steps(
         for an existing cluster, or None for a local cluster of ``workers`` processes.
     workers : int
         Processes of the local cluster.
+    recursive : bool
+        Look into the subfolders of folders given in ``inputs`` too.
 
     Returns
     -------
@@ -181,7 +186,7 @@ def run_batch_steps(
     (('files', 2, 2), 2)
     """
     start = time.perf_counter()
-    files = discover(inputs)
+    files = discover(inputs, recursive=recursive)
     store = ResultStore(out_dir)
     done = store.done_keys()
     todo: list[tuple[str, str]] = []
@@ -218,6 +223,7 @@ def run(
     *,
     scheduler: str | None = None,
     workers: int = 2,
+    recursive: bool = True,
 ) -> BatchSummary:
     """Process every file not yet done into ``out_dir``; the plain function beside :func:`run_batch_steps`.
 
@@ -237,7 +243,7 @@ def run(
     >>> summary.n_processed, summary.n_errors
     (1, 0)
     """
-    return drain(run_batch_steps(inputs, config, out_dir, scheduler=scheduler, workers=workers))
+    return drain(run_batch_steps(inputs, config, out_dir, scheduler=scheduler, workers=workers, recursive=recursive))
 
 
 def _outcomes(todo: list[tuple[str, str]], config: BatchConfig, scheduler: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import Container, FileEdit, Label, LineEdit, PushButton, SpinBox, Table
+from magicgui.widgets import CheckBox, Container, FileEdit, Label, LineEdit, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._workers import start_worker
@@ -24,7 +24,8 @@ class BatchWidget(Container):
         self.viewer = napari_viewer
         self.worker: Any = None
         self.results: Any = None
-        self.folder = FileEdit(label="input folder", mode="d")
+        self.folder = FileEdit(label="input folder", mode="d", value="")  # no default: the user picks one
+        self.recursive = CheckBox(label="include subfolders", value=False)
         self.pattern = LineEdit(label="only files matching", value="", tooltip="a glob such as **/*.spm (optional)")
         self.config = FileEdit(label="configuration (YAML)", mode="r", filter="*.yaml *.yml",
                                tooltip="leave empty for the defaults; write one with: afm-profiler batch create-config")
@@ -40,7 +41,7 @@ class BatchWidget(Container):
         self.table.native.setSortingEnabled(True)
         self.table.native.setMinimumHeight(200)
         self.open_button = PushButton(text="Open the selected row's file")
-        self.extend([self.folder, self.pattern, self.config, self.output, self.workers, self.scheduler, self.run_button,
+        self.extend([self.folder, self.recursive, self.pattern, self.config, self.output, self.workers, self.scheduler, self.run_button,
                      self.cancel, self.status, self.table, self.open_button])
         self.run_button.changed.connect(self.run)
         self.cancel.changed.connect(self._cancel)
@@ -52,6 +53,8 @@ class BatchWidget(Container):
             self.status.value = "cancelling: finishing the files in flight…"
 
     def _inputs(self) -> list[str]:
+        if str(self.folder.value) in ("", "."):
+            raise ValueError("choose an input folder")
         folder = Path(self.folder.value)
         if not folder.is_dir():
             raise ValueError(f"{folder} is not a folder")
@@ -74,10 +77,12 @@ class BatchWidget(Container):
             return None
         scheduler = self.scheduler.value.strip() or None
         workers = self.workers.value
+        recursive = self.recursive.value
 
         @thread_worker(progress={"total": 0, "desc": "batch"}, ignore_errors=True)
         def work():
-            return (yield from run_batch_steps(inputs, config, out, scheduler=scheduler, workers=workers))
+            return (yield from run_batch_steps(inputs, config, out, scheduler=scheduler, workers=workers,
+                                               recursive=recursive))
 
         def report(step: tuple[str, int, int]) -> None:
             self.status.value = f"{step[0]}: {step[1]} / {step[2]}"
