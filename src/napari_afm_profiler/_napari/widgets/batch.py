@@ -41,8 +41,8 @@ class BatchWidget(Container):
         self.table.native.setSortingEnabled(True)
         self.table.native.setMinimumHeight(200)
         self.open_button = PushButton(text="Open the selected row's file")
-        self.extend([self.folder, self.recursive, self.pattern, self.config, self.output, self.workers, self.scheduler, self.run_button,
-                     self.cancel, self.status, self.table, self.open_button])
+        self.extend([self.folder, self.recursive, self.pattern, self.config, self.output, self.workers, self.scheduler,
+                     self.run_button, self.cancel, self.status, self.table, self.open_button])
         self.run_button.changed.connect(self.run)
         self.cancel.changed.connect(self._cancel)
         self.open_button.changed.connect(self.open_selected)
