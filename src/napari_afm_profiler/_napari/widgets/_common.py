@@ -69,3 +69,28 @@ def export_table_csv(frame: Any, path: Any, status: Any, empty_message: str) -> 
     out = atomic_write(Path(path), lambda tmp: frame.to_csv(tmp, index=False))
     status.value = f"wrote {out}"
     return out
+
+
+def make_scrollable(container: Any) -> None:
+    """Put a dock's contents into a vertical scroll area, so a tall dock fits a small screen.
+
+    napari docks a magicgui Container's inner widget (so ``Container(scrollable=True)`` is lost);
+    the layout, with every control and canvas in it, moves into a widget inside a ``QScrollArea``
+    that becomes the dock's only child.  Call it at the end of ``__init__``.
+    """
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+    native = container.native
+    inner = QWidget()
+    inner.setLayout(native.layout())  # Qt takes the layout (and its widgets) from the old owner
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(inner)
+    area.setMinimumWidth(inner.minimumSizeHint().width() + 20)
+    outer = QVBoxLayout()
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(area)
+    native.setLayout(outer)

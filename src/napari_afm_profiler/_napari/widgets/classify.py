@@ -24,7 +24,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, make_scrollable, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ class ClassifierWidget(Container):
         self.predict_button.changed.connect(self.predict)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: self.reset_choices())
+        make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # choices and annotation ----------------------------------------------------------------
     def _image_choices(self, *_: Any) -> list[Any]:

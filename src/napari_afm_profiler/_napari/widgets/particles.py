@@ -35,6 +35,7 @@ from napari_afm_profiler._napari.widgets._common import (
     export_table_csv,
     label_of_selected_row,
     layer_choices,
+    make_scrollable,
     select_row_of_label,
     snapshot,
 )
@@ -93,6 +94,7 @@ class ParticlesWidget(Container):
             w.changed.connect(self.update_preview)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.image.reset_choices(), self.compare.reset_choices()))
+        make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # settings ---------------------------------------------------------------------------
     def _options(self, layer: Any) -> dict[str, Any]:

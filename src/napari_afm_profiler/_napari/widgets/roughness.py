@@ -18,6 +18,7 @@ from napari_afm_profiler._napari.widgets._common import (
     export_table_csv,
     label_of_selected_row,
     layer_choices,
+    make_scrollable,
     select_row_of_label,
     snapshot,
 )
@@ -90,6 +91,7 @@ class RoughnessWidget(Container):
         self._followed: set[int] = set()
         self.viewer.layers.events.inserted.connect(self._follow_labels)
         self._follow_labels()
+        make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # choices -------------------------------------------------------------------------------
     def _image_choices(self, *_: Any) -> list[Any]:

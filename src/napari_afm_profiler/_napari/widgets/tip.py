@@ -16,7 +16,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import snapshot
+from napari_afm_profiler._napari.widgets._common import make_scrollable, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
 
@@ -64,6 +64,7 @@ class TipWidget(Container):
             w.changed.connect(self._redraw)
         self.viewer.layers.events.inserted.connect(self._refresh_choices)
         self.viewer.layers.events.removed.connect(self._refresh_choices)
+        make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # -- choices ------------------------------------------------------------------------
     def _image_layers(self, *_: Any) -> list[Any]:

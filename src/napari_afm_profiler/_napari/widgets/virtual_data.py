@@ -9,6 +9,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import make_scrollable
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.synth import (
     KINDS,
@@ -76,6 +77,7 @@ class VirtualDataWidget(Container):
         self.cancel.changed.connect(self._cancel)
         self.viewer.layers.events.inserted.connect(lambda *_: self.tip_layer.reset_choices())
         self.viewer.layers.events.removed.connect(lambda *_: self.tip_layer.reset_choices())
+        make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     def _tip_choices(self, *_: Any) -> list[Any]:
         import napari
