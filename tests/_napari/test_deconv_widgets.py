@@ -82,3 +82,19 @@ def test_deconvolve_dock_refuses_in_words(make_napari_viewer):
     assert dock.run() is None and "the tip layer is the image itself" in dock.status.value
     dock.tip.value = raw
     assert dock.run() is None and "has no pixel size" in dock.status.value
+
+
+def test_cancel_stays_in_the_status_line(make_napari_viewer, qtbot, wait_worker):
+    viewer = make_napari_viewer()
+    image, _ = _dome_image()
+    stack = np.stack([image] * 12)
+    layer = viewer.add_image(stack, name="movie", scale=(1.0, 1.0, 1.0), units=("pixel", "nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value = layer
+    worker = dock.run()
+    qtbot.waitUntil(lambda: dock.status.value.startswith(("frame", "tiles")), timeout=60000)
+    dock.cancel.changed.emit(True)
+    wait_worker(worker)
+    qtbot.wait(200)  # let late progress signals arrive: they must not overwrite the word
+    assert dock.status.value == "cancelled"
+    assert "movie · deconvolved" not in viewer.layers

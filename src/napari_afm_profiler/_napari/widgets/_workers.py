@@ -15,9 +15,12 @@ def start_worker(worker: Any, *, status: Any, buttons: Sequence[Any], cancel: An
     receives the returned value.
     """
     if on_yield is not None:
-        worker.yielded.connect(on_yield)
+        # progress that arrives after Cancel must not overwrite "cancelled"
+        worker.yielded.connect(lambda value: None if worker.abort_requested else on_yield(value))
     worker.returned.connect(on_done)
-    worker.errored.connect(lambda exc: setattr(status, "value", f"error: {exc}"))
+    worker.errored.connect(lambda exc: _report_error(status, exc))
+    if hasattr(worker, "aborted"):  # generator workers stop at their next step when cancelled
+        worker.aborted.connect(lambda: setattr(status, "value", "cancelled"))
 
     def finished() -> None:
         cancel.enabled = False
@@ -34,3 +37,12 @@ def start_worker(worker: Any, *, status: Any, buttons: Sequence[Any], cancel: An
         button.enabled = False
     worker.start()
     return worker
+
+
+def _report_error(status: Any, exc: BaseException) -> None:
+    """Say an error in the dock's status line and as a napari notification (never napari's bare red notice)."""
+    from napari.utils.notifications import show_error
+
+    message = f"error: {exc}"
+    status.value = message
+    show_error(message)
