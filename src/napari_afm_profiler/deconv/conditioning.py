@@ -48,8 +48,8 @@ def tip_profile(tip: np.ndarray, pixel_size_nm: float) -> np.ndarray:
     >>> from napari_afm_profiler.tip import make_tip
     >>> tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=10.0, size=11).heights
     >>> profile = tip_profile(tip, 1.0)
-    >>> profile.shape, round(float(profile[0]), 3), float(profile[-1])  # 1 px from the apex: 0.05 nm deep
-    ((9,), 0.005, 0.0)
+    >>> profile.shape, round(float(profile[0]), 3), float(profile[-1])  # pixels about 1 px out: 0.05-0.1 nm deep
+    ((9,), 0.007, 0.0)
     """
     tip = np.asarray(tip, np.float64)
     n = tip.shape[0]
