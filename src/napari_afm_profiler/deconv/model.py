@@ -75,9 +75,8 @@ class BoundedUNet(nn.Module):
         """Input sizes must be a multiple of this."""
         return 2 ** (self.depth + 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map (image, erosion) relative heights to the surface (never above the image)."""
-        image = x[:, :1]
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Run the encoder-decoder on the folded input; return the half-resolution features before the head."""
         skips = [self.stem(F.pixel_unshuffle(x, 2))]
         h = skips[0]
         for block in self.down:
@@ -87,7 +86,12 @@ class BoundedUNet(nn.Module):
         for block in self.up:
             skip = skips.pop()
             h = block(torch.cat([F.interpolate(h, size=skip.shape[-2:], mode="nearest"), skip], dim=1))
-        lowering = F.pixel_shuffle(self.head(h), 2)
+        return h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map (image, erosion) relative heights to the surface (never above the image)."""
+        image = x[:, :1]
+        lowering = F.pixel_shuffle(self.head(self.features(x)), 2)
         if self.refine:
             lowering = self.full_res(torch.cat([F.silu(lowering), x], dim=1))
         return image - F.softplus(lowering)
@@ -159,16 +163,7 @@ class TipConditionedUNet(BoundedUNet):
         image, eroded, certain = maps[:, :1] - reference, maps[:, 1:2] - reference, maps[:, 2:3]
         constant = condition[:, :, None, None].expand(-1, -1, *maps.shape[-2:])
         x = torch.cat([image, eroded, certain, constant], dim=1)
-        skips = [self.stem(F.pixel_unshuffle(x, 2))]
-        h = skips[0]
-        for block in self.down:
-            h = block(F.avg_pool2d(h, 2))
-            skips.append(h)
-        skips.pop()
-        for block in self.up:
-            skip = skips.pop()
-            h = block(torch.cat([F.interpolate(h, size=skip.shape[-2:], mode="nearest"), skip], dim=1))
-        raw = F.pixel_shuffle(self.head(h), 2)
+        raw = F.pixel_shuffle(self.head(self.features(x)), 2)
         median = eroded - F.softplus(raw[:, 0:1]) * (1.0 - certain)
         q25 = median - F.softplus(raw[:, 1:2])
         q05 = q25 - F.softplus(raw[:, 2:3])
