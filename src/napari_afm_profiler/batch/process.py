@@ -218,12 +218,10 @@ def _roughness_rows(image: np.ndarray, labels: np.ndarray | None, pixel: tuple[f
                                       settings=settings, border_erosion_px=r.border_erosion_px,
                                       tiles=tuple(r.tiles) if r.tiles else None, region_level=r.region_level))
     rows = table.rows()
-    operators = settings.operators()
-    surface = operators.pop("surface")
+    echo = settings.echo()
     for row in rows:
         row["warnings"] = "; ".join(row["warnings"])
-        row["surface"] = surface
-        row["operators"] = "; ".join(f"{k}: {v}" for k, v in operators.items())
+        row.update(echo)
     return rows
 
 

@@ -89,8 +89,7 @@ def cmd_roughness(args: argparse.Namespace) -> int:
                                 border_erosion_px=args.border_erosion, tiles=tiles, tile_rows=args.tile_rows,
                                 region_level=args.region_level)
     table = _with_progress_bar(steps)
-    operators = settings.operators()
-    echo = {"surface": operators.pop("surface"), "operators": "; ".join(f"{k}: {v}" for k, v in operators.items())}
+    echo = settings.echo()
     if labels is not None:
         echo["region_level"] = args.region_level
     text = _table_text([{**row, **echo} for row in table.rows()], args.format)

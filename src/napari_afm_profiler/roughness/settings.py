@@ -10,6 +10,11 @@ LEVEL_CHOICES = ("plane", "none", "poly2", "poly3", "poly4", "poly5", "poly6")
 """F-operators: the least-squares plane, none (mean only), or a polynomial of order 2-6."""
 
 
+def f_operator_order(level: str) -> int:
+    """Return the polynomial order of an F-operator name of :data:`LEVEL_CHOICES` (0: the mean only)."""
+    return {"none": 0, "plane": 1}[level] if level in ("none", "plane") else int(level[4:])
+
+
 @dataclass(frozen=True)
 class RoughnessSettings:
     """Arguments of the roughness parameters.
@@ -89,12 +94,18 @@ class RoughnessSettings:
     @property
     def order(self) -> int:
         """Polynomial order of the F-operator (0: the mean only)."""
-        return {"none": 0, "plane": 1}[self.level] if self.level in ("none", "plane") else int(self.level[4:])
+        return f_operator_order(self.level)
 
     def area_options(self) -> dict[str, object]:
         """Keyword arguments of :func:`~napari_afm_profiler.roughness.surface.evaluation_area` for these operators."""
         return {"level": self.level, "s_filter_nm": self.s_filter_nm, "l_filter_nm": self.l_filter_nm,
                 "l_filter_robust": self.l_filter_robust}
+
+    def echo(self) -> dict[str, str]:
+        """Return the ``surface`` and ``operators`` columns every output carries (one line of text for the chain)."""
+        operators = self.operators()
+        surface = operators.pop("surface")
+        return {"surface": surface, "operators": "; ".join(f"{k}: {v}" for k, v in operators.items())}
 
     def operators(self) -> dict[str, str]:
         """Name the operators in words, echoed by every output (CSV/JSON metadata, layer features, the dock)."""

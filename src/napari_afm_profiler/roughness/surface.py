@@ -10,7 +10,7 @@ import numpy as np
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.pixels import pixel_size_pair
 from napari_afm_profiler.preprocess.fit import fit_polynomial
-from napari_afm_profiler.roughness.settings import LEVEL_CHOICES
+from napari_afm_profiler.roughness.settings import LEVEL_CHOICES, f_operator_order
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def evaluation_area(
         from napari_afm_profiler.roughness.filters import areal_gaussian
 
         z = np.where(inside, areal_gaussian(z, s_filter_nm, pixel_size_nm=(dy, dx), mask=inside, name="S-filter"), 0.0)
-    order = {"none": 0, "plane": 1}[level] if level in ("none", "plane") else int(level[4:])
+    order = f_operator_order(level)
     if order and n > (order + 1) * (order + 2) // 2:
         z = fit_polynomial(z, order, use=inside).subtract_from(z, out=z)
     if l_filter_nm:

@@ -145,8 +145,8 @@ class RoughnessWidget(Container):
         except ValueError as exc:
             self.status.value = f"error: {exc}"
             return None
-        self.operators = settings.operators()
-        self.surface_label.value = "; ".join(f"{k}: {v}" for k, v in self.operators.items())
+        self.echo = settings.echo()
+        self.surface_label.value = f"surface: {self.echo['surface']}; {self.echo['operators']}"
         region_level = self.region_level.value
         tiles = None if labels is not None or self.tiles.value == "1x1" else tuple(map(int, self.tiles.value.split("x")))
         tile_rows = bool(self.tile_rows.value and tiles is not None)
@@ -179,7 +179,7 @@ class RoughnessWidget(Container):
         self.table.native.setSortingEnabled(True)
         if labels_layer is not None:
             labels_layer.features = _merge_features(labels_layer.features, df)
-            labels_layer.metadata = {**labels_layer.metadata, "roughness_operators": dict(getattr(self, "operators", {}))}
+            labels_layer.metadata = {**labels_layer.metadata, "roughness_operators": dict(getattr(self, "echo", {}))}
         params = [c for c in df.columns if c != "region"]
         self.plot_parameter.choices = params
         self.plot_classes.reset_choices()
@@ -226,9 +226,7 @@ class RoughnessWidget(Container):
         """Write the last table to the chosen CSV file (atomically), with the operators that made it."""
         frame = self.table_data
         if frame is not None:
-            operators = dict(getattr(self, "operators", {}))
-            frame = frame.assign(surface=operators.pop("surface", ""),
-                                 operators="; ".join(f"{k}: {v}" for k, v in operators.items()))
+            frame = frame.assign(**getattr(self, "echo", {}))
         return export_table_csv(frame, self.csv_path.value, self.status, "nothing to export yet: press Compute")
 
     def _add_plot(self) -> None:
