@@ -25,6 +25,19 @@ def add_plot_canvas(container: Any, size: tuple[float, float], min_height: int) 
     return figure, canvas
 
 
+def is_calibrated(layer: Any) -> bool:
+    """Whether a layer's two lateral axes are in a length unit (the reader gives uncalibrated files pixels)."""
+    return layer is not None and all(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])
+
+
+def refuse(status: Any, dock: str, message: str) -> None:
+    """Say why a dock will not run: in its status line and as a napari notification."""
+    from napari.utils.notifications import show_warning
+
+    status.value = message
+    show_warning(f"{dock}: {message}")
+
+
 def snapshot(data: Any, dtype: Any = None) -> Any:
     """Copy of a layer's data taken now, for a worker: later edits of the layer cannot reach it.
 

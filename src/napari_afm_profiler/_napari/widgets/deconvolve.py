@@ -9,7 +9,7 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, refuse, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class DeconvolveWidget(Container):
             return {"shape": self.tip_shape.value, "radius_nm": self.tip_radius.value, "half_angle_deg": angle}, None
         if choice is layer:
             raise ValueError("the tip layer is the image itself: choose a tip layer (e.g. the Tip dock's estimate)")
-        if not _calibrated(choice):
+        if not is_calibrated(choice):
             raise ValueError(f"the tip layer {choice.name!r} has no pixel size in nm; set its scale and units")
         return snapshot(choice.data, np.float64), (float(choice.scale[-2]), float(choice.scale[-1]))
 
@@ -108,10 +108,7 @@ class DeconvolveWidget(Container):
             self.status.value = "cancelled"
 
     def _refuse(self, message: str) -> None:
-        from napari.utils.notifications import show_warning
-
-        self.status.value = message
-        show_warning(f"Deconvolve: {message}")
+        refuse(self.status, "Deconvolve", message)
 
     def run(self, *_: Any) -> Any:
         """Deconvolve in a worker with progress and cancel; adds the result and its checks as layers."""
@@ -121,7 +118,7 @@ class DeconvolveWidget(Container):
         if layer is None:
             self._refuse("choose an image layer")
             return None
-        if not _calibrated(layer):
+        if not is_calibrated(layer):
             self._refuse(f"{layer.name!r} has no pixel size in nm: deconvolution needs it (set the layer's scale "
                          "and units, or open the instrument file)")
             return None
@@ -172,10 +169,6 @@ class DeconvolveWidget(Container):
         words = _in_words(summary)
         self.status.value = words
         (show_warning if summary["flagged"] else show_info)(f"Deconvolve: {words}")
-
-
-def _calibrated(layer: Any) -> bool:
-    return any(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])
 
 
 def _in_words(summary: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class LevelWidget(Container):
         data = snapshot(layer.data, np.float64)
         reference, max_step = self.reference.value, (int(self.max_step.value) or None)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
-        calibrated = all(str(u) != "pixel" for u in layer.units[-2:])
+        calibrated = is_calibrated(layer)
 
         @thread_worker(progress={"total": 0, "desc": "drift"}, ignore_errors=True)
         def work():

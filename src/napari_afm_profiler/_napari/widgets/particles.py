@@ -33,6 +33,7 @@ from napari.qt.threading import thread_worker
 from napari_afm_profiler._napari.widgets._common import (
     add_plot_canvas,
     export_table_csv,
+    is_calibrated,
     label_of_selected_row,
     layer_choices,
     make_scrollable,
@@ -98,7 +99,7 @@ class ParticlesWidget(Container):
 
     # settings ---------------------------------------------------------------------------
     def _options(self, layer: Any) -> dict[str, Any]:
-        if any(str(u) == "pixel" for u in layer.units[-2:]):
+        if not is_calibrated(layer):
             raise ValueError(f"{layer.name} has no pixel size in nm (scale is in pixels)")
         method = self.method.value
         return {"pixel_size_nm": (float(layer.scale[-2]), float(layer.scale[-1])), "method": method,

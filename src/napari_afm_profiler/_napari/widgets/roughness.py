@@ -16,6 +16,7 @@ from napari.qt.threading import thread_worker
 from napari_afm_profiler._napari.widgets._common import (
     add_plot_canvas,
     export_table_csv,
+    is_calibrated,
     label_of_selected_row,
     layer_choices,
     make_scrollable,
@@ -122,7 +123,7 @@ class RoughnessWidget(Container):
         for ly in layers[1:]:
             if not np.allclose(ly.scale[-2:], pixel, rtol=1e-6):
                 raise ValueError(f"pixel sizes differ: {layers[0].name} {pixel} vs {ly.name} {tuple(ly.scale[-2:])}")
-        if any(str(u) == "pixel" for u in layers[0].units[-2:]):
+        if not is_calibrated(layers[0]):
             raise ValueError(f"{layers[0].name} has no pixel size in nm (scale is in pixels)")
         channels = {ly.name: snapshot(ly.data, np.float64) for ly in layers}
         labels_layer = self.labels_layer.value

@@ -16,7 +16,7 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import make_scrollable, snapshot
+from napari_afm_profiler._napari.widgets._common import is_calibrated, make_scrollable, refuse, snapshot
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
 
@@ -87,14 +87,8 @@ class TipWidget(Container):
     def _size(self) -> int | None:
         return None if self.auto_size.value else int(self.size.value)
 
-    def _calibrated(self, layer: Any) -> bool:
-        return layer is not None and any(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])
-
     def _refuse(self, message: str) -> None:
-        from napari.utils.notifications import show_warning
-
-        self.status.value = message
-        show_warning(f"Tip: {message}")
+        refuse(self.status, "Tip", message)
 
     def _checked_image(self) -> Any:
         """Return the selected image, or None (with a message) when there is none or it has no pixel size in nm."""
@@ -102,7 +96,7 @@ class TipWidget(Container):
         if layer is None:
             self._refuse("choose an image layer")
             return None
-        if not self._calibrated(layer):
+        if not is_calibrated(layer):
             self._refuse(f"{layer.name!r} has no pixel size in nm: tips are modelled in nm (set the layer's scale "
                          "and units, or open the instrument file)")
             return None
@@ -125,7 +119,7 @@ class TipWidget(Container):
 
         source = self.tip_source.value
         if source is not None:
-            if not self._calibrated(source):
+            if not is_calibrated(source):
                 raise ValueError(f"the tip layer {source.name!r} has no pixel size in nm")
             tip = tip_from_array(source.data, pixel_size_nm=(float(source.scale[-2]), float(source.scale[-1])))
             return tip_for_pixel_size(tip, self._pixel_size()).heights
