@@ -423,19 +423,24 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if arr.ndim not in (2, 3) or min(arr.shape[-2:]) < 8:
         raise InputError(f"deconvolution needs a 2-D image or a 3-D stack of at least 8 x 8 px; got shape {arr.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
-    radius = _receptive_radius(loaded.network)
-    margin = radius if overlap is None else int(overlap)
+    target = _work_grid(loaded, px)
+    work_shape = (round(arr.shape[-2] * px[0] / target), round(arr.shape[-1] * px[1] / target))
+    notes: list[str] = []
+    if max(work_shape) > int(tile):
+        # measured (one backward pass, cached per network) only when the image is cut into tiles
+        radius = _receptive_radius(loaded.network)
+        margin = radius if overlap is None else int(overlap)
+        if margin < radius:
+            notes.append(f"tile overlap {margin} px is below the network's receptive radius ({radius} px): "
+                         "large images may show seams between tiles")
+    else:
+        margin = 0 if overlap is None else int(overlap)
     if int(tile) < 64 or margin < 0 or 2 * margin >= int(tile):
         raise InputError(f"tile must be >= 64 px and the overlap in [0, tile/2); got tile {tile}, overlap {overlap}")
-    notes: list[str] = []
-    if margin < radius:
-        notes.append(f"tile overlap {margin} px is below the network's receptive radius ({radius} px): "
-                     "large images may show seams between tiles")
     frames = arr[None] if arr.ndim == 2 else arr
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
-    target = _work_grid(loaded, px)
     if abs(px[0] - target) > 1e-6 * target or abs(px[1] - target) > 1e-6 * target:
         lo, hi = loaded.pixel_size_range
         message = (f"image resampled from {px[0]:.4g} x {px[1]:.4g} nm/px to {target:.4g} nm/px (the model was "
