@@ -47,3 +47,9 @@ def wait_worker(qtbot):
         qtbot.waitUntil(lambda: getattr(worker, "afm_done", False), timeout=timeout)
 
     return wait
+
+
+@pytest.fixture(autouse=True)
+def _dock_settings_dir(tmp_path_factory, monkeypatch):
+    """Each test's docks start from their defaults: saved dock settings go to a fresh folder."""
+    monkeypatch.setenv("NAPARI_AFM_PROFILER_SETTINGS_DIR", str(tmp_path_factory.mktemp("dock-settings")))

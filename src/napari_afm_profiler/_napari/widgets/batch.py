@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import CheckBox, Container, FileEdit, Label, LineEdit, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class BatchWidget(Container):
         self.run_button.changed.connect(self.run)
         self.cancel.changed.connect(self._cancel)
         self.open_button.changed.connect(self.open_selected)
+        remember_settings(self, "batch")
 
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:

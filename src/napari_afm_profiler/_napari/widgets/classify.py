@@ -25,6 +25,7 @@ from magicgui.widgets import (
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, make_scrollable, snapshot
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class ClassifierWidget(Container):
         self.predict_button.changed.connect(self.predict)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: self.reset_choices())
+        remember_settings(self, "classifier")
         make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # choices and annotation ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinB
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, refuse, snapshot
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class DeconvolveWidget(Container):
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.image.reset_choices(), self.tip.reset_choices()))
         self._show_tip_choice()
+        remember_settings(self, "deconvolve")
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return layer_choices(self.viewer, "image", (2, 3))

@@ -15,6 +15,7 @@ from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, S
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class LevelWidget(Container):
         self.export_button.changed.connect(self.export_shifts)
         self.viewer.layers.events.inserted.connect(self._refresh)
         self.viewer.layers.events.removed.connect(self._refresh)
+        remember_settings(self, "level")
 
     def _refresh(self, *_: Any) -> None:
         self.image.reset_choices()

@@ -40,6 +40,7 @@ from napari_afm_profiler._napari.widgets._common import (
     select_row_of_label,
     snapshot,
 )
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class ParticlesWidget(Container):
             w.changed.connect(self.update_preview)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.image.reset_choices(), self.compare.reset_choices()))
+        remember_settings(self, "particles")
         make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # settings ---------------------------------------------------------------------------
@@ -298,6 +300,7 @@ class ProfileWidget(Container):
         self.export_button.changed.connect(self.export_csv)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.images.reset_choices(), self.shapes.reset_choices()))
+        remember_settings(self, "profile")
 
     def _shape_layers(self, *_: Any) -> list[Any]:
         import napari

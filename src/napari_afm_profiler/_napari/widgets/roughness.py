@@ -23,6 +23,7 @@ from napari_afm_profiler._napari.widgets._common import (
     select_row_of_label,
     snapshot,
 )
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class RoughnessWidget(Container):
         self._followed: set[int] = set()
         self.viewer.layers.events.inserted.connect(self._follow_labels)
         self._follow_labels()
+        remember_settings(self, "roughness")
         make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # choices -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from magicgui.widgets import (
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import is_calibrated, make_scrollable, refuse, snapshot
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
 
@@ -64,6 +65,7 @@ class TipWidget(Container):
             w.changed.connect(self._redraw)
         self.viewer.layers.events.inserted.connect(self._refresh_choices)
         self.viewer.layers.events.removed.connect(self._refresh_choices)
+        remember_settings(self, "tip")
         make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     # -- choices ------------------------------------------------------------------------

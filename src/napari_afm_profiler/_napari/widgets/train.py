@@ -10,6 +10,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinB
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 
@@ -52,6 +53,7 @@ class TrainWidget(Container):
         self.history: list[tuple[int, float, float]] = []
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.image.reset_choices(), self.truth.reset_choices()))
+        remember_settings(self, "train")
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return layer_choices(self.viewer, "image")

@@ -9,6 +9,7 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton, SpinBox
 
 from napari_afm_profiler._napari.widgets._common import layer_choices
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler.synth import load_dataset, save_dataset
 from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, register_truth, tile_origins
 
@@ -53,6 +54,7 @@ class TrainingPairsWidget(Container):
         self.load.changed.connect(self.load_pairs)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(self._refresh)
+        remember_settings(self, "training-pairs", exclude=(self.index, self.keep))  # which pair: state, not a setting
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return [(name, ly) for name, ly in layer_choices(self.viewer, "image") if not name.startswith("pair ·")]

@@ -10,6 +10,7 @@ from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label,
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import make_scrollable
+from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.synth import (
     KINDS,
@@ -77,6 +78,7 @@ class VirtualDataWidget(Container):
         self.cancel.changed.connect(self._cancel)
         self.viewer.layers.events.inserted.connect(lambda *_: self.tip_layer.reset_choices())
         self.viewer.layers.events.removed.connect(lambda *_: self.tip_layer.reset_choices())
+        remember_settings(self, "virtual-data")
         make_scrollable(self)  # taller than a 1280 x 800 screen otherwise
 
     def _tip_choices(self, *_: Any) -> list[Any]:
