@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import matplotlib.colors
 import numpy as np
 import pytest
 
@@ -84,6 +85,12 @@ def test_annotate_evaluate_export_save_load_predict(make_napari_viewer, qtbot, t
     assert (predicted == "smooth").mean() >= 0.8
     coloured = viewer.layers["new · cells · predicted class"]
     assert set(np.unique(coloured.data)) <= {0, 1, 2}
+    # the legend names each class in the colour the class layer paints it
+    legend = coloured.metadata["legend"]
+    assert list(legend) == ["rough", "smooth"] and not dock.legend.native.isHidden()
+    for k, (name, colour) in enumerate(legend.items(), start=1):
+        assert name in dock.legend.value and colour in dock.legend.value
+        assert np.allclose(coloured.colormap.map(np.array([k]))[0][:3], matplotlib.colors.to_rgb(colour), atol=1e-3)
     assert tuple(coloured.scale) == tuple(new_labels.scale)
 
 
@@ -96,8 +103,7 @@ def test_errors_are_shown_not_raised(make_napari_viewer, qtbot, wait_worker):
     dock.labels_layers.value = [labels]
     dock.class_name.value = "A"
     dock.assign_to_layers()
-    wait_worker(dock.run())
-    assert "only one class" in dock.status.value
+    assert dock.run() is None and "only one class" in dock.status.value
 
 
 def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path, wait_worker):
@@ -113,11 +119,36 @@ def test_evaluate_a_csv_table(make_napari_viewer, qtbot, tmp_path, wait_worker):
     assert not dock.csv.native.isHidden() and dock.images.native.isHidden()
     dock.csv.value = tmp_path / "t.csv"
     dock.csv_class.value = "type"
+    assert not dock.csv_group.native.isHidden()
     dock.splits.value = 6
     dock.permutations.value = 0
     dock.classifier.value = "logreg"
     wait_worker(dock.run())
     assert dock.evaluation.aucs().mean() > 0.95 and dock.evaluation.selection_frequency()["Sa"] == 1.0
+    assert dock._table.groups is None
+
+
+def test_csv_rows_of_one_donor_stay_together(make_napari_viewer, qtbot, tmp_path, wait_worker):
+    import pandas as pd
+
+    from napari_afm_profiler.classify.evaluation import random_splits
+
+    rng = np.random.default_rng(1)
+    donors = np.repeat([f"d{k}" for k in range(10)], 5)  # 10 donors, 5 cells each
+    y = np.where(np.isin(donors, [f"d{k}" for k in range(5)]), "A", "B")
+    pd.DataFrame({"Sa": rng.normal(size=50) + 3 * (y == "B"), "Sq": rng.normal(size=50), "type": y,
+                  "donor": donors}).to_csv(tmp_path / "t.csv", index=False)
+    viewer = make_napari_viewer()
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Classifier")
+    dock.source.value = "CSV table"
+    dock.csv.value, dock.csv_class.value, dock.csv_group.value = tmp_path / "t.csv", "type", "donor"
+    dock.splits.value, dock.permutations.value, dock.classifier.value = 6, 0, "logreg"
+    wait_worker(dock.run())
+    assert dock.evaluation is not None, dock.status.value
+    assert sorted(set(dock._table.groups)) == sorted(set(donors))
+    groups = dock._table.groups
+    for train, test in random_splits(dock._table, 6, dock.test_fraction.value, dock.seed.value):
+        assert not set(groups[train]) & set(groups[test])  # no donor on both sides of a split
 
 
 def test_tiles_of_each_image_as_rows_grouped_by_image(make_napari_viewer, qtbot, wait_worker):

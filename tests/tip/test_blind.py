@@ -47,6 +47,27 @@ def test_progress_generator_reports_sweeps():
     assert seen[-1][2] == 0 and result.shape == (7, 7)
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_time_boxed_batches_give_the_one_pass_result(monkeypatch, full):
+    """Cancellable batches change nothing: the same tip as one kernel call per sweep (noisy, so many sweeps)."""
+    from napari_afm_profiler.tip import blind
+
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=3.0, half_angle_deg=25, size=11).heights
+    image = _spiky_image(tip, noise=0.05)
+    monkeypatch.setattr(blind, "_time_boxed", lambda points, seconds=0.0: (points[k:k + 7] for k in
+                                                                          range(0, len(points), 7)))
+    batched = estimate_tip(image, 11, 0.2, full)
+    monkeypatch.setattr(blind, "_time_boxed", lambda points, seconds=0.0: iter([points]))
+    np.testing.assert_array_equal(batched, estimate_tip(image, 11, 0.2, full))
+
+
+def test_time_boxed_slices_cover_every_point_once_in_order():
+    from napari_afm_profiler.tip.blind import _time_boxed
+
+    points = np.arange(10000).reshape(-1, 2)
+    np.testing.assert_array_equal(np.concatenate(list(_time_boxed(points, seconds=1e-6))), points)
+
+
 @pytest.mark.parametrize("args, message", [
     ((np.zeros((30, 30)), 4), "odd"),
     ((np.zeros((30, 30)), 41), "larger than the image"),

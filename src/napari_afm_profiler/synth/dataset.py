@@ -123,6 +123,11 @@ def load_dataset(path: str | Path) -> dict[str, Any]:
         with np.load(path, allow_pickle=False) as npz:
             data = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        if path.is_dir():
+            raise AFMFormatError(path, "is a folder, not a .npz dataset") from exc
+        if path.suffix.lower() != ".npz":
+            raise AFMFormatError(path, f"is a {path.suffix or 'suffix-less'} file, not a .npz dataset (the paired "
+                                 "datasets the Virtual data and Training pairs docks export)") from exc
         raise AFMFormatError(path, f"not a readable .npz dataset ({type(exc).__name__}: {exc})") from exc
     try:
         data = check_dataset(data, name=path.name)

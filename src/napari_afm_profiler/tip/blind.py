@@ -30,6 +30,7 @@ J. S. Villarrubia, J. Res. Natl. Inst. Stand. Technol. 102, 425 (1997), section 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Generator
 
 import numpy as np
@@ -47,6 +48,8 @@ Progress = tuple[str, int, int]
 TOL = 1.0
 #: a tightened tip pixel is set this many thresholds above its bound (Villarrubia: 1)
 MARGIN = 0.5
+#: work between two progress steps (cancel acts at a step)
+BATCH_SECONDS = 0.2
 
 
 def _local_maxima(image: np.ndarray, size: int) -> np.ndarray:
@@ -55,6 +58,22 @@ def _local_maxima(image: np.ndarray, size: int) -> np.ndarray:
     filled = np.where(np.isfinite(image), image, -np.inf)
     peak = ndi.maximum_filter(filled, size=2 * delta + 1, mode="constant", cval=-np.inf)
     return np.argwhere((filled >= peak) & np.isfinite(image)).astype(np.int64)
+
+
+def _time_boxed(points: np.ndarray, seconds: float = BATCH_SECONDS) -> Generator[np.ndarray, None, None]:
+    """Consecutive slices of ``points`` sized so that each takes about ``seconds`` to process.
+
+    The caller works on each slice before asking for the next; the size adapts to the time that
+    work took, so a generator that yields between slices can be cancelled within about
+    ``seconds`` whatever the image and tip size.  Slices are in order and cover every point once.
+    """
+    start, n = 0, 64
+    while start < len(points):
+        began = time.perf_counter()
+        yield points[start:start + n]
+        start += n
+        took = time.perf_counter() - began
+        n = int(min(max(n * seconds / max(took, 1e-4), n // 4, 16), 4 * n))
 
 
 def _validate(image: np.ndarray, size: int, threshold: float, initial: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -114,16 +133,24 @@ def estimate_tip_steps(image: np.ndarray, size: int, threshold: float = 0.0, ful
     tol = TOL * float(threshold) + 1e-9 * max(float(np.abs(finite).max()), 1.0)
     maxima = _local_maxima(arr, size)
     for sweep in range(1, MAX_SWEEPS + 1):
-        changed = _kernels.refine_sequential(arr, maxima, spike_tip, float(threshold), tol,
-                                             MARGIN * float(threshold), bool(use_edges))
-        yield "partial", sweep, int(changed)
+        changed = 0
+        # Gauss-Seidel over the maxima in their order, in batches: the same tip as one pass
+        for batch in _time_boxed(maxima):
+            changed += _kernels.refine_sequential(arr, batch, spike_tip, float(threshold), tol,
+                                                  MARGIN * float(threshold), bool(use_edges))
+            yield "partial", sweep, int(changed)
         if changed == 0:
             break
     if full:
         points = np.argwhere(np.isfinite(arr)).astype(np.int64)
-        chunks = max(1, min(4 * (os.cpu_count() or 1), len(points)))
+        chunks = max(1, 4 * (os.cpu_count() or 1))
         for sweep in range(1, MAX_SWEEPS + 1):
-            bound = _kernels.tightest_bounds(arr, points, spike_tip, float(threshold), tol, bool(use_edges), chunks)
+            bound = np.full_like(spike_tip, np.inf)
+            # the minimum of the bounds against one fixed tip does not depend on the batches
+            for batch in _time_boxed(points):
+                np.minimum(bound, _kernels.tightest_bounds(arr, batch, spike_tip, float(threshold), tol,
+                                                           bool(use_edges), min(chunks, len(batch))), out=bound)
+                yield "full", sweep, 0
             tighter = bound < spike_tip - threshold
             spike_tip[tighter] = bound[tighter] + MARGIN * threshold
             yield "full", sweep, int(tighter.sum())

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def layer_choices(viewer: Any, kind: str, ndims: tuple[int, ...] = (2,)) -> list[tuple[str, Any]]:
@@ -30,12 +34,53 @@ def is_calibrated(layer: Any) -> bool:
     return layer is not None and all(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])
 
 
+def tip_from_layer(layer: Any) -> Any:
+    """Return the :class:`~napari_afm_profiler.tip.Tip` a layer holds; a ``ValueError`` names a layer that is none.
+
+    A tip layer must be calibrated (its pixel size in nm) and hold an odd square array whose
+    apex is the centre pixel (the Tip dock's model or estimate, or a tip file).
+    """
+    from napari_afm_profiler.tip import tip_from_array
+
+    if layer.ndim != 2:
+        raise ValueError(f"the layer {layer.name!r} cannot be a tip: it has {layer.ndim} dimensions, a tip has 2")
+    if not is_calibrated(layer):
+        raise ValueError(f"the tip layer {layer.name!r} has no pixel size in nm; set its scale and units")
+    try:
+        return tip_from_array(snapshot(layer.data, float), pixel_size_nm=(float(layer.scale[-2]), float(layer.scale[-1])))
+    except ValueError as exc:
+        raise ValueError(f"the layer {layer.name!r} cannot be a tip: {exc}") from exc
+
+
 def refuse(status: Any, dock: str, message: str) -> None:
-    """Say why a dock will not run: in its status line and as a napari notification."""
+    """Say why a dock will not run: ``"error: <message>"`` in its status line and as a napari notification."""
     from napari.utils.notifications import show_warning
 
-    status.value = message
+    message = str(message).removeprefix("error: ")
+    status.value = f"error: {message}"
     show_warning(f"{dock}: {message}")
+
+
+def reports_errors(dock: str) -> Callable[[F], F]:
+    """Decorate a dock's action so that bad input becomes a sentence, never napari's bare red notice.
+
+    A ``ValueError`` (the project's input and format errors are ones) or ``OSError`` raised by
+    the action is shown with :func:`refuse` in the dock's ``status`` line and as a notification;
+    the action then returns None.  Programming errors (anything else) still raise.
+    """
+
+    def decorate(action: F) -> F:
+        @functools.wraps(action)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return action(self, *args, **kwargs)
+            except (ValueError, OSError) as exc:
+                refuse(self.status, dock, str(exc) or type(exc).__name__)
+                return None
+
+        return run  # type: ignore[return-value]
+
+    return decorate
 
 
 def snapshot(data: Any, dtype: Any = None) -> Any:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import CheckBox, Container, FileEdit, Label, LineEdit, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
+from napari_afm_profiler._napari.widgets._common import refuse, reports_errors
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
@@ -63,6 +64,7 @@ class BatchWidget(Container):
         pattern = self.pattern.value.strip()
         return [str(folder / pattern)] if pattern else [str(folder)]
 
+    @reports_errors("Batch")
     def run(self, *_: Any) -> Any:
         """Run the batch in a worker with progress and cancel; show the results table when done."""
         from napari_afm_profiler.batch import load_config, run_batch_steps
@@ -70,12 +72,14 @@ class BatchWidget(Container):
         try:
             inputs = self._inputs()
             config_path = Path(self.config.value) if str(self.config.value) not in ("", ".") else None
-            config = load_config(config_path if config_path and config_path.is_file() else None)
+            if config_path is not None and not config_path.is_file():
+                raise ValueError(f"the config file {config_path} does not exist (leave it empty for the defaults)")
+            config = load_config(config_path)
             out = Path(self.output.value)
             if str(self.output.value) in ("", "."):
                 raise ValueError("choose an output folder")
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Batch", str(exc))
             return None
         scheduler = self.scheduler.value.strip() or None
         workers = self.workers.value
@@ -110,6 +114,7 @@ class BatchWidget(Container):
         errors = pd.read_csv(out_dir / "errors.csv")
         self.status.tooltip = "\n".join(f"{Path(f).name}: {e}" for f, e in zip(errors["file"], errors["error"]))
 
+    @reports_errors("Batch")
     def open_selected(self, *_: Any) -> list[Any]:
         """Open the file of the selected row as layers (with this plugin's reader)."""
         native = self.table.native

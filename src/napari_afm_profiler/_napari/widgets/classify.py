@@ -7,6 +7,7 @@ each labels layer's ``features["class"]``. The science is in ``napari_afm_profil
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,14 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, make_scrollable, snapshot
+from napari_afm_profiler._napari.widgets._common import (
+    add_plot_canvas,
+    layer_choices,
+    make_scrollable,
+    refuse,
+    reports_errors,
+    snapshot,
+)
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
@@ -41,6 +49,24 @@ ROW_CHOICES = [("one per label (cell)", None), ("one per tile 2x2 of the image",
 AGGREGATE_CHOICES = [("mean of its labels' probabilities", "mean"), ("vote of its labels", "vote")]
 PLOT_NAMES = {"ROC curves": "roc", "AUC: true vs shuffled": "auc", "permutation test": "permutation",
               "parameter selection": "importance", "confusion matrix": "confusion"}
+
+
+def class_colours(n: int) -> list[str]:
+    """``n`` distinct colours (hex) for predicted classes: matplotlib's tab10, then tab20."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    palette = colormaps["tab10" if n <= 10 else "tab20"]
+    return [to_hex(palette(k % palette.N)) for k in range(n)]
+
+
+def _class_colormap(colours: list[str]) -> Any:
+    """Labels colormap: class k (1-based) in ``colours[k - 1]``, background transparent."""
+    from napari.utils.colormaps import DirectLabelColormap
+
+    mapping: dict[Any, Any] = {None: "transparent", 0: "transparent"}
+    mapping.update({k + 1: c for k, c in enumerate(colours)})
+    return DirectLabelColormap(color_dict=mapping)
 
 
 def _short(name: str) -> str:
@@ -64,6 +90,7 @@ class ClassifierWidget(Container):
         self.labels_layers = Select(label="labels layers", choices=self._labels_choices)
         self.csv = FileEdit(label="table (CSV)", mode="r", filter="*.csv", visible=False)
         self.csv_class = LineEdit(label="class column", value=CLASS_COLUMN, visible=False)
+        self.csv_group = LineEdit(label="group column (donor, patient; empty = none)", value="", visible=False)
         self.class_name = LineEdit(label="class name", value="A")
         self.assign_label = PushButton(text="Assign class to the selected label")
         self.assign_layer = PushButton(text="Assign class to every label of the chosen layers")
@@ -91,13 +118,15 @@ class ClassifierWidget(Container):
         self.load_button = PushButton(text="Load model")
         self.target = ComboBox(label="predict on labels", choices=self._labels_choices)
         self.predict_button = PushButton(text="Predict classes")
-        self.extend([self.source, self.images, self.labels_layers, self.csv, self.csv_class, self.class_name,
+        self.legend = Label(label="predicted", value="", visible=False)  # colour of each class in the class layer
+        self.extend([self.source, self.images, self.labels_layers, self.csv, self.csv_class, self.csv_group,
+                     self.class_name,
                      self.assign_label, self.assign_layer, self.rows, self.group, self.aggregate, self.classifier, self.splits,
                      self.permutations, self.top_k, self.test_fraction, self.seed, self.run_button, self.cancel,
                      self.status, self.summary, self.plot_choice])
         self._add_plot()
         self.extend([self.report_dir, self.report_button, self.model_dir, self.save_button, self.load_button,
-                     self.target, self.predict_button])
+                     self.target, self.predict_button, self.legend])
         self.source.changed.connect(self._show_source)
         self.assign_label.changed.connect(self.assign_to_selected_label)
         self.assign_layer.changed.connect(self.assign_to_layers)
@@ -122,7 +151,7 @@ class ClassifierWidget(Container):
         layers = value == FROM_LAYERS
         for w in (self.images, self.labels_layers, self.class_name, self.assign_label, self.assign_layer, self.group):
             w.visible = layers
-        self.csv.visible = self.csv_class.visible = not layers
+        self.csv.visible = self.csv_class.visible = self.csv_group.visible = not layers
 
     def _set_classes(self, layer: Any, labels: list[int], name: str) -> None:
         features = layer.features
@@ -136,6 +165,7 @@ class ClassifierWidget(Container):
         old = features.drop(columns=[CLASS_COLUMN], errors="ignore")
         layer.features = new.merge(old, on="index", how="left") if "index" in old else new
 
+    @reports_errors("Classifier")
     def assign_to_selected_label(self, *_: Any) -> None:
         """Give the class name to the label selected in each chosen labels layer."""
         for layer in self.labels_layers.value:
@@ -143,6 +173,7 @@ class ClassifierWidget(Container):
                 self._set_classes(layer, [layer.selected_label], self.class_name.value.strip())
         self.status.value = f"label(s) assigned to class {self.class_name.value!r}"
 
+    @reports_errors("Classifier")
     def assign_to_layers(self, *_: Any) -> None:
         """Give the class name to every label of the chosen labels layers (one class per image)."""
         for layer in self.labels_layers.value:
@@ -199,6 +230,15 @@ class ClassifierWidget(Container):
             frames.append(df)
         return pd.concat(frames, ignore_index=True)
 
+    @staticmethod
+    def _assigned_classes(layers: list[Any]) -> list[str]:
+        """Distinct class names annotated on the labels of ``layers`` (empty names do not count)."""
+        found: set[str] = set()
+        for layer in layers:
+            if CLASS_COLUMN in layer.features:
+                found.update(str(c) for c in layer.features[CLASS_COLUMN] if isinstance(c, str) and c.strip())
+        return sorted(found)
+
     # evaluation -----------------------------------------------------------------------------
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:
@@ -210,6 +250,7 @@ class ClassifierWidget(Container):
 
         return PipelineSettings(classifier=self.classifier.value, top_k=self.top_k.value, seed=self.seed.value)
 
+    @reports_errors("Classifier")
     def run(self, *_: Any) -> Any:
         """Compute the rows (roughness per label) and evaluate, in a worker with progress and cancel."""
         from napari_afm_profiler.classify import TrainedClassifier, evaluate_steps, feature_table, read_table
@@ -222,13 +263,24 @@ class ClassifierWidget(Container):
         settings, n_splits, fraction = self._settings(), self.splits.value, self.test_fraction.value
         n_permutations = self.permutations.value
         aggregate = self.aggregate.value
-        group = None if from_csv or self.group.value == NO_GROUP else "layer"
+        if from_csv:
+            group = self.csv_group.value.strip() or None
+        else:
+            group = None if self.group.value == NO_GROUP else "layer"
+            classes = self._assigned_classes(layers)
+            if len(classes) < 2:
+                refuse(self.status, "Classifier", (
+                    "no label has a class yet" if not classes else f"only one class is assigned ({classes[0]!r})")
+                    + ": type a class name, select labels (or layers) and press an Assign button, for at least "
+                    "two classes")
+                return None
         tiles = None if from_csv else self.rows.value
-        if tiles is not None and group is None:
-            self.status.value = "error: tiles of one image must stay on one side of a split: choose groups: by layer"
+        if tiles is not None and group is None and not from_csv:
+            refuse(self.status, "Classifier", "tiles of one image must stay on one side of a split: choose groups: by layer")
             return None
         if aggregate is not None and group is None:
-            self.status.value = "error: a diagnosis per group needs groups (choose groups: by layer)"
+            refuse(self.status, "Classifier", "a diagnosis per group needs groups (choose groups: by layer, or "
+                   "name the group column of the CSV table)")
             return None
         label_column = self.csv_class.value.strip() if from_csv else CLASS_COLUMN
         csv_path = Path(self.csv.value) if from_csv else None
@@ -268,6 +320,7 @@ class ClassifierWidget(Container):
         PLOTS[PLOT_NAMES[self.plot_choice.value]](self.evaluation, figure=self.figure)
         self.canvas.draw_idle()
 
+    @reports_errors("Classifier")
     def export_report(self, *_: Any) -> list[Path] | None:
         """Write the plots, per-split CSV and summary JSON of the last evaluation."""
         from napari_afm_profiler.classify.report import write_report
@@ -279,6 +332,7 @@ class ClassifierWidget(Container):
         self.status.value = f"wrote {len(files)} files to {self.report_dir.value}"
         return files
 
+    @reports_errors("Classifier")
     def save_model(self, *_: Any) -> Path | None:
         """Save the model trained on all rows (a folder of JSON + arrays, no pickle)."""
         from napari_afm_profiler.classify import save_classifier
@@ -290,6 +344,7 @@ class ClassifierWidget(Container):
         self.status.value = f"saved model to {out}"
         return out
 
+    @reports_errors("Classifier")
     def load_model(self, *_: Any) -> None:
         """Load a saved model folder (refitted and verified; see ``classify.model_io``)."""
         from napari_afm_profiler.classify import load_classifier
@@ -297,11 +352,12 @@ class ClassifierWidget(Container):
         try:
             self.model = load_classifier(Path(self.model_dir.value))
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Classifier", str(exc))
             return
         self.summary.value = self.model.summary.get("summary_line", "")
         self.status.value = f"loaded {self.model.settings.classifier} on {', '.join(self.model.selected)}"
 
+    @reports_errors("Classifier")
     def predict(self, *_: Any) -> Any:
         """Predict every label of the target layer: features get the class and probability, plus a class layer."""
         from napari_afm_profiler.classify import predict_table
@@ -333,11 +389,17 @@ class ClassifierWidget(Container):
         lut = np.zeros(int(np.max(layer.data)) + 1, dtype=np.int32)
         for region, cls in zip(out["region"], out["predicted_class"]):
             lut[int(region)] = classes.index(cls) + 1
+        colours = class_colours(len(classes))
+        counts = out["predicted_class"].value_counts().to_dict()
         by_class = self.viewer.add_labels(lut[np.asarray(layer.data)], name=f"{layer.name} · predicted class",
                                           scale=layer.scale, translate=layer.translate, units=tuple(layer.units),
-                                          opacity=0.6)
+                                          opacity=0.6, colormap=_class_colormap(colours),
+                                          metadata={"legend": {str(k): c for k, c in zip(classes, colours)}})
         by_class.features = {"index": list(range(1, len(classes) + 1)), "predicted_class": classes}
-        counts = out["predicted_class"].value_counts().to_dict()
+        self.legend.value = " &nbsp; ".join(
+            f'<span style="color:{c}">&#9632;</span> {html.escape(str(k))} ({counts.get(k, 0)})'
+            for k, c in zip(classes, colours))
+        self.legend.visible = True
         notes = out.attrs.get("warnings", [])
         self.status.value = "predicted " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + (
             f" ({notes[0]})" if notes else "")

@@ -9,7 +9,14 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, refuse, snapshot
+from napari_afm_profiler._napari.widgets._common import (
+    is_calibrated,
+    layer_choices,
+    refuse,
+    reports_errors,
+    snapshot,
+    tip_from_layer,
+)
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
@@ -100,8 +107,7 @@ class DeconvolveWidget(Container):
             return {"shape": self.tip_shape.value, "radius_nm": self.tip_radius.value, "half_angle_deg": angle}, None
         if choice is layer:
             raise ValueError("the tip layer is the image itself: choose a tip layer (e.g. the Tip dock's estimate)")
-        if not is_calibrated(choice):
-            raise ValueError(f"the tip layer {choice.name!r} has no pixel size in nm; set its scale and units")
+        tip_from_layer(choice)  # refuses a layer that is not a tip, naming it
         return snapshot(choice.data, np.float64), (float(choice.scale[-2]), float(choice.scale[-1]))
 
     def _cancel(self, *_: Any) -> None:
@@ -112,6 +118,7 @@ class DeconvolveWidget(Container):
     def _refuse(self, message: str) -> None:
         refuse(self.status, "Deconvolve", message)
 
+    @reports_errors("Deconvolve")
     def run(self, *_: Any) -> Any:
         """Deconvolve in a worker with progress and cancel; adds the result and its checks as layers."""
         from napari_afm_profiler.deconv.infer import deconvolve_steps, load_model
@@ -128,7 +135,7 @@ class DeconvolveWidget(Container):
             model = load_model(self._model())
             tip, tip_pixel = self._tip_argument(layer)
         except ValueError as exc:
-            self._refuse(f"error: {exc}")
+            self._refuse(str(exc))
             return None
         data = snapshot(layer.data, np.float64)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))

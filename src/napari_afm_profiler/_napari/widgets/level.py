@@ -14,7 +14,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, snapshot
+from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, refuse, reports_errors, snapshot
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
@@ -90,19 +90,20 @@ class LevelWidget(Container):
                               units=tuple(layer.units), colormap=layer.colormap.name,
                               metadata=dict(layer.metadata, **meta))
 
+    @reports_errors("Level")
     def run_level(self, *_: Any) -> Any:
         """Level the chosen layer (frame by frame for a movie) into a new layer, in a worker."""
         from napari_afm_profiler.preprocess import LEVEL_METHODS
 
         layer, method = self.image.value, self.method.value
         if layer is None:
-            self.status.value = "error: choose an image layer to level"
+            refuse(self.status, "Level", "choose an image layer to level")
             return None
         ignore = None
         if self.mask.value is not None:
             ignore = snapshot(self.mask.value.data).astype(bool)
             if ignore.shape != layer.data.shape[-2:]:
-                self.status.value = f"error: mask shape {ignore.shape} does not match image {layer.data.shape[-2:]}"
+                refuse(self.status, "Level", f"mask shape {ignore.shape} does not match image {layer.data.shape[-2:]}")
                 return None
         data = snapshot(layer.data, np.float64)
         self.status.value = f"levelling ({method})…"
@@ -122,13 +123,14 @@ class LevelWidget(Container):
 
         return self._start(work(), done)
 
+    @reports_errors("Level")
     def run_align(self, *_: Any) -> Any:
         """Measure and remove the lateral drift of the chosen movie, in a worker; shifts go to the table."""
         from napari_afm_profiler.preprocess import apply_drift, estimate_drift_steps
 
         layer = self.image.value
         if layer is None or layer.ndim != 3:
-            self.status.value = "error: choose a movie (a stack of frames) to align"
+            refuse(self.status, "Level", "choose a movie (a stack of frames) to align")
             return None
         data = snapshot(layer.data, np.float64)
         reference, max_step = self.reference.value, (int(self.max_step.value) or None)
@@ -155,9 +157,10 @@ class LevelWidget(Container):
 
         return self._start(work(), done)
 
+    @reports_errors("Level")
     def export_shifts(self, *_: Any) -> None:
         """Write the last drift table to the CSV path (atomically)."""
         if self.drift is None:
-            self.status.value = "error: align a movie first"
+            refuse(self.status, "Level", "align a movie first")
             return
         self.status.value = f"wrote {self.drift.write_csv(self.csv_path.value, self._pixel)}"

@@ -37,6 +37,8 @@ from napari_afm_profiler._napari.widgets._common import (
     label_of_selected_row,
     layer_choices,
     make_scrollable,
+    refuse,
+    reports_errors,
     select_row_of_label,
     snapshot,
 )
@@ -138,20 +140,21 @@ class ParticlesWidget(Container):
             self.worker.quit()
             self.status.value = "cancelled"
 
+    @reports_errors("Particles")
     def run(self, *_: Any) -> Any:
         """Segment and measure in a worker; add the labels layer, the table and the histograms."""
         from napari_afm_profiler.particles import match_particles, measure_particles, segment_particles
 
         layer, other = self.image.value, self.compare.value
         if layer is None or layer.ndim != 2:
-            self.status.value = "error: choose a single-image height layer"
+            refuse(self.status, "Particles", "choose a single-image height layer")
             return None
         try:
             options = self._options(layer)
             if other is not None and other.data.shape != layer.data.shape:
                 raise ValueError(f"{other.name} {other.data.shape} and {layer.name} {layer.data.shape} differ in shape")
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Particles", str(exc))
             return None
         data = snapshot(layer.data, np.float64)
         second = None if other is None else snapshot(other.data, np.float64)
@@ -226,13 +229,14 @@ class ParticlesWidget(Container):
         fig.tight_layout()
         self.canvas.draw_idle()
 
+    @reports_errors("Particles")
     def axis_profiles(self, *_: Any) -> Any:
         """Plot height profiles along and across the selected particle's major axis (image and second layer)."""
         from napari_afm_profiler.particles import particle_axis_profiles
 
         layer, other = self.image.value, self.compare.value
         if self.labels_layer is None or layer is None:
-            self.status.value = "error: segment first, then select a particle"
+            refuse(self.status, "Particles", "segment first, then select a particle")
             return None
         label = int(self.labels_layer.selected_label)
         images = {layer.name: np.asarray(layer.data, dtype=np.float64)}
@@ -242,7 +246,7 @@ class ParticlesWidget(Container):
             along, across = particle_axis_profiles(images, np.asarray(self.labels_layer.data), label,
                                                    pixel_size_nm=(float(layer.scale[-2]), float(layer.scale[-1])))
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the viewer
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Particles", str(exc))
             return None
         fig = self.figure
         fig.clear()
@@ -273,6 +277,7 @@ class ParticlesWidget(Container):
         select_row_of_label(self.table, int(self.labels_layer.selected_label))
         self._syncing = False
 
+    @reports_errors("Particles")
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last table to the CSV file (atomically)."""
         return export_table_csv(self.table_data, self.csv_path.value, self.status, "nothing to export yet: segment first")
@@ -307,17 +312,18 @@ class ProfileWidget(Container):
 
         return [(ly.name, ly) for ly in self.viewer.layers if isinstance(ly, napari.layers.Shapes)]
 
+    @reports_errors("Profile")
     def run(self, *_: Any) -> Any:
         """Profile the chosen images along the last line (in world nm, converted to each image's pixels)."""
         from napari_afm_profiler.particles import line_profile
 
         layers, shapes = list(self.images.value), self.shapes.value
         if not layers or shapes is None or not len(shapes.data):
-            self.status.value = "error: choose images and a Shapes layer with a line"
+            refuse(self.status, "Profile", "choose images and a Shapes layer with a line")
             return None
         ref = layers[0]
         if any(ly.data.shape != ref.data.shape for ly in layers) or ref.ndim != 2:
-            self.status.value = "error: the images must be single images of one shape"
+            refuse(self.status, "Profile", "the images must be single images of one shape")
             return None
         world = np.asarray(shapes.data[-1], dtype=np.float64)[:, -2:]
         start, end = (ref.world_to_data(world[0]), ref.world_to_data(world[-1]))
@@ -328,7 +334,7 @@ class ProfileWidget(Container):
                                         pixel_size_nm=(float(ref.scale[-2]), float(ref.scale[-1])),
                                         width_px=int(self.band_width.value))
         except Exception as exc:  # noqa: BLE001 - shown, never raised into the viewer
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Profile", str(exc))
             return None
         fig = self.figure
         fig.clear()
@@ -343,6 +349,7 @@ class ProfileWidget(Container):
         self.status.value = f"{len(self.profile.distance_nm)} points over {self.profile.distance_nm[-1]:.4g} nm"
         return self.profile
 
+    @reports_errors("Profile")
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last profile to CSV (atomically)."""
         frame = None if self.profile is None else self.profile.to_pandas()

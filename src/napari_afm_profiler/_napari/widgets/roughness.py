@@ -20,6 +20,8 @@ from napari_afm_profiler._napari.widgets._common import (
     label_of_selected_row,
     layer_choices,
     make_scrollable,
+    refuse,
+    reports_errors,
     select_row_of_label,
     snapshot,
 )
@@ -132,6 +134,7 @@ class RoughnessWidget(Container):
         labels = None if labels_layer is None else snapshot(labels_layer.data)
         return channels, pixel, labels
 
+    @reports_errors("Roughness")
     def run(self, *_: Any) -> Any:
         """Compute in a worker (progress, cancel); show the table and write layer features."""
         from napari_afm_profiler.roughness import RoughnessSettings, channel_table_steps
@@ -146,7 +149,7 @@ class RoughnessWidget(Container):
             if not groups:
                 raise ValueError("choose at least one parameter group")
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Roughness", str(exc))
             return None
         self.echo = settings.echo()
         self.surface_label.value = f"surface: {self.echo['surface']}; {self.echo['operators']}"
@@ -225,6 +228,7 @@ class RoughnessWidget(Container):
         self._syncing = False
 
     # export and plot -------------------------------------------------------------------------
+    @reports_errors("Roughness")
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last table to the chosen CSV file (atomically), with the operators that made it."""
         frame = self.table_data

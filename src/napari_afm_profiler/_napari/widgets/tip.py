@@ -16,10 +16,17 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import is_calibrated, make_scrollable, refuse, snapshot
+from napari_afm_profiler._napari.widgets._common import (
+    is_calibrated,
+    make_scrollable,
+    refuse,
+    reports_errors,
+    snapshot,
+    tip_from_layer,
+)
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
-from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip, tip_from_array
+from napari_afm_profiler.tip import TIP_SHAPES, certainty_map, dilate, erode, estimate_tip_steps, make_tip
 
 if TYPE_CHECKING:
     import napari
@@ -121,10 +128,10 @@ class TipWidget(Container):
 
         source = self.tip_source.value
         if source is not None:
-            if not is_calibrated(source):
-                raise ValueError(f"the tip layer {source.name!r} has no pixel size in nm")
-            tip = tip_from_array(source.data, pixel_size_nm=(float(source.scale[-2]), float(source.scale[-1])))
-            return tip_for_pixel_size(tip, self._pixel_size()).heights
+            if source is self.image.value:
+                raise ValueError(f"the tip layer {source.name!r} is the image itself: choose a tip layer (a model "
+                                 "shown with 'Show tip', an estimate, or a tip file)")
+            return tip_for_pixel_size(tip_from_layer(source), self._pixel_size()).heights
         layer = self.image.value
         height = None
         if layer is not None and self._size() is None:
@@ -159,6 +166,7 @@ class TipWidget(Container):
                    figure=self.figure)
         self.canvas.draw_idle()
 
+    @reports_errors("Tip")
     def show_tip(self, *_: Any) -> Any:
         """Add the current tip as an image layer with the image's pixel size (save it to reuse it)."""
         if self._checked_image() is None:
@@ -166,7 +174,7 @@ class TipWidget(Container):
         try:
             tip = self.current_tip()
         except ValueError as exc:
-            self._refuse(f"error: {exc}")
+            self._refuse(str(exc))
             return None
         self._redraw()
         name = f"tip · {self.shape.value} R={self.radius.value:g} nm"
@@ -186,6 +194,7 @@ class TipWidget(Container):
             self.worker.quit()
             self.status.value = "cancelled"
 
+    @reports_errors("Tip")
     def apply(self, op: str) -> Any:
         """Run dilate / erode / certainty on the selected image in a worker; the result becomes a layer."""
         layer = self._checked_image()
@@ -195,7 +204,7 @@ class TipWidget(Container):
         try:
             tip = self.current_tip()
         except ValueError as exc:
-            self._refuse(f"error: {exc}")
+            self._refuse(str(exc))
             return None
         data = snapshot(layer.data, np.float64)
 
@@ -215,6 +224,7 @@ class TipWidget(Container):
 
         return self._start(work(), done)
 
+    @reports_errors("Tip")
     def estimate(self, *_: Any) -> Any:
         """Blind tip estimation from the selected image, with progress and cancel."""
         layer = self._checked_image()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices
+from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, refuse, reports_errors
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
@@ -83,8 +83,11 @@ class TrainWidget(Container):
         from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, tile_origins
 
         image, truth = self.image.value, self.truth.value
-        if image is None or truth is None or image is truth:
-            raise ValueError("choose two different layers: the AFM image and its ground truth")
+        if image is None or truth is None:
+            raise ValueError("choose the AFM image and its ground truth")
+        if image is truth:
+            raise ValueError(f"the AFM image and the ground truth are the same layer ({image.name!r}): choose the "
+                             "layer of the same scene imaged with a sharper tip (or a corrected one)")
         pixel = (float(image.scale[-2]), float(image.scale[-1]))
         aligned = align_truth(image.data, truth.data, image_pixel_nm=pixel,
                               truth_pixel_nm=(float(truth.scale[-2]), float(truth.scale[-1])))
@@ -103,6 +106,9 @@ class TrainWidget(Container):
         dataset = None
         if self.source.value == SOURCES[1]:
             dataset = str(self.dataset.value)
+            if not Path(dataset).is_file() or Path(dataset).suffix.lower() != ".npz":
+                raise ValueError(f"{dataset!r} is not a .npz dataset file: choose the .npz that the Virtual data "
+                                 "or Training pairs dock exported")
         elif self.source.value == SOURCES[2]:
             dataset = self._layers_dataset()
         kinds = tuple(self.kinds.value) or base.kinds
@@ -115,6 +121,7 @@ class TrainWidget(Container):
             self.worker.quit()
             self.status.value = "cancelled (the best epoch so far is saved; tick resume to continue)"
 
+    @reports_errors("Train")
     def start(self, *_: Any) -> Any:
         """Train in a worker: live loss plot per epoch, progress per batch, cancel between batches."""
         from napari_afm_profiler.deconv.training import train_steps
@@ -122,7 +129,7 @@ class TrainWidget(Container):
         try:
             config = self.config()
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Train", str(exc))
             return None
         out = Path(self.output.value)
         checkpoint = out / "checkpoint.pt"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton, SpinBox
 
-from napari_afm_profiler._napari.widgets._common import layer_choices
+from napari_afm_profiler._napari.widgets._common import layer_choices, reports_errors
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler.synth import load_dataset, save_dataset
 from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, register_truth, tile_origins
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import napari
 
 NO_MASK = "none"
+DOCK = "Training pairs"
 
 
 class TrainingPairsWidget(Container):
@@ -70,19 +71,30 @@ class TrainingPairsWidget(Container):
     def _pixel(layer: Any) -> tuple[float, float]:
         return float(layer.scale[-2]), float(layer.scale[-1])
 
+    @reports_errors(DOCK)
     def check_alignment(self, *_: Any) -> Any:
         """Put the truth (and mask) on the image's grid; report resampling and cropping."""
+        return self._align()
+
+    def _align(self) -> Any:
         image, truth, mask = self.image.value, self.truth.value, self.mask.value
-        if image is None or truth is None or image is truth:
-            raise ValueError("choose two different layers: the AFM image and its ground truth")
+        if image is None or truth is None:
+            raise ValueError("choose the AFM image and its ground truth")
+        if image is truth:
+            raise ValueError(f"the AFM image and the ground truth are the same layer ({image.name!r}): "
+                             "choose the layer of the same scene imaged with a sharper tip (or a corrected one)")
+        if mask is not None and mask.data.shape != truth.data.shape:
+            raise ValueError(f"the object mask {mask.name!r} {mask.data.shape} does not have the shape of the "
+                             f"ground truth {truth.name!r} {truth.data.shape}")
         self._aligned = align_truth(image.data, truth.data, image_pixel_nm=self._pixel(image),
                                     truth_pixel_nm=self._pixel(truth), mask=None if mask is None else mask.data)
         self.status.value = "; ".join(self._aligned.notes) or "aligned: same pixel size and shape"
         return self._aligned
 
+    @reports_errors(DOCK)
     def register_truth(self, *_: Any) -> Any:
         """Shift the truth onto the image by cross-correlation; adds the registered truth as a layer."""
-        aligned = self.check_alignment()
+        aligned = self._align()
         image = np.asarray(self.image.value.data, float)[:aligned.truth.shape[0], :aligned.truth.shape[1]]
         shifted, shift = register_truth(image, aligned.truth)
         name = f"{self.truth.value.name} · registered"
@@ -93,9 +105,13 @@ class TrainingPairsWidget(Container):
         self.status.value = f"registered: shifted by {shift[0]:+.2f}, {shift[1]:+.2f} px"
         return layer
 
+    @reports_errors(DOCK)
     def make_tiles(self, *_: Any) -> list[tuple[int, int]]:
         """Cut both layers into crops; every pair starts as kept."""
-        aligned = self.check_alignment()
+        return self._tile()
+
+    def _tile(self) -> list[tuple[int, int]]:
+        aligned = self._align()
         self.origins = tile_origins(aligned.truth.shape, self.crop.value, self.stride.value)
         self.kept = [True] * len(self.origins)
         self.index.max = len(self.origins) - 1
@@ -130,10 +146,11 @@ class TrainingPairsWidget(Container):
             self.kept[self.index.value] = bool(value)
             self.status.value = f"pair {self.index.value + 1} of {len(self.origins)}; {sum(self.kept)} kept"
 
+    @reports_errors(DOCK)
     def export_pairs(self, *_: Any) -> Path:
         """Write the kept pairs as a ``.npz`` dataset."""
         if not self.origins:
-            self.make_tiles()
+            self._tile()
         image = self.image.value
         data = pairs_dataset(np.asarray(image.data, float)[:self._aligned.truth.shape[0], :self._aligned.truth.shape[1]],
                              self._aligned.truth, self.origins, self.crop.value, pixel_size_nm=self._pixel(image)[1],
@@ -144,6 +161,7 @@ class TrainingPairsWidget(Container):
         self.status.value = f"wrote {out.name}: {len(data['image'])} pairs"
         return out
 
+    @reports_errors(DOCK)
     def load_pairs(self, *_: Any) -> list[Any]:
         """Load a dataset (ours or virtual) as paired stacks for review: image | truth side by side."""
         data = load_dataset(Path(self.load_path.value))

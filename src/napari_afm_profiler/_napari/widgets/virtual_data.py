@@ -9,7 +9,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import make_scrollable
+from napari_afm_profiler._napari.widgets._common import make_scrollable, refuse, reports_errors
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.synth import (
@@ -117,7 +117,7 @@ class VirtualDataWidget(Container):
         try:
             config, tip = self.config(), self._tip_array()
         except ValueError as exc:
-            self.status.value = f"error: {exc}"
+            refuse(self.status, "Virtual data", str(exc))
             return None
         seed = self.seed.value
 
@@ -136,6 +136,7 @@ class VirtualDataWidget(Container):
             self.worker.quit()
             self.status.value = "cancelled"
 
+    @reports_errors("Virtual data")
     def show_preview(self, *_: Any) -> Any:
         """Make a few pairs and show surface | image | mask side by side, with the same scale."""
         def done(data: dict[str, Any]) -> None:
@@ -158,6 +159,7 @@ class VirtualDataWidget(Container):
 
         return self._run(self.preview_n.value, done)
 
+    @reports_errors("Virtual data")
     def export_dataset(self, *_: Any) -> Any:
         """Make the dataset in a worker (progress, cancel) and write it atomically."""
         path = Path(self.path.value)
