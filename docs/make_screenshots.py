@@ -1,8 +1,11 @@
-"""Take the README screenshots in a real (Xvfb) napari window.
+"""Take the README and documentation screenshots in a real (Xvfb) napari window.
 
 Run: ``xvfb-run -a -s "-screen 0 1600x1100x24" python docs/make_screenshots.py [NAME ...]`` with NAME among
-level, tip, virtual, deconvolve, roughness, classify
-(all by default).  Each opens a fresh viewer, drives one dock and saves ``docs/<name>.png``.
+level, tip, virtual, deconvolve, particles, roughness, classify (all by default).  Each opens a
+fresh viewer, drives one dock as a user would and saves ``docs/<file>.png``.  CI runs it before
+the documentation build, so the pictures always show the current docks.  Real instrument files
+from ``../shared/afm-samples`` are used when that folder is there; otherwise the shots use the
+plugin's own virtual data, so the script runs on any machine.
 """
 
 from __future__ import annotations
@@ -16,40 +19,59 @@ import napari
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "afm-samples"
+WINDOW = (1500, 950)
+DOCK_WIDTH = 560
 
 
 def _wait(worker: Any) -> None:
+    if worker is None:
+        raise RuntimeError("the dock refused to run: see its status line")
     app = napari.qt.get_qapp()
     while not getattr(worker, "afm_done", False):  # set by start_worker, connected before the start
         app.processEvents()
 
 
-def _open(viewer: napari.Viewer, name: str) -> list[Any]:
+def _scroll_to_plot(widget: Any) -> None:
+    """Scroll a tall dock so that its plot (the result a user looks at) is in view."""
+    from qtpy.QtWidgets import QScrollArea
+
+    app = napari.qt.get_qapp()
+    for _ in range(10):
+        app.processEvents()
+    for area in widget.native.findChildren(QScrollArea):
+        area.ensureWidgetVisible(widget.canvas, 0, 0)
+
+
+def _open(viewer: napari.Viewer, name: str) -> Any:
+    """Open a sample file (its height layer on top, others hidden), or the virtual scene without the samples."""
+    if not (SAMPLES / name).is_file():
+        viewer.open_sample("napari-afm-profiler", "virtual_scene")
+        return viewer.layers[0]
     layers = viewer.open(str(SAMPLES / name), plugin="napari-afm-profiler")
     for layer in layers[1:]:
         layer.visible = False
-    return layers
+    return layers[0]
 
 
 def level(viewer: napari.Viewer) -> None:
     """Level a Veeco file line by line."""
-    layers = _open(viewer, "Veeco_20160622.003")
+    height = _open(viewer, "Veeco_20160622.003")
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
-    widget.image.value = layers[0]
+    widget.image.value = height
     widget.method.value = "lines-match"
-    widget()
-    layers[0].visible = False
+    _wait(widget.run_level())
+    height.visible = False
 
 
 def tip(viewer: napari.Viewer) -> None:
     """Erode a Nanoscope file with a cone tip and map where that is certain."""
-    layers = _open(viewer, "kpg20080408.007")
+    height = _open(viewer, "kpg20080408.007")
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Tip")
-    widget.image.value = layers[0]
+    widget.image.value = height
     widget.radius.value, widget.half_angle.value = 8.0, 20.0
     for op in ("erode", "certainty"):
         _wait(widget.apply(op))
-    layers[0].visible = False
+    height.visible = False
 
 
 def virtual(viewer: napari.Viewer) -> None:
@@ -60,18 +82,30 @@ def virtual(viewer: napari.Viewer) -> None:
 
 
 def deconvolve(viewer: napari.Viewer) -> None:
-    """Level, then deconvolve, an Asylum image of thin features with the shipped model."""
-    layers = _open(viewer, "sample_0.ibw")
+    """Level, then deconvolve, an Asylum image of thin features with the shipped model and a named tip."""
+    from napari_afm_profiler._napari.widgets.deconvolve import TIP_MODEL
+
+    height = _open(viewer, "sample_0.ibw")
     _, leveller = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
-    leveller.image.value = layers[0]
+    leveller.image.value = height
     leveller.method.value = "lines-match"
-    leveller()
+    _wait(leveller.run_level())
     levelled = viewer.layers[-1]
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
     widget.image.value = levelled
+    widget.tip.value = TIP_MODEL  # the tip the user names (cone, R and half-angle in the dock)
     widget.uncertainty.value = False
     _wait(widget.run())
-    layers[0].visible = levelled.visible = False
+    height.visible = levelled.visible = False
+
+
+def particles(viewer: napari.Viewer) -> None:
+    """Particles of the virtual sample scene: labels, the linked table and the size histograms."""
+    viewer.open_sample("napari-afm-profiler", "virtual_scene")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Particles")
+    widget.image.value = viewer.layers[0]
+    _wait(widget.run())
+    _scroll_to_plot(widget)
 
 
 def roughness(viewer: napari.Viewer) -> None:
@@ -84,6 +118,7 @@ def roughness(viewer: napari.Viewer) -> None:
     widget.labels_layer.value = labels
     _wait(widget.run())
     widget.plot_parameter.value = "Sq"
+    _scroll_to_plot(widget)
 
 
 def classify(viewer: napari.Viewer) -> None:
@@ -112,13 +147,25 @@ def classify(viewer: napari.Viewer) -> None:
     dock.labels_layers.value = labels
     dock.splits.value = 100
     _wait(dock.run())
+    _scroll_to_plot(dock)
 
 
 SHOTS: dict[str, tuple[Callable[[napari.Viewer], None], str]] = {
     "level": (level, "screenshot.png"), "tip": (tip, "tip_widget.png"),
     "virtual": (virtual, "virtual_data.png"), "deconvolve": (deconvolve, "deconvolve.png"),
-    "roughness": (roughness, "roughness.png"), "classify": (classify, "classifier.png"),
+    "particles": (particles, "particles.png"), "roughness": (roughness, "roughness.png"),
+    "classify": (classify, "classifier.png"),
 }
+
+
+def _narrow_docks(viewer: napari.Viewer, width: int = DOCK_WIDTH) -> None:
+    """Give the plugin's docks a dock's usual width, so the canvas keeps the rest of the window."""
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QDockWidget
+
+    window = viewer.window._qt_window
+    docks = [d for d in window.findChildren(QDockWidget) if "napari-afm-profiler" in d.windowTitle()]
+    window.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
 
 
 def main() -> None:
@@ -126,9 +173,10 @@ def main() -> None:
     for name in sys.argv[1:] or list(SHOTS):
         make, filename = SHOTS[name]
         viewer = napari.Viewer(show=True)
-        viewer.window._qt_window.resize(1500, 950)
+        viewer.window._qt_window.resize(*WINDOW)
         make(viewer)
-        viewer.scale_bar.visible = True
+        _narrow_docks(viewer)
+        viewer.canvas.overlays.scale_bar.visible = True
         viewer.reset_view()
         app = napari.qt.get_qapp()
         for _ in range(30):

@@ -52,6 +52,22 @@ def tip_from_layer(layer: Any) -> Any:
         raise ValueError(f"the layer {layer.name!r} cannot be a tip: {exc}") from exc
 
 
+def text_line(value: str = "", **kwargs: Any) -> Any:
+    """Make a magicgui ``Label`` for messages (status, summaries) that wraps: long text never widens the dock.
+
+    An unwrapped label asks for the width of its whole text; one long message (a consistency
+    warning, an error naming a file) would push the dock beyond the screen and the canvas to nothing.
+    """
+    from magicgui.widgets import Label
+    from qtpy.QtWidgets import QSizePolicy
+
+    label = Label(value=value, **kwargs)
+    label.native.setWordWrap(True)
+    # a wrapped label still *prefers* the width of its whole text; let the dock's width decide
+    label.native.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
 def refuse(status: Any, dock: str, message: str) -> None:
     """Say why a dock will not run: ``"error: <message>"`` in its status line and as a napari notification."""
     from napari.utils.notifications import show_warning

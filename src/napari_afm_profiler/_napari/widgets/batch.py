@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import CheckBox, Container, FileEdit, Label, LineEdit, PushButton, SpinBox, Table
+from magicgui.widgets import CheckBox, Container, FileEdit, LineEdit, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import refuse, reports_errors
+from napari_afm_profiler._napari.widgets._common import make_scrollable, refuse, reports_errors, text_line
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
@@ -37,8 +37,7 @@ class BatchWidget(Container):
                                   tooltip="empty: a local cluster; an address such as tcp://host:8786; or serial")
         self.run_button = PushButton(text="Run batch")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
-        self.status.native.setWordWrap(True)
+        self.status = text_line(value="")
         self.table = Table()
         self.table.native.setSortingEnabled(True)
         self.table.native.setMinimumHeight(200)
@@ -49,6 +48,7 @@ class BatchWidget(Container):
         self.cancel.changed.connect(self._cancel)
         self.open_button.changed.connect(self.open_selected)
         remember_settings(self, "batch")
+        make_scrollable(self)  # every dock scrolls: nothing off a small screen
 
     def _cancel(self, *_: Any) -> None:
         if self.worker is not None:

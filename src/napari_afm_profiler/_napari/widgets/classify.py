@@ -17,7 +17,6 @@ from magicgui.widgets import (
     Container,
     FileEdit,
     FloatSpinBox,
-    Label,
     LineEdit,
     PushButton,
     Select,
@@ -32,6 +31,7 @@ from napari_afm_profiler._napari.widgets._common import (
     refuse,
     reports_errors,
     snapshot,
+    text_line,
 )
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
@@ -90,26 +90,28 @@ class ClassifierWidget(Container):
         self.labels_layers = Select(label="labels layers", choices=self._labels_choices)
         self.csv = FileEdit(label="table (CSV)", mode="r", filter="*.csv", visible=False)
         self.csv_class = LineEdit(label="class column", value=CLASS_COLUMN, visible=False)
-        self.csv_group = LineEdit(label="group column (donor, patient; empty = none)", value="", visible=False)
+        self.csv_group = LineEdit(label="group column", value="", visible=False,
+                                  tooltip="rows with the same value (donor, patient, dish) stay on one side "
+                                          "of every split; empty = none")
         self.class_name = LineEdit(label="class name", value="A")
         self.assign_label = PushButton(text="Assign class to the selected label")
-        self.assign_layer = PushButton(text="Assign class to every label of the chosen layers")
+        self.assign_layer = PushButton(text="Assign class to whole layers",
+                                       tooltip="every label of the chosen labels layers gets the class")
         self.rows = ComboBox(label="rows", choices=ROW_CHOICES, value=None)
         self.group = ComboBox(label="groups", choices=[NO_GROUP, BY_LAYER], value=BY_LAYER)
         self.aggregate = ComboBox(label="diagnose per group", choices=AGGREGATE_CHOICES, value=None, nullable=True)
         self.classifier = ComboBox(label="classifier", choices=list(CLASSIFIERS), value="gpc")
         self.splits = SpinBox(label="random splits", min=2, max=5000, value=200)
         # a valid p-value costs permutations x 10 fits: 199 resolves p = 0.005 (the CLI defaults to 999)
-        self.permutations = SpinBox(label="permutations (p-value test, 0 = none)", min=0, max=100000, value=199)
+        self.permutations = SpinBox(label="permutations", min=0, max=100000, value=199,
+                                   tooltip="class permutations of the p-value test (0 = no test)")
         self.top_k = SpinBox(label="parameters kept", min=1, max=100, value=10)
         self.test_fraction = FloatSpinBox(label="test fraction", min=0.05, max=0.9, step=0.05, value=0.3)
         self.seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
         self.run_button = PushButton(text="Evaluate")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
-        self.summary = Label(value="")
-        for label in (self.status, self.summary):
-            label.native.setWordWrap(True)
+        self.status = text_line(value="")
+        self.summary = text_line(value="")
         self.plot_choice = ComboBox(label="plot", choices=list(PLOT_NAMES), value="ROC curves")
         self.report_dir = FileEdit(label="report folder", mode="d")
         self.report_button = PushButton(text="Export report (PNG + CSV + JSON)")
@@ -118,7 +120,7 @@ class ClassifierWidget(Container):
         self.load_button = PushButton(text="Load model")
         self.target = ComboBox(label="predict on labels", choices=self._labels_choices)
         self.predict_button = PushButton(text="Predict classes")
-        self.legend = Label(label="predicted", value="", visible=False)  # colour of each class in the class layer
+        self.legend = text_line(label="predicted", value="", visible=False)  # colour of each class in the class layer
         self.extend([self.source, self.images, self.labels_layers, self.csv, self.csv_class, self.csv_group,
                      self.class_name,
                      self.assign_label, self.assign_layer, self.rows, self.group, self.aggregate, self.classifier, self.splits,

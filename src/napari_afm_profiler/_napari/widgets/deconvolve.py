@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, PushButton
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import (
     is_calibrated,
     layer_choices,
+    make_scrollable,
     refuse,
     reports_errors,
     snapshot,
+    text_line,
     tip_from_layer,
 )
 from napari_afm_profiler._napari.widgets._settings import remember_settings
@@ -47,11 +49,12 @@ class DeconvolveWidget(Container):
                                        visible=False)
         self.tip_half_angle = FloatSpinBox(label="half-angle (°)", value=20.0, min=1.0, max=80.0, step=0.5,
                                            visible=False)
-        self.tip_used = Label(label="tip used", value="")
-        self.uncertainty = CheckBox(text="uncertainty map (older models: 4x slower)", value=True)
+        self.tip_used = text_line(label="tip used", value="")
+        self.uncertainty = CheckBox(text="uncertainty map", value=True,
+                                    tooltip="calibrated 90 % interval of the true height (older models: 4x slower)")
         self.run_button = PushButton(text="Deconvolve")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
+        self.status = text_line(value="")
         self.extend([self.image, self.model, self.folder, self.tip, self.tip_shape, self.tip_radius,
                      self.tip_half_angle, self.tip_used, self.uncertainty, self.run_button, self.cancel, self.status])
         self.model.changed.connect(lambda value: setattr(self.folder, "visible", value == OWN))
@@ -64,6 +67,7 @@ class DeconvolveWidget(Container):
             event.connect(lambda *_: (self.image.reset_choices(), self.tip.reset_choices()))
         self._show_tip_choice()
         remember_settings(self, "deconvolve")
+        make_scrollable(self)  # every dock scrolls: nothing off a small screen
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return layer_choices(self.viewer, "image", (2, 3))

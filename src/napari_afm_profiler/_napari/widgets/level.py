@@ -11,10 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, SpinBox, Table
+from magicgui.widgets import ComboBox, Container, FileEdit, PushButton, SpinBox, Table
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import is_calibrated, layer_choices, refuse, reports_errors, snapshot
+from napari_afm_profiler._napari.widgets._common import (
+    is_calibrated,
+    layer_choices,
+    make_scrollable,
+    refuse,
+    reports_errors,
+    snapshot,
+    text_line,
+)
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 
@@ -48,11 +56,11 @@ class LevelWidget(Container):
                              choices=lambda *_: layer_choices(self.viewer, "labels", (2,)))
         self.level_button = PushButton(text="Level")
         self.reference = ComboBox(label="drift reference", choices=REFERENCE_CHOICES, value="previous")
-        self.max_step = SpinBox(label="largest shift per frame (px, 0 = ¼ frame)", min=0, max=10000, value=0)
+        self.max_step = SpinBox(label="max shift (px)", min=0, max=10000, value=0,
+                                tooltip="largest drift between two frames; 0 = a quarter of the frame")
         self.align_button = PushButton(text="Align frames (drift)")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
-        self.status.native.setWordWrap(True)
+        self.status = text_line(value="")
         self.table = Table()
         self.table.native.setMinimumHeight(120)
         self.csv_path = FileEdit(label="shifts CSV", mode="w", filter="*.csv", value="drift_shifts.csv")
@@ -67,6 +75,7 @@ class LevelWidget(Container):
         self.viewer.layers.events.inserted.connect(self._refresh)
         self.viewer.layers.events.removed.connect(self._refresh)
         remember_settings(self, "level")
+        make_scrollable(self)  # every dock scrolls: nothing off a small screen
 
     def _refresh(self, *_: Any) -> None:
         self.image.reset_choices()

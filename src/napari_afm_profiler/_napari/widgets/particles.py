@@ -22,7 +22,6 @@ from magicgui.widgets import (
     Container,
     FileEdit,
     FloatSpinBox,
-    Label,
     PushButton,
     Select,
     SpinBox,
@@ -41,6 +40,7 @@ from napari_afm_profiler._napari.widgets._common import (
     reports_errors,
     select_row_of_label,
     snapshot,
+    text_line,
 )
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
@@ -77,14 +77,14 @@ class ParticlesWidget(Container):
         self.preview = CheckBox(label="live preview of the mask", value=False)
         self.run_button = PushButton(text="Segment and measure")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
-        self.status.native.setWordWrap(True)
+        self.status = text_line(value="")
         self.table = Table()
         self.table.native.setSortingEnabled(True)
         self.table.native.setMinimumHeight(160)
         self.csv_path = FileEdit(label="CSV file", mode="w", filter="*.csv", value="particles.csv")
         self.export_button = PushButton(text="Export CSV")
-        self.axis_button = PushButton(text="Profiles of the selected particle (along / across)")
+        self.axis_button = PushButton(text="Particle profiles (along / across)",
+                                      tooltip="height profiles along and across the selected particle's major axis")
         self.extend([self.image, self.compare, self.method, self.threshold, self.min_area, self.min_particle_height, self.split,
                      self.separation, self.exclude_edge, self.preview, self.run_button, self.cancel, self.status,
                      self.table, self.csv_path, self.export_button, self.axis_button])
@@ -294,8 +294,7 @@ class ProfileWidget(Container):
         self.shapes = ComboBox(label="line from (shapes)", choices=self._shape_layers)
         self.band_width = SpinBox(label="band width (px)", min=1, max=501, value=1)
         self.run_button = PushButton(text="Profile")
-        self.status = Label(value="draw a line in a Shapes layer, then press Profile")
-        self.status.native.setWordWrap(True)
+        self.status = text_line(value="draw a line in a Shapes layer, then press Profile")
         self.csv_path = FileEdit(label="CSV file", mode="w", filter="*.csv", value="profile.csv")
         self.export_button = PushButton(text="Export CSV")
         self.extend([self.images, self.shapes, self.band_width, self.run_button, self.status, self.csv_path,
@@ -306,6 +305,7 @@ class ProfileWidget(Container):
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.images.reset_choices(), self.shapes.reset_choices()))
         remember_settings(self, "profile")
+        make_scrollable(self)  # every dock scrolls: nothing off a small screen
 
     def _shape_layers(self, *_: Any) -> list[Any]:
         import napari

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox, Table
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, PushButton, Select, SpinBox, Table
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import (
@@ -24,6 +24,7 @@ from napari_afm_profiler._napari.widgets._common import (
     reports_errors,
     select_row_of_label,
     snapshot,
+    text_line,
 )
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
@@ -60,7 +61,7 @@ class RoughnessWidget(Container):
         self.region_level = ComboBox(label="regions levelled by", choices=[("own fit", "own"),
                                      ("substrate fit of the image", "substrate"), ("none (mean only)", "none")],
                                      value="own")
-        self.surface_label = Label(label="evaluated surface", value="")
+        self.surface_label = text_line(label="evaluated surface", value="")
         self.erosion = SpinBox(label="erode region border (px)", min=0, max=50, value=0)
         self.tiles = ComboBox(label="tiles (no labels)", choices=list(TILES), value="1x1")
         self.tile_rows = CheckBox(label="one row per tile", value=False)
@@ -70,8 +71,7 @@ class RoughnessWidget(Container):
         self.smc_mr = FloatSpinBox(label="Smc(mr): mr (%)", min=0.0, max=100.0, step=1.0, value=10.0)
         self.run_button = PushButton(text="Compute")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
-        self.status.native.setWordWrap(True)
+        self.status = text_line(value="")
         self.table = Table()
         self.table.native.setSortingEnabled(True)
         self.table.native.setMinimumHeight(160)

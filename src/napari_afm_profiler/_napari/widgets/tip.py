@@ -10,7 +10,6 @@ from magicgui.widgets import (
     ComboBox,
     Container,
     FloatSpinBox,
-    Label,
     PushButton,
     SpinBox,
 )
@@ -22,6 +21,7 @@ from napari_afm_profiler._napari.widgets._common import (
     refuse,
     reports_errors,
     snapshot,
+    text_line,
     tip_from_layer,
 )
 from napari_afm_profiler._napari.widgets._settings import remember_settings
@@ -55,8 +55,8 @@ class TipWidget(Container):
         self.preview = PushButton(text="Show tip")
         self.buttons = {name: PushButton(text=name.capitalize()) for name in (*OPERATIONS, "estimate")}
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
-        self.source_label = Label(label="preview of", value="")
+        self.status = text_line(value="")
+        self.source_label = text_line(label="preview of", value="")
         self.extend([self.shape, self.radius, self.half_angle, self.auto_size, self.size, self.image, self.tip_source,
                      self.source_label, self.preview,
                      *[self.buttons[k] for k in OPERATIONS], self.threshold, self.full, self.buttons["estimate"],

@@ -6,10 +6,17 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import add_plot_canvas, layer_choices, refuse, reports_errors
+from napari_afm_profiler._napari.widgets._common import (
+    add_plot_canvas,
+    layer_choices,
+    make_scrollable,
+    refuse,
+    reports_errors,
+    text_line,
+)
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
@@ -42,7 +49,7 @@ class TrainWidget(Container):
         self.resume = CheckBox(text="resume from the folder's checkpoint", value=False)
         self.train_button = PushButton(text="Train")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
+        self.status = text_line(value="")
         self.extend([self.source, self.kinds, self.n_train, self.dataset, self.image, self.truth, self.crop, self.epochs,
                      self.batch, self.rate, self.seed, self.output, self.resume, self.train_button, self.cancel,
                      self.status])
@@ -54,6 +61,7 @@ class TrainWidget(Container):
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.image.reset_choices(), self.truth.reset_choices()))
         remember_settings(self, "train")
+        make_scrollable(self)  # every dock scrolls: nothing off a small screen
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return layer_choices(self.viewer, "image")

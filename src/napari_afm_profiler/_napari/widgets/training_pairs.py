@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, PushButton, SpinBox
 
-from napari_afm_profiler._napari.widgets._common import layer_choices, reports_errors
+from napari_afm_profiler._napari.widgets._common import layer_choices, make_scrollable, reports_errors, text_line
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler.synth import load_dataset, save_dataset
 from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, register_truth, tile_origins
@@ -40,7 +40,7 @@ class TrainingPairsWidget(Container):
         self.export = PushButton(text="Export kept pairs")
         self.load_path = FileEdit(label="review dataset", mode="r", filter="*.npz")
         self.load = PushButton(text="Load dataset as layers")
-        self.status = Label(value="")
+        self.status = text_line(value="")
         self.extend([self.image, self.truth, self.mask, self.check, self.register, self.crop, self.stride, self.tile,
                      self.index, self.keep, self.path, self.export, self.load_path, self.load, self.status])
         self.origins: list[tuple[int, int]] = []
@@ -56,6 +56,7 @@ class TrainingPairsWidget(Container):
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(self._refresh)
         remember_settings(self, "training-pairs", exclude=(self.index, self.keep))  # which pair: state, not a setting
+        make_scrollable(self)  # every dock scrolls: nothing off a small screen
 
     def _image_choices(self, *_: Any) -> list[Any]:
         return [(name, ly) for name, ly in layer_choices(self.viewer, "image") if not name.startswith("pair ·")]

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, Select, SpinBox
+from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, PushButton, Select, SpinBox
 from napari.qt.threading import thread_worker
 
-from napari_afm_profiler._napari.widgets._common import make_scrollable, refuse, reports_errors
+from napari_afm_profiler._napari.widgets._common import make_scrollable, refuse, reports_errors, text_line
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler._napari.widgets._workers import start_worker
 from napari_afm_profiler.synth import (
@@ -66,7 +66,7 @@ class VirtualDataWidget(Container):
         self.path = FileEdit(label="dataset", mode="w", filter="*.npz", value=Path.home() / "virtual_pairs.npz")
         self.export = PushButton(text="Export dataset")
         self.cancel = PushButton(text="Cancel", enabled=False)
-        self.status = Label(value="")
+        self.status = text_line(value="")
         self.extend([
             self.kind, self.mixed_kinds, self.size, self.pixel, self.obj_min, self.obj_max, self.h_min, self.h_max,
             self.count_min, self.count_max, self.overlap, self.rms, self.hurst, self.tip_layer, self.tip_shape,
