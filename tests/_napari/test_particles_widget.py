@@ -64,3 +64,29 @@ def test_profile_dock(make_napari_viewer, qtbot, tmp_path):
     assert max(profile.values["raw"]) == pytest.approx(14.0, abs=0.3)
     dock.csv_path.value = tmp_path / "prof.csv"
     assert dock.export_csv().read_text().startswith("distance_nm,raw,deconvolved")
+
+
+def test_profile_dock_gives_the_iso_21920_parameters_of_a_sinusoid(make_napari_viewer, tmp_path):
+    amplitude, wavelength, pixel = 2.0, 40.0, 0.5  # nm
+    x = np.arange(1200) * pixel
+    image = np.tile(amplitude * np.sin(2 * np.pi * x / wavelength), (40, 1))
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(image, name="wave", scale=(pixel, pixel), units=("nm", "nm"))
+    shapes = viewer.add_shapes([np.array([[10.0, 0.0], [10.0, 480.0]])], shape_type="line", name="line")  # 12 periods
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Profile")
+    dock.images.value, dock.shapes.value = [layer], shapes
+    dock.profile_level.value = "none"
+    assert dock.run() is not None, dock.status.value
+    row = dock.parameters.set_index("image").loc["wave"]
+    assert row["Ra"] == pytest.approx(2 * amplitude / np.pi, rel=0.01)  # closed forms of a sine
+    assert row["Rq"] == pytest.approx(amplitude / np.sqrt(2), rel=0.01)
+    assert row["Rt"] == pytest.approx(2 * amplitude, rel=0.01)
+    assert row["RSm"] == pytest.approx(wavelength, rel=0.01)
+    assert row["F-operator"].startswith("none") and dock.parameter_table.native.rowCount() == 1
+    dock.parameters_path.value = tmp_path / "p.csv"
+    assert "Ra" in dock.export_parameters().read_text().splitlines()[0]
+
+    dock.l_filter.value = 1.0  # shorter than the S-filter: refused in words, the profile stays
+    dock.s_filter.value = 5.0
+    assert dock.run() is not None and dock.parameters is None
+    assert dock.status.value.startswith("error: profile drawn; no profile parameters")

@@ -102,14 +102,13 @@ def _write_profile_parameters(profile: Any, args: argparse.Namespace) -> None:
     import json
 
     from napari_afm_profiler.io.writers import atomic_write
-    from napari_afm_profiler.roughness.profiles import profile_parameters
+    from napari_afm_profiler.roughness.profiles import profiles_parameters
 
-    spacing = float(profile.distance_nm[1] - profile.distance_nm[0]) if len(profile.distance_nm) > 1 else 0.0
-    out = {}
-    for name, values in profile.values.items():
-        result = profile_parameters(values, spacing_nm=spacing, level=args.profile_level, s_filter_nm=args.s_filter,
-                                    l_filter_nm=args.l_filter)
-        out[name] = {"parameters": result.values, "operators": result.operators, "spacing_nm": spacing}
+    results = profiles_parameters(profile.distance_nm, profile.values, level=args.profile_level,
+                                  s_filter_nm=args.s_filter, l_filter_nm=args.l_filter)
+    spacing = float(profile.distance_nm[1] - profile.distance_nm[0])
+    out = {name: {"parameters": r.values, "operators": r.operators, "spacing_nm": spacing}
+           for name, r in results.items()}
     text = json.dumps(out, indent=2) + "\n"
     if args.parameters == "-":
         sys.stdout.write(text)

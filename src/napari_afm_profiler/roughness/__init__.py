@@ -12,7 +12,7 @@ __getattr__, _dir, _names = _lazy.attach(
         "compute": ["resolve_groups", "RoughnessResult", "parameters", "surface_parameters", "surface_parameters_steps"],
         "tables": ["region_geometry", "RoughnessTable", "channel_table", "channel_table_steps", "regions", "region_table",
                    "region_table_steps", "tile_labels", "tile_parameters"],
-        "profiles": ["PROFILE_PARAMETERS", "ProfileResult", "profile_parameters"],
+        "profiles": ["PROFILE_PARAMETERS", "ProfileResult", "profile_parameters", "profiles_parameters"],
         "registry": ["GEOMETRY_COLUMNS", "GROUPS", "PARAMETERS", "Parameter"],
         "settings": ["RoughnessSettings"],
     },

@@ -127,9 +127,10 @@ def feature_parameters(ev: Evaluation) -> None:
     dy, dx = ev.area.pixel_size_nm
     area_um2 = ev.area.n * dy * dx / NM2_PER_UM2
     order = ev.descending_order
-    # peaks and pits are independent merge trees: run them on both cores (the kernel releases the
-    # GIL), except on huge areas, where one tree at a time keeps memory down
-    with ThreadPoolExecutor(max_workers=1 if ev.area.n > PARALLEL_LIMIT_PX else 2) as pool:
+    # peaks and pits are independent merge trees: run them on two threads (the kernel releases the
+    # GIL) where numba may use two, except on huge areas, where one tree at a time keeps memory down
+    workers = 1 if ev.area.n > PARALLEL_LIMIT_PX else min(2, numba.get_num_threads())
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         found = dict(zip("pv", pool.map(lambda args: significant_peaks(*args), [
             (z, mask, threshold, order), (-z, mask, threshold, np.ascontiguousarray(order[::-1]))])))
     tops = {}

@@ -140,3 +140,38 @@ def profile_parameters(profile: np.ndarray, *, spacing_nm: float, level: str = "
                  "S-filter": f"Gaussian (ISO 16610-21), nesting index {s_filter_nm:g} nm" if s_filter_nm else "none",
                  "L-filter": f"Gaussian (ISO 16610-21), nesting index {l_filter_nm:g} nm" if l_filter_nm else "none"}
     return ProfileResult(values={k: values[k] for k in PROFILE_PARAMETERS}, profile=z, operators=operators)
+
+
+def profiles_parameters(distance_nm: np.ndarray, profiles: dict[str, np.ndarray], *, level: str = "line",
+                        s_filter_nm: float | None = None, l_filter_nm: float | None = None,
+                        sections: int = 5) -> dict[str, ProfileResult]:
+    """ISO 21920-2 parameters of several profiles sampled along one line (one per image).
+
+    Parameters
+    ----------
+    distance_nm : (n,) float ndarray
+        Distance of each sample from the line's start, nm (evenly spaced).
+    profiles : dict of str to (n,) float ndarray
+        Heights along the line, one profile per image name.
+    level, s_filter_nm, l_filter_nm, sections
+        As in :func:`profile_parameters`.
+
+    Returns
+    -------
+    dict of str to ProfileResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(400) * 0.5
+    >>> out = profiles_parameters(x, {"a": np.sin(x), "b": 2 * np.sin(x)}, level="none")
+    >>> round(out["b"].values["Rq"] / out["a"].values["Rq"], 6)
+    2.0
+    """
+    distance = np.asarray(distance_nm, np.float64)
+    if distance.ndim != 1 or distance.size < 2:
+        raise InputError(f"a profile's distances must be 1-D with at least 2 samples; got shape {distance.shape}")
+    spacing = float(distance[1] - distance[0])
+    return {name: profile_parameters(values, spacing_nm=spacing, level=level, s_filter_nm=s_filter_nm,
+                                     l_filter_nm=l_filter_nm, sections=sections)
+            for name, values in profiles.items()}

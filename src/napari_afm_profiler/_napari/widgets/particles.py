@@ -283,6 +283,9 @@ class ParticlesWidget(Container):
         return export_table_csv(self.table_data, self.csv_path.value, self.status, "nothing to export yet: segment first")
 
 
+PROFILE_LEVELS = [("least-squares line", "line"), ("mean only", "none")]
+
+
 class ProfileWidget(Container):
     """Height profiles of several image layers along the last line drawn in a Shapes layer."""
 
@@ -290,6 +293,7 @@ class ProfileWidget(Container):
         super().__init__(labels=True)
         self.viewer = napari_viewer
         self.profile: Any = None
+        self.parameters: Any = None  # ISO 21920-2 parameters of the last profiles (a DataFrame)
         self.images = Select(label="images", choices=lambda *_: layer_choices(self.viewer, "image"))
         self.shapes = ComboBox(label="line from (shapes)", choices=self._shape_layers)
         self.band_width = SpinBox(label="band width (px)", min=1, max=501, value=1)
@@ -297,11 +301,25 @@ class ProfileWidget(Container):
         self.status = text_line(value="draw a line in a Shapes layer, then press Profile")
         self.csv_path = FileEdit(label="CSV file", mode="w", filter="*.csv", value="profile.csv")
         self.export_button = PushButton(text="Export CSV")
+        self.with_parameters = CheckBox(text="profile parameters (ISO 21920-2)", value=True,
+                                        tooltip="Ra, Rq, Rsk, Rku, Rp, Rv, Rz, Rt, Rdq, RSm of each profile")
+        self.profile_level = ComboBox(label="F-operator", choices=PROFILE_LEVELS, value="line")
+        self.s_filter = FloatSpinBox(label="S-filter λs (nm, 0 = none)", min=0.0, max=1e6, step=0.5, value=0.0,
+                                     tooltip="profile Gaussian (ISO 16610-21) removing wavelengths shorter than λs")
+        self.l_filter = FloatSpinBox(label="L-filter λc (nm, 0 = none)", min=0.0, max=1e6, step=10.0, value=0.0,
+                                     tooltip="profile Gaussian (ISO 16610-21) removing wavelengths longer than λc")
+        self.parameter_table = Table()
+        self.parameter_table.native.setMinimumHeight(110)
+        self.parameters_path = FileEdit(label="parameters CSV", mode="w", filter="*.csv",
+                                        value="profile_parameters.csv")
+        self.export_parameters_button = PushButton(text="Export parameters CSV")
         self.extend([self.images, self.shapes, self.band_width, self.run_button, self.status, self.csv_path,
-                     self.export_button])
+                     self.export_button, self.with_parameters, self.profile_level, self.s_filter, self.l_filter,
+                     self.parameter_table, self.parameters_path, self.export_parameters_button])
         self.figure, self.canvas = add_plot_canvas(self, (4.6, 3.0), 220)
         self.run_button.changed.connect(self.run)
         self.export_button.changed.connect(self.export_csv)
+        self.export_parameters_button.changed.connect(self.export_parameters)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(lambda *_: (self.images.reset_choices(), self.shapes.reset_choices()))
         remember_settings(self, "profile")
@@ -347,10 +365,41 @@ class ProfileWidget(Container):
         fig.tight_layout()
         self.canvas.draw_idle()
         self.status.value = f"{len(self.profile.distance_nm)} points over {self.profile.distance_nm[-1]:.4g} nm"
+        if self.with_parameters.value:
+            self._show_parameters()
         return self.profile
+
+    def _show_parameters(self) -> None:
+        """ISO 21920-2 parameters of every profile into the table (the profile stays if they cannot be had)."""
+        import pandas as pd
+
+        from napari_afm_profiler.roughness.profiles import PROFILE_PARAMETERS, profiles_parameters
+
+        try:
+            results = profiles_parameters(self.profile.distance_nm, self.profile.values,
+                                          level=self.profile_level.value, s_filter_nm=self.s_filter.value or None,
+                                          l_filter_nm=self.l_filter.value or None)
+        except ValueError as exc:
+            self.parameters = None
+            self.parameter_table.clear()
+            refuse(self.status, "Profile", f"profile drawn; no profile parameters: {exc}")
+            return
+        rows = [{"image": name, **r.values, **r.operators} for name, r in results.items()]
+        self.parameters = pd.DataFrame(rows)
+        self.parameter_table.value = {
+            "image": [r["image"] for r in rows],
+            **{k: [None if r[k] is None else float(f"{r[k]:.4g}") for r in rows] for k in PROFILE_PARAMETERS}}
+        operators = next(iter(results.values())).operators
+        self.status.value += "; parameters after " + ", ".join(f"{k}: {v}" for k, v in operators.items())
 
     @reports_errors("Profile")
     def export_csv(self, *_: Any) -> Path | None:
         """Write the last profile to CSV (atomically)."""
         frame = None if self.profile is None else self.profile.to_pandas()
         return export_table_csv(frame, self.csv_path.value, self.status, "nothing to export yet: press Profile")
+
+    @reports_errors("Profile")
+    def export_parameters(self, *_: Any) -> Path | None:
+        """Write the last profile parameters (one row per image, with the operators) to CSV (atomically)."""
+        return export_table_csv(self.parameters, self.parameters_path.value, self.status,
+                                "no profile parameters yet: tick them and press Profile")
