@@ -66,6 +66,16 @@ class Evaluation:
         return power_spectrum(z, mask, self.area.pixel_size_nm)
 
     @cached_property
+    def annuli(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Rings of the power spectrum: annulus of each bin, power sum and bin count per annulus, ring width (1/nm)."""
+        from napari_afm_profiler.roughness.spatial import radial_bins
+
+        psd, fy, fx = self.spectrum
+        index, dq = radial_bins(fy, fx)
+        flat = index.ravel()
+        return index, np.bincount(flat, weights=psd.ravel()), np.bincount(flat), dq
+
+    @cached_property
     def cumulative(self) -> np.ndarray:
         """Cumulative sums of ``ascending`` with a leading 0 (for volumes)."""
         return np.concatenate([[0.0], np.cumsum(self.ascending)])
@@ -101,9 +111,15 @@ class Evaluation:
     def height_at(self, mr_pct: float | np.ndarray) -> float | np.ndarray:
         """Height at material ratio ``mr_pct`` (%), the inverse of the areal material ratio curve."""
         a = self.ascending
-        # the i-th highest of n pixels sits at material ratio (i + 1/2) / n
-        mr = 100.0 * (np.arange(a.size) + 0.5) / a.size
-        return np.interp(mr_pct, mr, a[::-1])
+        n = a.size
+        # the i-th highest of n pixels sits at material ratio (i + 1/2) / n: interpolate linearly
+        # between the two neighbours of the wanted rank (constant beyond the first and last)
+        rank = np.clip(np.asarray(mr_pct, dtype=np.float64) / 100.0 * n - 0.5, 0.0, n - 1.0)
+        lower = np.floor(rank).astype(np.int64)
+        upper = np.minimum(lower + 1, n - 1)
+        frac = rank - lower
+        value = a[n - 1 - lower] * (1.0 - frac) + a[n - 1 - upper] * frac
+        return float(value) if value.ndim == 0 else value
 
     def material_ratio(self, c: float) -> float:
         """Areal material ratio Smr(c), %: share of the area at or above height ``c``."""

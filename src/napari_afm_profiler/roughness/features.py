@@ -23,55 +23,69 @@ PARALLEL_LIMIT_PX = 16_000_000
 
 @numba.njit(cache=True, nogil=True)
 def _find(parent: np.ndarray, i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:  # full path compression
+        nxt = parent[i]
+        parent[i] = root
+        i = nxt
+    return root
 
 
 @numba.njit(cache=True, nogil=True)
-def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
-    """Prominence of every pixel as a peak (0 for pixels that are not peaks) over ``order``."""
-    n = z.size
+def _ranked_prominences(order: np.ndarray, heights: np.ndarray, nx: int, n: int) -> np.ndarray:
+    """Prominence of each pixel of ``order`` as a peak (0 where it is none), in the order's ranks.
+
+    ``order`` lists the flat indices of the area's pixels, highest first (ties in any fixed
+    order), ``heights`` their heights in that order, ``nx`` the row length and ``n`` the image
+    size.  Working in ranks, the elder of two peaks is simply the one of lower rank, so each
+    piece's root is its peak; a piece's last pixel is its lowest.  The arrays touched for each
+    new pixel are its rank's own entries and its 3 x 3 neighbours' ranks: memory-friendly.
+    """
+    m = order.size
     ny = n // nx
-    parent = np.full(n, -1, dtype=np.int32)
-    peak = np.zeros(n, dtype=np.int32)
-    prominence = np.zeros(n)
-    for idx in order:
-        parent[idx] = idx
-        peak[idx] = idx
+    rank = np.full(n, -1, dtype=np.int32)
+    for r in range(m):
+        rank[order[r]] = r
+    parent = np.empty(m, dtype=np.int32)
+    lowest = np.empty(m, dtype=np.int32)
+    prominence = np.zeros(m)
+    for r in range(m):
+        idx = order[r]
+        parent[r] = r
+        root = r
         y = idx // nx
         x = idx - y * nx
-        for oy in range(-1, 2):
-            for ox in range(-1, 2):
-                yy = y + oy
-                xx = x + ox
-                if (oy == 0 and ox == 0) or yy < 0 or yy >= ny or xx < 0 or xx >= nx:
+        for yy in range(max(y - 1, 0), min(y + 1, ny - 1) + 1):
+            for xx in range(max(x - 1, 0), min(x + 1, nx - 1) + 1):
+                q = rank[yy * nx + xx]
+                if q < 0 or q >= r:  # outside the area, or not reached yet (or the pixel itself)
                     continue
-                j = yy * nx + xx
-                if parent[j] < 0:
+                other = _find(parent, q)
+                if other == root:
                     continue
-                ri = _find(parent, idx)
-                rj = _find(parent, j)
-                if ri == rj:
-                    continue
-                pi = peak[ri]
-                pj = peak[rj]
-                if z[pi] > z[pj] or (z[pi] == z[pj] and pi < pj):
-                    winner, loser = ri, rj
+                # the younger peak (higher rank) ends at this saddle: the elder rule
+                if root < other:
+                    prominence[other] = heights[other] - heights[r]
+                    parent[other] = root
                 else:
-                    winner, loser = rj, ri
-                prominence[peak[loser]] = z[peak[loser]] - z[idx]
-                parent[loser] = winner
-    # a peak that never merged rises above the lowest pixel of its connected piece: walking the
-    # order backwards, the first pixel met of each piece is its lowest
-    done = np.zeros(n, dtype=np.bool_)
-    for k in range(order.size - 1, -1, -1):
-        idx = order[k]
-        r = _find(parent, idx)
-        if not done[r]:
-            done[r] = True
-            prominence[peak[r]] = z[peak[r]] - z[idx]
+                    prominence[root] = heights[root] - heights[r]
+                    parent[root] = other
+                    root = other
+        lowest[root] = r
+    # a peak that never merged rises above the lowest pixel of its connected piece
+    for r in range(m):
+        if parent[r] == r:
+            prominence[r] = heights[r] - heights[lowest[r]]
+    return prominence
+
+
+def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
+    """Prominence of every pixel of the flat height array ``z`` as a peak, over ``order`` (highest first)."""
+    order = np.ascontiguousarray(order, dtype=np.int32 if z.size < 2**31 else np.int64)
+    prominence = np.zeros(z.size)
+    prominence[order] = _ranked_prominences(order, z[order], nx, z.size)
     return prominence
 
 
@@ -132,7 +146,7 @@ def feature_parameters(ev: Evaluation) -> None:
     workers = 1 if ev.area.n > PARALLEL_LIMIT_PX else min(2, numba.get_num_threads())
     with ThreadPoolExecutor(max_workers=workers) as pool:
         found = dict(zip("pv", pool.map(lambda args: significant_peaks(*args), [
-            (z, mask, threshold, order), (-z, mask, threshold, np.ascontiguousarray(order[::-1]))])))
+            (z, mask, threshold, order), (-z, mask, threshold, order[::-1])])))
     tops = {}
     for kind, sign in (("p", 1.0), ("v", -1.0)):
         where = np.nonzero(found[kind])

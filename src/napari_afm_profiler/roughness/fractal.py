@@ -22,7 +22,8 @@ MIN_LAG_PX = 2
 MAX_LAG_PX = 32
 
 
-def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_size_nm: tuple[float, float]) -> float:
+def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_size_nm: tuple[float, float], *,
+                       annuli: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None) -> float:
     """Fractal dimension from the slope of the radially averaged power spectrum.
 
     The fit runs from the second annulus (2 / L) to a quarter of the sampling frequency, on
@@ -33,14 +34,19 @@ def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_si
     psd, fy, fx : ndarrays
         Power spectrum and its frequency axes, from ``spatial.power_spectrum``.
     pixel_size_nm : (dy, dx)
+    annuli : tuple, optional
+        ``(index, sums, counts, width)`` of the spectrum's rings when already computed
+        (``Evaluation.annuli``).
 
     Returns
     -------
     dimension : float
     """
-    index, dq = radial_bins(fy, fx)
-    sums = np.bincount(index.ravel(), weights=psd.ravel())
-    counts = np.bincount(index.ravel())
+    if annuli is None:
+        index, dq = radial_bins(fy, fx)
+        sums, counts = np.bincount(index.ravel(), weights=psd.ravel()), np.bincount(index.ravel())
+    else:
+        _, sums, counts, dq = annuli
     q_limit = 0.25 / max(pixel_size_nm)
     k = np.arange(sums.size)
     use = (k >= 2) & (k * dq <= q_limit) & (counts > 0)
@@ -99,5 +105,5 @@ def fractal_parameters(ev: Evaluation) -> None:
     if ev.flat:
         ev.undefined(["Sfd_psd", "Sfd_var"], "the surface is flat (Sq = 0)")
         return
-    ev.set(Sfd_psd=spectral_dimension(*ev.spectrum, ev.area.pixel_size_nm),
+    ev.set(Sfd_psd=spectral_dimension(*ev.spectrum, ev.area.pixel_size_nm, annuli=ev.annuli),
            Sfd_var=variogram_dimension(z, mask, ev.area.pixel_size_nm))

@@ -190,7 +190,7 @@ def spatial_parameters(ev: Evaluation) -> None:
     psd, fy, fx = ev.spectrum
     psd = psd.copy()
     psd[ny // 2, nx // 2] = 0.0
-    ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx))
+    ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx, ev.annuli))
 
 
 def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, candidates: np.ndarray) -> tuple[float, float]:
@@ -248,9 +248,13 @@ def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float
     direction = float((angles[best] + offset * (180.0 / N_APS)) % 180.0)
     # a sharp spectral line (a periodic texture) is located better by the centroid of its
     # lobe than by rays through the interpolated grid; use it when it confirms the direction
-    angle = np.rad2deg(np.arctan2(-fy[:, None], fx[None, :])) % 180.0
-    q_bins = np.hypot(fy[:, None] / (fy[1] - fy[0]), fx[None, :] / (fx[1] - fx[0]))
-    near = (np.abs((angle - direction + 90.0) % 180.0 - 90.0) <= CENTROID_WINDOW_DEG) & (q_bins >= MIN_CENTROID_BINS)
+    # bins within the window about the direction (either sign: directions are modulo 180): the
+    # sine of the angle between (fx, -fy) and the direction is at most sin(window); no arctan
+    t = np.deg2rad(direction)
+    cross = fx[None, :] * np.sin(t) + fy[:, None] * np.cos(t)
+    q2 = fx[None, :] ** 2 + fy[:, None] ** 2
+    bins2 = (fy[:, None] / (fy[1] - fy[0])) ** 2 + (fx[None, :] / (fx[1] - fx[0])) ** 2
+    near = (cross**2 <= np.sin(np.deg2rad(CENTROID_WINDOW_DEG)) ** 2 * q2) & (bins2 >= MIN_CENTROID_BINS**2)
     if near.any():
         cy, cx = _peak_centroid(psd, fy, fx, near)
         refined = float(np.rad2deg(np.arctan2(-cy, cx)) % 180.0)
@@ -259,12 +263,12 @@ def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float
     return direction
 
 
-def _dominant_wavelength(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
-    index, _ = radial_bins(fy, fx)
+def _dominant_wavelength(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray,
+                         annuli: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> float:
+    index, sums, counts, _ = annuli
     # f_RPS integrates over directions at fixed frequency: the mean over each annulus
-    counts = np.bincount(index.ravel())
-    rps = np.bincount(index.ravel(), weights=psd.ravel()) / np.maximum(counts, 1)
-    rps[0] = 0.0
+    rps = sums / np.maximum(counts, 1)
+    rps[0] = 0.0  # zero frequency
     # the annulus mean can peak one annulus off a sharp line (annuli hold unequal numbers of
     # bins), so the strongest bin is sought in the neighbouring annuli as well
     cy, cx = _peak_centroid(psd, fy, fx, np.abs(index - int(np.argmax(rps))) <= 1)
