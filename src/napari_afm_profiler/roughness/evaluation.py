@@ -66,14 +66,13 @@ class Evaluation:
         return power_spectrum(z, mask, self.area.pixel_size_nm)
 
     @cached_property
-    def annuli(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Rings of the power spectrum: annulus of each bin, power sum and bin count per annulus, ring width (1/nm)."""
-        from napari_afm_profiler.roughness.spatial import radial_bins
+    def annuli(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Rings of the power spectrum: power sum and bin count per annulus, and the ring width (1/nm)."""
+        from napari_afm_profiler.roughness.spatial import ring_sums, ring_width
 
         psd, fy, fx = self.spectrum
-        index, dq = radial_bins(fy, fx)
-        flat = index.ravel()
-        return index, np.bincount(flat, weights=psd.ravel()), np.bincount(flat), dq
+        dq = ring_width(fy, fx)
+        return (*ring_sums(psd, fy, fx, dq), dq)
 
     @cached_property
     def cumulative(self) -> np.ndarray:

@@ -117,14 +117,32 @@ def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float, order: 
     if order is None:
         inside = np.flatnonzero(mask)
         order = inside[np.argsort(-flat_z[inside], kind="stable")]
-    prominence = _prominences(flat_z, order, z.shape[1]).reshape(z.shape)
-    peaks = (prominence >= threshold) & (prominence > 0) & mask
-    padded = np.pad(mask, 1, constant_values=False)
-    interior = mask.copy()
+    return _significant(flat_z, order, mask, threshold)
+
+
+def _significant(flat_z: np.ndarray, order: np.ndarray, mask: np.ndarray, threshold: float,
+                 sign: float = 1.0) -> np.ndarray:
+    """:func:`significant_peaks` of ``sign * z`` (pits with -1), ``order`` highest first in that sign.
+
+    Only the few significant peaks leave the rank space: their border test looks at their own
+    eight neighbours instead of eroding the whole mask.
+    """
+    ny, nx = mask.shape
+    order = np.ascontiguousarray(order, dtype=np.int32 if flat_z.size < 2**31 else np.int64)
+    heights = flat_z[order]
+    if sign < 0:
+        np.negative(heights, out=heights)
+    prominence = _ranked_prominences(order, heights, nx, flat_z.size)
+    y, x = np.divmod(order[(prominence >= threshold) & (prominence > 0)].astype(np.int64), nx)
+    inside = (y > 0) & (y < ny - 1) & (x > 0) & (x < nx - 1)
+    y, x = y[inside], x[inside]
+    interior = np.ones(y.size, dtype=bool)
     for oy in (-1, 0, 1):
         for ox in (-1, 0, 1):
-            interior &= padded[1 + oy : 1 + oy + z.shape[0], 1 + ox : 1 + ox + z.shape[1]]
-    return peaks & interior
+            interior &= mask[y + oy, x + ox]
+    peaks = np.zeros(mask.shape, dtype=bool)
+    peaks[y[interior], x[interior]] = True
+    return peaks
 
 
 def feature_parameters(ev: Evaluation) -> None:
@@ -145,8 +163,9 @@ def feature_parameters(ev: Evaluation) -> None:
     # GIL) where numba may use two, except on huge areas, where one tree at a time keeps memory down
     workers = 1 if ev.area.n > PARALLEL_LIMIT_PX else min(2, numba.get_num_threads())
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = dict(zip("pv", pool.map(lambda args: significant_peaks(*args), [
-            (z, mask, threshold, order), (-z, mask, threshold, order[::-1])])))
+        flat = np.ascontiguousarray(z, dtype=np.float64).ravel()
+        found = dict(zip("pv", pool.map(lambda args: _significant(*args), [
+            (flat, order, mask, threshold, 1.0), (flat, order[::-1], mask, threshold, -1.0)])))
     tops = {}
     for kind, sign in (("p", 1.0), ("v", -1.0)):
         where = np.nonzero(found[kind])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from napari_afm_profiler.roughness.evaluation import Evaluation
-from napari_afm_profiler.roughness.spatial import radial_bins
+from napari_afm_profiler.roughness.spatial import ring_sums, ring_width
 
 MIN_SIDE_PX = 32
 MIN_LAG_PX = 2
@@ -23,7 +23,7 @@ MAX_LAG_PX = 32
 
 
 def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_size_nm: tuple[float, float], *,
-                       annuli: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None) -> float:
+                       annuli: tuple[np.ndarray, np.ndarray, float] | None = None) -> float:
     """Fractal dimension from the slope of the radially averaged power spectrum.
 
     The fit runs from the second annulus (2 / L) to a quarter of the sampling frequency, on
@@ -35,7 +35,7 @@ def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_si
         Power spectrum and its frequency axes, from ``spatial.power_spectrum``.
     pixel_size_nm : (dy, dx)
     annuli : tuple, optional
-        ``(index, sums, counts, width)`` of the spectrum's rings when already computed
+        ``(sums, counts, width)`` of the spectrum's rings when already computed
         (``Evaluation.annuli``).
 
     Returns
@@ -43,10 +43,9 @@ def spectral_dimension(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, pixel_si
     dimension : float
     """
     if annuli is None:
-        index, dq = radial_bins(fy, fx)
-        sums, counts = np.bincount(index.ravel(), weights=psd.ravel()), np.bincount(index.ravel())
-    else:
-        _, sums, counts, dq = annuli
+        dq = ring_width(fy, fx)
+        annuli = (*ring_sums(psd, fy, fx, dq), dq)
+    sums, counts, dq = annuli
     q_limit = 0.25 / max(pixel_size_nm)
     k = np.arange(sums.size)
     use = (k >= 2) & (k * dq <= q_limit) & (counts > 0)
@@ -75,16 +74,23 @@ def variogram_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[fl
     dimension : float
     """
     slopes = []
+    full = bool(mask.all())
     for axis, step in ((0, pixel_size_nm[0]), (1, pixel_size_nm[1])):
-        a, m = (z, mask) if axis == 1 else (z.T, mask.T)
-        n = a.shape[1]
+        n = z.shape[axis]
         lags = np.unique(np.round(np.geomspace(MIN_LAG_PX, min(MAX_LAG_PX, n // 4), 10)).astype(int))
         logs, logr = [], []
         for lag in lags:
-            diff = a[:, lag:] - a[:, :-lag]
-            pair = m[:, lag:] & m[:, :-lag]
-            count = np.count_nonzero(pair)
-            msd = np.einsum("ij,ij->", diff, diff * pair) / count if count >= 2 else 0.0
+            # pixel pairs lag apart along the axis (slicing the array itself: no strided transpose)
+            ahead = (slice(lag, None), slice(None)) if axis == 0 else (slice(None), slice(lag, None))
+            behind = (slice(None, -lag), slice(None)) if axis == 0 else (slice(None), slice(None, -lag))
+            diff = z[ahead] - z[behind]
+            if full:
+                count = diff.size
+                msd = np.einsum("ij,ij->", diff, diff) / count if count >= 2 else 0.0
+            else:
+                pair = mask[ahead] & mask[behind]
+                count = np.count_nonzero(pair)
+                msd = np.einsum("ij,ij->", diff, diff * pair) / count if count >= 2 else 0.0
             if msd <= 0:
                 continue
             logs.append(np.log(msd))

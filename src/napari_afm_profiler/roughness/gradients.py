@@ -8,11 +8,48 @@ triangulations (along either diagonal), so nothing outside a region leaks in.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from napari_afm_profiler.roughness.evaluation import Evaluation
 
 NM2_PER_UM2 = 1e6
+
+
+@numba.njit(cache=True, nogil=True)
+def _slope_sums(z: np.ndarray, mask: np.ndarray, dy: float, dx: float) -> tuple[float, int, float, int, float, int]:
+    """Sum, in one pass over the area, what Sdq and Sdr need.
+
+    Returns the squared x and y differences of neighbouring pixels both inside the mask (sums
+    and counts), and the summed corner-triangle areas of the cells whose four corners are inside.
+    """
+    ny, nx = z.shape
+    sx, nsx, sy, nsy, corners, cells = 0.0, 0, 0.0, 0, 0.0, 0
+    for i in range(ny):
+        for j in range(nx):
+            if not mask[i, j]:
+                continue
+            right_in = j + 1 < nx and mask[i, j + 1]
+            below_in = i + 1 < ny and mask[i + 1, j]
+            if right_in:
+                d = z[i, j + 1] - z[i, j]
+                sx += d * d
+                nsx += 1
+            if below_in:
+                d = z[i + 1, j] - z[i, j]
+                sy += d * d
+                nsy += 1
+            if right_in and below_in and mask[i + 1, j + 1]:
+                # edge slopes of the cell: its two x edges (rows i, i + 1), its two y edges (columns j, j + 1);
+                # a corner triangle with slopes (a, b) has area (dx dy / 2) sqrt(1 + a^2 + b^2)
+                bottom = (z[i, j + 1] - z[i, j]) / dx
+                top = (z[i + 1, j + 1] - z[i + 1, j]) / dx
+                left = (z[i + 1, j] - z[i, j]) / dy
+                right = (z[i + 1, j + 1] - z[i, j + 1]) / dy
+                corners += (np.sqrt(1.0 + bottom * bottom + left * left) + np.sqrt(1.0 + bottom * bottom + right * right)
+                            + np.sqrt(1.0 + top * top + left * left) + np.sqrt(1.0 + top * top + right * right))
+                cells += 1
+    return sx, nsx, sy, nsy, corners, cells
 
 
 def rms_gradient(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float | None:
@@ -29,26 +66,7 @@ def rms_gradient(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, fl
     sdq : float or None
         None when no pair of neighbouring pixels lies inside the mask.
     """
-    dy, dx = pixel_size_nm
-    sums = np.zeros(2)
-    counts = np.zeros(2, dtype=np.int64)
-    for rows in _row_blocks(z.shape[0], overlap=1):
-        zb, mb = z[rows], mask[rows]
-        last = rows.stop == z.shape[0]
-        # x pairs of every row of the block except its overlap row (counted by the next block)
-        xr = slice(None) if last else slice(0, -1)
-        diff = np.diff(zb[xr], axis=1)
-        pair = mb[xr][:, 1:] & mb[xr][:, :-1]
-        sums[0] += np.einsum("ij,ij->", diff, diff * pair)
-        counts[0] += np.count_nonzero(pair)
-        diff = np.diff(zb, axis=0)
-        pair = mb[1:] & mb[:-1]
-        sums[1] += np.einsum("ij,ij->", diff, diff * pair)
-        counts[1] += np.count_nonzero(pair)
-    if not counts.any():
-        return None
-    steps = np.array([dx, dy])
-    return float(np.sqrt(sum(sums[k] / counts[k] / steps[k] ** 2 for k in range(2) if counts[k])))
+    return _hybrid(z, mask, pixel_size_nm)[0]
 
 
 def developed_area_ratio(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> float | None:
@@ -69,38 +87,24 @@ def developed_area_ratio(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[f
     sdr : float or None
         None when no 2 x 2 cell lies inside the mask.
     """
-    dy, dx = pixel_size_nm
-    total, count = 0.0, 0
-    for rows in _row_blocks(z.shape[0], overlap=1):
-        zb, mb = z[rows], mask[rows]
-        inside = mb[:-1, :-1] & mb[1:, :-1] & mb[:-1, 1:] & mb[1:, 1:]
-        if not inside.any():
-            continue
-        # edge slopes of each cell: bottom/top x edges, left/right y edges
-        sx = np.diff(zb, axis=1) / dx
-        sy = np.diff(zb, axis=0) / dy
-        bottom, top = sx[:-1, :][inside], sx[1:, :][inside]
-        left, right = sy[:, :-1][inside], sy[:, 1:][inside]
-        # a corner triangle with slopes (a, b) has area (dx dy / 2) sqrt(1 + a^2 + b^2)
-        corners = (np.sqrt(1 + bottom**2 + left**2) + np.sqrt(1 + bottom**2 + right**2)
-                   + np.sqrt(1 + top**2 + left**2) + np.sqrt(1 + top**2 + right**2))
-        total += corners.sum()
-        count += corners.size
-    if count == 0:
-        return None
-    return float(100.0 * (total / count / 4.0 - 1.0))
+    return _hybrid(z, mask, pixel_size_nm)[1]
 
 
-def _row_blocks(ny: int, overlap: int, rows: int = 1024) -> list[slice]:
-    """Row slices of at most ``rows`` + ``overlap`` rows that overlap by ``overlap`` (bounded memory)."""
-    return [slice(start, min(start + rows + overlap, ny)) for start in range(0, max(ny - overlap, 1), rows)]
+def _hybrid(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[float, float]) -> tuple[float | None, float | None]:
+    """(Sdq, Sdr) of the area, from one pass (None where undefined)."""
+    dy, dx = (float(v) for v in pixel_size_nm)
+    sx, nsx, sy, nsy, corners, cells = _slope_sums(np.ascontiguousarray(z, dtype=np.float64),
+                                                   np.ascontiguousarray(mask, dtype=np.bool_), dy, dx)
+    terms = [total / n / step**2 for total, n, step in ((sx, nsx, dx), (sy, nsy, dy)) if n]
+    sdq = float(np.sqrt(sum(terms))) if terms else None
+    sdr = float(100.0 * (corners / cells / 4.0 - 1.0)) if cells else None
+    return sdq, sdr
 
 
 def hybrid_parameters(ev: Evaluation) -> None:
     """Sdq and Sdr."""
     z, mask, px = ev.area.z, ev.area.mask, ev.area.pixel_size_nm
-    sdq = rms_gradient(z, mask, px)
-    sdr = developed_area_ratio(z, mask, px)
+    sdq, sdr = _hybrid(z, mask, px)
     if sdq is None:
         ev.undefined(["Sdq"], "no two neighbouring pixels lie inside the area")
     if sdr is None:

@@ -9,6 +9,7 @@ decay of correlation; lags whose overlap is under a quarter of the area are not 
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.fft
 from scipy import ndimage
@@ -106,7 +107,7 @@ def decay_lengths(
     radii = np.arange(0.0, r_max + step, step)
     py = cy + np.outer(np.sin(theta), radii) / dy
     px = cx + np.outer(np.cos(theta), radii) / dx
-    values = ndimage.map_coordinates(np.where(usable, acf, np.nan), [py, px], order=1, mode="constant", cval=np.nan)
+    values = _rays_until_decided(np.where(usable, acf, np.nan), py, px, threshold)
     # a ray ends at its first unusable lag
     bad = ~np.isfinite(values)
     end = np.where(bad.any(axis=1), np.argmax(bad, axis=1), radii.size)
@@ -122,6 +123,28 @@ def decay_lengths(
     crossing = radii[k - 1] + np.clip(frac, 0.0, 1.0) * step
     last = radii[np.maximum(end - 1, 0)]
     return angles, np.where(reached, crossing, last), reached
+
+
+def _rays_until_decided(image: np.ndarray, py: np.ndarray, px: np.ndarray, threshold: float) -> np.ndarray:
+    """Bilinear samples of ``image`` along rays (rows of ``py``, ``px``), sampled outwards only as far as needed.
+
+    Each ray is decided at its first sample at or below ``threshold`` or its first unusable
+    (NaN) sample; the samples beyond are not needed by :func:`decay_lengths` and stay NaN.
+    Rays are sampled in growing chunks of radii, so a surface whose autocorrelation decays in a
+    few pixels costs a few pixels per ray, not the whole half-diagonal.
+    """
+    values = np.full(py.shape, np.nan)
+    todo = np.arange(py.shape[0])
+    start, chunk = 0, 32
+    while todo.size and start < py.shape[1]:
+        stop = min(py.shape[1], start + chunk)
+        values[todo, start:stop] = ndimage.map_coordinates(
+            image, [py[todo, start:stop], px[todo, start:stop]], order=1, mode="constant", cval=np.nan)
+        seen = values[todo, :stop]
+        decided = np.any((seen <= threshold) | np.isnan(seen), axis=1)
+        todo = todo[~decided]
+        start, chunk = stop, 2 * chunk
+    return values
 
 
 def _hann(n: int) -> np.ndarray:
@@ -159,12 +182,57 @@ def power_spectrum(
     return psd, scipy.fft.fftshift(scipy.fft.fftfreq(ny, d=dy)), scipy.fft.fftshift(scipy.fft.fftfreq(nx, d=dx))
 
 
-def radial_bins(fy: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, float]:
-    """Integer annulus index of each frequency bin, and the annulus width (1/nm)."""
-    steps = [f[1] - f[0] for f in (fy, fx) if f.size > 1]
-    dq = min(steps)
-    q = np.hypot(fy[:, None], fx[None, :])
-    return np.rint(q / dq).astype(np.int64), dq
+def ring_width(fy: np.ndarray, fx: np.ndarray) -> float:
+    """Width of the spectrum's annuli (1/nm): the finer of the two frequency steps."""
+    return min(f[1] - f[0] for f in (fy, fx) if f.size > 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def ring_sums(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, dq: float) -> tuple[np.ndarray, np.ndarray]:
+    """Power sum and bin count of each annulus (index ``rint(|f| / dq)``), in one pass without an index image."""
+    n_rings = int(np.rint(np.sqrt(np.max(fy**2) + np.max(fx**2)) / dq)) + 1
+    sums = np.zeros(n_rings)
+    counts = np.zeros(n_rings, dtype=np.int64)
+    for i in range(fy.size):
+        for j in range(fx.size):
+            k = int(np.rint(np.sqrt(fy[i] ** 2 + fx[j] ** 2) / dq))
+            sums[k] += psd[i, j]
+            counts[k] += 1
+    return sums, counts
+
+
+@numba.njit(cache=True, nogil=True)
+def _strongest_in_rings(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, dq: float, first: int, last: int) -> tuple[int, int]:
+    """Row and column of the strongest bin whose annulus lies in ``first .. last`` (-1, -1 if none)."""
+    best, bi, bj = -1.0, -1, -1
+    for i in range(fy.size):
+        for j in range(fx.size):
+            k = int(np.rint(np.sqrt(fy[i] ** 2 + fx[j] ** 2) / dq))
+            if first <= k <= last and psd[i, j] > best:
+                best, bi, bj = psd[i, j], i, j
+    return bi, bj
+
+
+@numba.njit(cache=True, nogil=True)
+def _strongest_in_wedge(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, direction_rad: float, window_rad: float,
+                        min_bins: float) -> tuple[int, int]:
+    """Row and column of the strongest bin near a direction (modulo 180 deg); (-1, -1) if there is none.
+
+    Bins count when within ``window_rad`` of the direction and at least ``min_bins`` frequency
+    steps from zero.  The direction is measured from +fx towards -fy (up on the screen).  A bin is in the window
+    when the sine of its angle to the direction is at most sin(window): no arctan per bin.
+    """
+    s, c = np.sin(direction_rad), np.cos(direction_rad)
+    sin2 = np.sin(window_rad) ** 2
+    dfy, dfx = fy[1] - fy[0], fx[1] - fx[0]
+    best, bi, bj = -1.0, -1, -1
+    for i in range(fy.size):
+        for j in range(fx.size):
+            q2 = fy[i] ** 2 + fx[j] ** 2
+            cross = fx[j] * s + fy[i] * c
+            if cross * cross <= sin2 * q2 and (fy[i] / dfy) ** 2 + (fx[j] / dfx) ** 2 >= min_bins**2 and psd[i, j] > best:
+                best, bi, bj = psd[i, j], i, j
+    return bi, bj
 
 
 def spatial_parameters(ev: Evaluation) -> None:
@@ -193,13 +261,12 @@ def spatial_parameters(ev: Evaluation) -> None:
     ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx, ev.annuli))
 
 
-def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, candidates: np.ndarray) -> tuple[float, float]:
-    """Power centroid (fy, fx) of the 3 x 3 bins around the strongest candidate bin.
+def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, iy: int, ix: int) -> tuple[float, float]:
+    """Power centroid (fy, fx) of the 3 x 3 bins around the bin ``(iy, ix)`` (a spectral peak).
 
     A spectral peak's centroid is not tied to the frequency grid, so directions and
     wavelengths between grid points come out right.
     """
-    iy, ix = np.unravel_index(np.argmax(np.where(candidates, psd, -1.0)), psd.shape)
     ys = slice(max(iy - 1, 0), iy + 2)
     xs = slice(max(ix - 1, 0), ix + 2)
     w = psd[ys, xs]
@@ -235,8 +302,34 @@ def angular_power_spectrum(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> t
     theta = np.deg2rad(angles)
     py = psd.shape[0] // 2 - np.outer(np.sin(theta), radii) / dfy
     px = psd.shape[1] // 2 + np.outer(np.cos(theta), radii) / dfx
-    values = ndimage.map_coordinates(psd, [py, px], order=1, mode="constant", cval=0.0)
-    return angles, values.sum(axis=1) * step
+    return angles, _bilinear_ray_sums(psd, py, px) * step
+
+
+@numba.njit(cache=True, nogil=True)
+def _bilinear_ray_sums(image: np.ndarray, py: np.ndarray, px: np.ndarray) -> np.ndarray:
+    """Sum over each row of (py, px) of ``image`` interpolated bilinearly (0 outside the image).
+
+    The same values as ``ndimage.map_coordinates(image, [py, px], order=1, cval=0)`` summed
+    along rows, without the (rays x radii) array of samples.
+    """
+    ny, nx = image.shape
+    out = np.zeros(py.shape[0])
+    for i in range(py.shape[0]):
+        total = 0.0
+        for k in range(py.shape[1]):
+            y, x = py[i, k], px[i, k]
+            y0, x0 = int(np.floor(y)), int(np.floor(x))
+            fy, fx = y - y0, x - x0
+            for dy, wy in ((0, 1.0 - fy), (1, fy)):
+                yy = y0 + dy
+                if yy < 0 or yy >= ny or wy == 0.0:
+                    continue
+                for dx, wx in ((0, 1.0 - fx), (1, fx)):
+                    xx = x0 + dx
+                    if 0 <= xx < nx and wx != 0.0:
+                        total += wy * wx * image[yy, xx]
+        out[i] = total
+    return out
 
 
 def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float:
@@ -248,15 +341,10 @@ def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float
     direction = float((angles[best] + offset * (180.0 / N_APS)) % 180.0)
     # a sharp spectral line (a periodic texture) is located better by the centroid of its
     # lobe than by rays through the interpolated grid; use it when it confirms the direction
-    # bins within the window about the direction (either sign: directions are modulo 180): the
-    # sine of the angle between (fx, -fy) and the direction is at most sin(window); no arctan
-    t = np.deg2rad(direction)
-    cross = fx[None, :] * np.sin(t) + fy[:, None] * np.cos(t)
-    q2 = fx[None, :] ** 2 + fy[:, None] ** 2
-    bins2 = (fy[:, None] / (fy[1] - fy[0])) ** 2 + (fx[None, :] / (fx[1] - fx[0])) ** 2
-    near = (cross**2 <= np.sin(np.deg2rad(CENTROID_WINDOW_DEG)) ** 2 * q2) & (bins2 >= MIN_CENTROID_BINS**2)
-    if near.any():
-        cy, cx = _peak_centroid(psd, fy, fx, near)
+    iy, ix = _strongest_in_wedge(psd, fy, fx, np.deg2rad(direction), np.deg2rad(CENTROID_WINDOW_DEG),
+                                 float(MIN_CENTROID_BINS))
+    if iy >= 0:
+        cy, cx = _peak_centroid(psd, fy, fx, iy, ix)
         refined = float(np.rad2deg(np.arctan2(-cy, cx)) % 180.0)
         if abs((refined - direction + 90.0) % 180.0 - 90.0) <= CENTROID_WINDOW_DEG:
             return refined
@@ -264,12 +352,13 @@ def _texture_direction(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> float
 
 
 def _dominant_wavelength(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray,
-                         annuli: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> float:
-    index, sums, counts, _ = annuli
+                         annuli: tuple[np.ndarray, np.ndarray, float]) -> float:
+    sums, counts, dq = annuli
     # f_RPS integrates over directions at fixed frequency: the mean over each annulus
     rps = sums / np.maximum(counts, 1)
     rps[0] = 0.0  # zero frequency
     # the annulus mean can peak one annulus off a sharp line (annuli hold unequal numbers of
     # bins), so the strongest bin is sought in the neighbouring annuli as well
-    cy, cx = _peak_centroid(psd, fy, fx, np.abs(index - int(np.argmax(rps))) <= 1)
+    ring = int(np.argmax(rps))
+    cy, cx = _peak_centroid(psd, fy, fx, *_strongest_in_rings(psd, fy, fx, dq, ring - 1, ring + 1))
     return float(1.0 / np.hypot(cy, cx))
