@@ -18,8 +18,6 @@ import numpy as np
 from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.gradients import NM2_PER_UM2, mean_curvature
 
-PARALLEL_LIMIT_PX = 16_000_000
-
 
 @numba.njit(cache=True, nogil=True)
 def _find(parent: np.ndarray, i: int) -> int:
@@ -34,25 +32,36 @@ def _find(parent: np.ndarray, i: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _ranked_prominences(order: np.ndarray, heights: np.ndarray, nx: int, n: int) -> np.ndarray:
-    """Prominence of each pixel of ``order`` as a peak (0 where it is none), in the order's ranks.
+def _ranks(order: np.ndarray, n: int) -> np.ndarray:
+    """Rank of each of ``n`` pixels in ``order`` (-1 for pixels not in it)."""
+    rank = np.full(n, -1, dtype=order.dtype)
+    for r in range(order.size):
+        rank[order[r]] = r
+    return rank
 
-    ``order`` lists the flat indices of the area's pixels, highest first (ties in any fixed
-    order), ``heights`` their heights in that order, ``nx`` the row length and ``n`` the image
-    size.  Working in ranks, the elder of two peaks is simply the one of lower rank, so each
-    piece's root is its peak; a piece's last pixel is its lowest.  The arrays touched for each
-    new pixel are its rank's own entries and its 3 x 3 neighbours' ranks: memory-friendly.
+
+@numba.njit(cache=True, nogil=True)
+def _significant_ranks(ascending: np.ndarray, order: np.ndarray, rank: np.ndarray, nx: int, threshold: float,
+                       peaks: bool) -> np.ndarray:
+    """Which ranks are significant peaks (``peaks``) or pits of an area.
+
+    ``order`` lists the area's pixels (flat indices in an image ``nx`` wide) highest first, ties
+    in any fixed order; ``rank`` is its inverse (:func:`_ranks`) and ``ascending`` the heights in
+    the reverse order (``z[order[::-1]]``, shared with the material ratio curve); pits walk the
+    same order backwards, so both trees read one array of heights, sequentially.  In ranks the elder of two
+    peaks is simply the one of lower rank, so each piece's root is its peak, and a piece's last
+    pixel is its lowest.  A peak is significant when its prominence (height above the saddle
+    where it meets an elder peak, or above its piece's lowest pixel) is at least ``threshold``
+    and above 0.  Memory: three index arrays and one flag per pixel, nothing else.
     """
     m = order.size
-    ny = n // nx
-    rank = np.full(n, -1, dtype=np.int32)
+    ny = rank.size // nx
+    parent = np.empty_like(order)
+    lowest = np.empty_like(order)
+    significant = np.zeros(m, dtype=np.bool_)
     for r in range(m):
-        rank[order[r]] = r
-    parent = np.empty(m, dtype=np.int32)
-    lowest = np.empty(m, dtype=np.int32)
-    prominence = np.zeros(m)
-    for r in range(m):
-        idx = order[r]
+        idx = order[r] if peaks else order[m - 1 - r]
+        height = ascending[m - 1 - r] if peaks else -ascending[r]
         parent[r] = r
         root = r
         y = idx // nx
@@ -60,33 +69,31 @@ def _ranked_prominences(order: np.ndarray, heights: np.ndarray, nx: int, n: int)
         for yy in range(max(y - 1, 0), min(y + 1, ny - 1) + 1):
             for xx in range(max(x - 1, 0), min(x + 1, nx - 1) + 1):
                 q = rank[yy * nx + xx]
-                if q < 0 or q >= r:  # outside the area, or not reached yet (or the pixel itself)
+                if q < 0:  # outside the area
+                    continue
+                if not peaks:
+                    q = m - 1 - q
+                if q >= r:  # not reached yet (or the pixel itself)
                     continue
                 other = _find(parent, q)
                 if other == root:
                     continue
                 # the younger peak (higher rank) ends at this saddle: the elder rule
-                if root < other:
-                    prominence[other] = heights[other] - heights[r]
-                    parent[other] = root
-                else:
-                    prominence[root] = heights[root] - heights[r]
-                    parent[root] = other
-                    root = other
+                young, elder = (other, root) if root < other else (root, other)
+                prominence = (ascending[m - 1 - young] if peaks else -ascending[young]) - height
+                if prominence >= threshold and prominence > 0:
+                    significant[young] = True
+                parent[young] = elder
+                root = elder
         lowest[root] = r
     # a peak that never merged rises above the lowest pixel of its connected piece
     for r in range(m):
         if parent[r] == r:
-            prominence[r] = heights[r] - heights[lowest[r]]
-    return prominence
-
-
-def _prominences(z: np.ndarray, order: np.ndarray, nx: int) -> np.ndarray:
-    """Prominence of every pixel of the flat height array ``z`` as a peak, over ``order`` (highest first)."""
-    order = np.ascontiguousarray(order, dtype=np.int32 if z.size < 2**31 else np.int64)
-    prominence = np.zeros(z.size)
-    prominence[order] = _ranked_prominences(order, z[order], nx, z.size)
-    return prominence
+            low = lowest[r]
+            prominence = (ascending[m - 1 - r] - ascending[m - 1 - low]) if peaks else (ascending[low] - ascending[r])
+            if prominence >= threshold and prominence > 0:
+                significant[r] = True
+    return significant
 
 
 def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float, order: np.ndarray | None = None) -> np.ndarray:
@@ -117,32 +124,29 @@ def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float, order: 
     if order is None:
         inside = np.flatnonzero(mask)
         order = inside[np.argsort(-flat_z[inside], kind="stable")]
-    return _significant(flat_z, order, mask, threshold)
+    order = np.ascontiguousarray(order, dtype=np.int32 if flat_z.size < 2**31 else np.int64)
+    return _significant(flat_z[order[::-1]], order, _ranks(order, flat_z.size), mask, threshold, True)
 
 
-def _significant(flat_z: np.ndarray, order: np.ndarray, mask: np.ndarray, threshold: float,
-                 sign: float = 1.0) -> np.ndarray:
-    """:func:`significant_peaks` of ``sign * z`` (pits with -1), ``order`` highest first in that sign.
+def _significant(ascending: np.ndarray, order: np.ndarray, rank: np.ndarray, mask: np.ndarray, threshold: float,
+                 peaks: bool) -> np.ndarray:
+    """Significant peaks (or pits) off the area's border, as a boolean image.
 
     Only the few significant peaks leave the rank space: their border test looks at their own
     eight neighbours instead of eroding the whole mask.
     """
     ny, nx = mask.shape
-    order = np.ascontiguousarray(order, dtype=np.int32 if flat_z.size < 2**31 else np.int64)
-    heights = flat_z[order]
-    if sign < 0:
-        np.negative(heights, out=heights)
-    prominence = _ranked_prominences(order, heights, nx, flat_z.size)
-    y, x = np.divmod(order[(prominence >= threshold) & (prominence > 0)].astype(np.int64), nx)
+    ranks = np.flatnonzero(_significant_ranks(ascending, order, rank, nx, float(threshold), peaks))
+    y, x = np.divmod(order[ranks if peaks else order.size - 1 - ranks].astype(np.int64), nx)
     inside = (y > 0) & (y < ny - 1) & (x > 0) & (x < nx - 1)
     y, x = y[inside], x[inside]
     interior = np.ones(y.size, dtype=bool)
     for oy in (-1, 0, 1):
         for ox in (-1, 0, 1):
             interior &= mask[y + oy, x + ox]
-    peaks = np.zeros(mask.shape, dtype=bool)
-    peaks[y[interior], x[interior]] = True
-    return peaks
+    found = np.zeros(mask.shape, dtype=bool)
+    found[y[interior], x[interior]] = True
+    return found
 
 
 def feature_parameters(ev: Evaluation) -> None:
@@ -158,14 +162,13 @@ def feature_parameters(ev: Evaluation) -> None:
     threshold = ev.settings.wolf_pruning_pct / 100.0 * ev.sz
     dy, dx = ev.area.pixel_size_nm
     area_um2 = ev.area.n * dy * dx / NM2_PER_UM2
-    order = ev.descending_order
-    # peaks and pits are independent merge trees: run them on two threads (the kernel releases the
-    # GIL) where numba may use two, except on huge areas, where one tree at a time keeps memory down
-    workers = 1 if ev.area.n > PARALLEL_LIMIT_PX else min(2, numba.get_num_threads())
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        flat = np.ascontiguousarray(z, dtype=np.float64).ravel()
-        found = dict(zip("pv", pool.map(lambda args: _significant(*args), [
-            (flat, order, mask, threshold, 1.0), (flat, order[::-1], mask, threshold, -1.0)])))
+    order, ascending = ev.descending_order, ev.ascending
+    rank = _ranks(order, z.size)
+    # peaks and pits are independent merge trees over the same ranks: run them on two threads
+    # (the kernel releases the GIL) where numba may use two
+    with ThreadPoolExecutor(max_workers=min(2, numba.get_num_threads())) as pool:
+        found = dict(zip("pv", pool.map(lambda peaks: _significant(ascending, order, rank, mask, threshold, peaks),
+                                        (True, False))))
     tops = {}
     for kind, sign in (("p", 1.0), ("v", -1.0)):
         where = np.nonzero(found[kind])
