@@ -35,6 +35,34 @@ def test_hemisphere_area_volume_height_against_geometry():
     assert c["centroid_y_nm"] == pytest.approx(50.0, abs=0.05) and c["centroid_x_nm"] == pytest.approx(50.0, abs=0.05)
 
 
+@pytest.mark.parametrize("place, gwyddion", [
+    ((4, 4), 13 / 24),      # values Gwyddion 2.62 gives these one-pixel grains of 1 nm on a 0 nm field
+    ((0, 4), 31 / 48),      # on the image edge: the field extends by its nearest pixel
+    ((0, 0), 36.5 / 48),    # in a corner
+])
+def test_interpolated_volume_is_gwyddions_zero_based_volume(place, gwyddion):
+    z = np.zeros((9, 9))
+    labels = np.zeros((9, 9), np.int32)
+    z[place], labels[place] = 1.0, 1
+    table = measure_particles(z, labels, pixel_size_nm=2.0, volume="interpolated")
+    assert table.columns["volume_nm3"][0] == pytest.approx(gwyddion * 4.0, rel=1e-12)
+    assert measure_particles(z, labels, pixel_size_nm=2.0).columns["volume_nm3"][0] == pytest.approx(4.0)
+
+
+def test_interpolated_volume_of_a_line_and_a_flat_field():
+    z = np.zeros((9, 12))
+    labels = np.zeros((9, 12), np.int32)
+    z[4, 2:9], labels[4, 2:9] = 1.0, 1
+    # Gwyddion 2.62: 121/24 for a 1 x 7 px line of 1 nm
+    assert measure_particles(z, labels, pixel_size_nm=1.0, volume="interpolated").columns["volume_nm3"][0] == (
+        pytest.approx(121 / 24, rel=1e-12))
+    flat = np.full((9, 12), 5.0)  # a flat field: every scheme gives height x area, below-substrate parts negative
+    assert measure_particles(flat, labels, pixel_size_nm=1.0, substrate_nm=6.0, volume="interpolated").columns[
+        "volume_nm3"][0] == pytest.approx(-7.0)
+    with pytest.raises(InputError, match="volume must be one of"):
+        measure_particles(flat, labels, pixel_size_nm=1.0, volume="trapezoid")
+
+
 def test_box_ferets_are_exact_with_anisotropic_pixels():
     z = np.zeros((40, 50))
     labels = np.zeros((40, 50), int)

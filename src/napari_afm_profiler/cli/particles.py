@@ -40,7 +40,8 @@ def cmd_particles(args: argparse.Namespace) -> int:
     seg = segment_particles(data, **options)
     for note in seg.notes:
         print(f"note: {note}", file=sys.stderr)
-    table = measure_particles(data, seg.labels, pixel_size_nm=scan.pixel_size_nm, substrate_nm=seg.substrate_nm)
+    table = measure_particles(data, seg.labels, pixel_size_nm=scan.pixel_size_nm, substrate_nm=seg.substrate_nm,
+                              volume=args.volume)
     df = table.to_pandas()
     if args.deconvolve:
         from napari_afm_profiler.cli._common import tip_choice
@@ -53,7 +54,7 @@ def cmd_particles(args: argparse.Namespace) -> int:
         surface = result.surface
         deseg = segment_particles(surface, **options)
         after = measure_particles(surface, deseg.labels, pixel_size_nm=scan.pixel_size_nm,
-                                  substrate_nm=deseg.substrate_nm).to_pandas().set_index("label")
+                                  substrate_nm=deseg.substrate_nm, volume=args.volume).to_pandas().set_index("label")
         match = match_particles(seg.labels, deseg.labels)
         matched = match[df["label"].to_numpy()]
         df["deconvolved_label"] = matched
@@ -133,6 +134,9 @@ def add_particles_parsers(sub: Any) -> None:
     p.add_argument("--min-separation", type=float, default=None, help="smallest distance between particle tops, nm")
     p.add_argument("--no-split", action="store_true", help="do not split touching particles")
     p.add_argument("--exclude-edge", action="store_true", help="drop particles touching the image edge")
+    p.add_argument("--volume", choices=("pixels", "interpolated"), default="pixels",
+                   help="particle volume: positive heights summed over its pixels (default), or Gwyddion's "
+                        "zero-based grain volume (surface interpolated from each pixel's neighbours)")
     p.add_argument("--deconvolve", action="store_true",
                    help="also deconvolve, segment the result and measure the same particles (matched by overlap)")
     p.add_argument("--model", default="default", help="deconvolution model (with --deconvolve)")
