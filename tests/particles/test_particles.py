@@ -163,3 +163,15 @@ def test_profiles_along_and_across_a_rotated_ellipse():
     assert max(along.values["h"]) == pytest.approx(10.0, abs=0.2) and max(across.values["h"]) == pytest.approx(10.0, abs=0.2)
     with pytest.raises(InputError, match="no particle"):
         particle_axis_profiles(z, inside.astype(int), 7, pixel_size_nm=0.5)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hole_filling_equals_scipys(seed):
+    from scipy import ndimage as ndi
+
+    from napari_afm_profiler.particles.segment import _fill_holes
+
+    rng = np.random.default_rng(seed)
+    for fill in (0.3, 0.5, 0.7):
+        mask = ndi.binary_opening(rng.random((67, 91)) < fill)
+        np.testing.assert_array_equal(_fill_holes(mask), ndi.binary_fill_holes(mask))

@@ -81,11 +81,35 @@ def _substrate_and_otsu(z: np.ndarray) -> tuple[float, float]:
     from skimage.filters import threshold_otsu
 
     values = _finite(z)
-    if np.ptp(values) == 0:
-        return float(values[0]), float(values[0])
-    otsu = float(threshold_otsu(values))
+    lo, hi = float(values.min()), float(values.max())
+    if lo == hi:
+        return lo, lo
+    # the histogram skimage would make (256 bins over the range), made here without its copy of the image
+    counts, edges = np.histogram(values, bins=256, range=(lo, hi))
+    otsu = float(threshold_otsu(hist=(counts, (edges[:-1] + edges[1:]) / 2)))
     below = values[values <= otsu]
-    return float(np.median(below if below.size else values)), otsu
+    return _median_in_place(below if below.size else values), otsu
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """``ndi.binary_fill_holes(mask)``: background not 4-connected to the image border becomes foreground.
+
+    Found by labelling the background once, about twice as fast as the iterated dilation on large images.
+    """
+    background, _ = ndi.label(~mask)
+    outside = np.unique(np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]]))
+    keep = np.zeros(int(background.max()) + 1, dtype=bool)
+    keep[outside] = True
+    keep[0] = True  # the foreground itself
+    return mask | ~keep[background]
+
+
+def _median_in_place(values: np.ndarray) -> float:
+    """``np.median`` of a 1-D array that may be reordered (no copy of a large array)."""
+    n = values.size
+    k = n // 2
+    values.partition([k - 1, k] if n % 2 == 0 else k)
+    return float(values[k]) if n % 2 else float((values[k - 1] + values[k]) / 2.0)
 
 
 def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, substrate: float, otsu: float,
@@ -236,7 +260,7 @@ def segment_particles(
     mask, level = _threshold_mask(z, method, threshold_nm, substrate, otsu, block_px)
     notes: list[str] = []
     if fill_holes:
-        mask = ndi.binary_fill_holes(mask) & np.isfinite(z)
+        mask = _fill_holes(mask) & np.isfinite(z)
     labels, n = ndi.label(mask)
     if n == 0:
         notes.append("no pixel is above the threshold: no particle found")
@@ -248,6 +272,7 @@ def segment_particles(
             inside = filled[labels > 0] - substrate
             min_prominence_nm = 0.05 * float(np.percentile(inside, 99)) if inside.size else 0.0
         labels = _split_regions(filled, labels, sep_px, float(min_prominence_nm))
+    n_notes = len(notes)  # every removal below says so in a note
     if exclude_edge:
         before = int(np.unique(labels[labels > 0]).size)
         labels = clear_border(labels)
@@ -267,9 +292,11 @@ def segment_particles(
         if drop.size:
             labels[np.isin(labels, drop)] = 0
             notes.append(f"{drop.size} particle(s) below {min_area_nm2:g} nm² or {min_height_nm:g} nm high removed")
-    from skimage.segmentation import relabel_sequential
+    if len(notes) > n_notes:  # particles were removed: number the rest 1..N again
+        from skimage.segmentation import relabel_sequential
 
-    labels = relabel_sequential(labels)[0].astype(np.int64)
+        labels = relabel_sequential(labels)[0]
+    labels = labels.astype(np.int64, copy=False)
     if labels.max() == 0 and not notes:
         notes.append("no particle left after the filters")
     return Segmentation(labels, substrate, level, tuple(notes))
