@@ -33,7 +33,7 @@ from _samples import SAMPLES, height_channels  # noqa: E402
 from napari_afm_profiler.particles import measure_particles, segment_particles  # noqa: E402
 from napari_afm_profiler.preprocess import level_plane  # noqa: E402
 
-# ours -> (Gwyddion's column, factor from its unit (metres of the field we hand it: nm here) to ours)
+# ours -> Gwyddion's column (the field we hand it is in nm, so the units agree)
 PAIRS = {"area_nm2": "area", "max_height_nm": "maximum", "mean_height_nm": "mean", "volume_nm3": "volume_0",
          "equivalent_radius_nm": "equiv_disc_radius", "min_feret_nm": "min_bound_size", "max_feret_nm": "max_bound_size"}
 
