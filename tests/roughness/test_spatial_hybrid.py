@@ -105,21 +105,3 @@ def test_texture_direction_of_a_random_anisotropic_surface_is_not_pulled_to_grid
     v_ = surface_parameters(z, pixel_size_nm=1.0, groups="spatial").values
     assert abs((v_["Std"] - direction + 90) % 180 - 90) < 3.0
     assert v_["Str"] < 0.5
-
-
-@pytest.mark.parametrize("kind", ["isotropic", "anisotropic"])
-def test_small_lag_window_first_changes_nothing(monkeypatch, kind):
-    """The first, smaller window of lags gives the full computation's Sal and Str (float32 transform
-    rounding aside), and directions that need more lags make it fall back to all of them."""
-    from scipy import ndimage as ndi
-
-    from napari_afm_profiler.roughness import spatial
-
-    noise = np.random.default_rng(7).normal(size=(300, 300))
-    z = ndi.gaussian_filter(noise, 3.0 if kind == "isotropic" else (1.5, 60.0))
-    monkeypatch.setattr(spatial, "FIRST_LAG_PX", 40)
-    windowed = surface_parameters(z, pixel_size_nm=1.0, groups=["spatial"]).values
-    monkeypatch.setattr(spatial, "FIRST_LAG_PX", 10**6)
-    full = surface_parameters(z, pixel_size_nm=1.0, groups=["spatial"]).values
-    for key in ("Sal", "Str", "Std", "Ssw"):
-        assert windowed[key] == pytest.approx(full[key], rel=1e-6), key

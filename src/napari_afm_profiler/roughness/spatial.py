@@ -17,8 +17,6 @@ from scipy import ndimage
 from napari_afm_profiler.roughness.evaluation import Evaluation
 
 MIN_OVERLAP = 0.25
-#: lags of the first, smaller autocorrelation window (px); see ``spatial_parameters``
-FIRST_LAG_PX = 256
 N_DIRECTIONS = 360
 RAY_STEP_PX = 0.5
 MIN_SIDE_PX = 8
@@ -248,15 +246,9 @@ def spatial_parameters(ev: Evaluation) -> None:
         ev.undefined(symbols, "the surface is flat (Sq = 0)")
         return
     ny, nx = z.shape
-    half = ((ny - 1) // 2, (nx - 1) // 2)
-    # most surfaces decorrelate within a few pixels: try a small window of lags first (a smaller
-    # transform) and take every lag up to half the area only when some direction needs them
-    for max_lag in dict.fromkeys([(min(half[0], FIRST_LAG_PX), min(half[1], FIRST_LAG_PX)), half]):
-        acf, overlap = autocorrelation(z, mask, max_lag=max_lag)
-        usable = overlap >= MIN_OVERLAP * overlap.max()  # the maximum is the zero lag's: the pixel count
-        angles, lengths, reached = decay_lengths(acf, usable, ev.area.pixel_size_nm, ev.settings.acf_threshold)
-        if max_lag == half or _inside_window(angles, lengths, reached, max_lag, ev.area.pixel_size_nm):
-            break
+    acf, overlap = autocorrelation(z, mask, max_lag=((ny - 1) // 2, (nx - 1) // 2))
+    usable = overlap >= MIN_OVERLAP * overlap.max()
+    _, lengths, reached = decay_lengths(acf, usable, ev.area.pixel_size_nm, ev.settings.acf_threshold)
     if not reached.any():
         ev.undefined(["Sal", "Str"], f"the autocorrelation does not fall to {ev.settings.acf_threshold} "
                      "within half the evaluation area")
@@ -267,22 +259,6 @@ def spatial_parameters(ev: Evaluation) -> None:
     psd = psd.copy()
     psd[ny // 2, nx // 2] = 0.0
     ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx, ev.annuli))
-
-
-def _inside_window(angles_deg: np.ndarray, lengths_nm: np.ndarray, reached: np.ndarray, max_lag: tuple[int, int],
-                   pixel_size_nm: tuple[float, float]) -> bool:
-    """Whether every direction was decided inside a window of lags ``|ky| <= Ly, |kx| <= Lx``.
-
-    A direction that reached the threshold did so inside the window (its samples beyond were
-    never needed); one that did not ended at its last usable lag, which must lie clear of the
-    window's edge (two pixels), or a larger window might have let it go on.
-    """
-    theta = np.deg2rad(angles_deg)
-    with np.errstate(divide="ignore"):
-        exit_nm = np.minimum(max_lag[0] * pixel_size_nm[0] / np.abs(np.sin(theta)),
-                             max_lag[1] * pixel_size_nm[1] / np.abs(np.cos(theta)))
-    margin = 2.0 * max(pixel_size_nm)
-    return bool(np.all(reached | (lengths_nm < exit_nm - margin)))
 
 
 def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, iy: int, ix: int) -> tuple[float, float]:
