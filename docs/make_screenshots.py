@@ -48,9 +48,10 @@ def _open(viewer: napari.Viewer, name: str) -> Any:
         viewer.open_sample("napari-afm-profiler", "virtual_scene")
         return viewer.layers[0]
     layers = viewer.open(str(SAMPLES / name), plugin="napari-afm-profiler")
-    for layer in layers[1:]:
+    height = layers[-1]  # the reader puts the main height channel on top, the others hidden
+    for layer in layers[:-1]:
         layer.visible = False
-    return layers[0]
+    return height
 
 
 def level(viewer: napari.Viewer) -> None:
@@ -86,11 +87,12 @@ def deconvolve(viewer: napari.Viewer) -> None:
     from napari_afm_profiler._napari.widgets.deconvolve import TIP_MODEL
 
     height = _open(viewer, "sample_0.ibw")
-    _, leveller = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    level_dock, leveller = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
     leveller.image.value = height
     leveller.method.value = "lines-match"
     _wait(leveller.run_level())
     levelled = viewer.layers[-1]
+    viewer.window.remove_dock_widget(level_dock)  # the picture is about the Deconvolve dock
     _, widget = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
     widget.image.value = levelled
     widget.tip.value = TIP_MODEL  # the tip the user names (cone, R and half-angle in the dock)
@@ -164,7 +166,7 @@ def _narrow_docks(viewer: napari.Viewer, width: int = DOCK_WIDTH) -> None:
     from qtpy.QtWidgets import QDockWidget
 
     window = viewer.window._qt_window
-    docks = [d for d in window.findChildren(QDockWidget) if "napari-afm-profiler" in d.windowTitle()]
+    docks = [d for d in window.findChildren(QDockWidget) if "napari-afm-profiler" in d.windowTitle() and d.isVisible()]
     window.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
 
 

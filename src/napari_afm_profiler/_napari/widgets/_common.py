@@ -157,7 +157,9 @@ def make_scrollable(container: Any) -> None:
 
     native = container.native
     inner = QWidget()
-    inner.setLayout(native.layout())  # Qt takes the layout (and its widgets) from the old owner
+    layout = native.layout()
+    layout.addStretch(1)  # controls stay packed at the top when the dock is taller than they need
+    inner.setLayout(layout)  # Qt takes the layout (and its widgets) from the old owner
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)

@@ -65,6 +65,8 @@ class LevelWidget(Container):
         self.table.native.setMinimumHeight(120)
         self.csv_path = FileEdit(label="shifts CSV", mode="w", filter="*.csv", value="drift_shifts.csv")
         self.export_button = PushButton(text="Save shifts CSV")
+        for w in (self.table, self.csv_path, self.export_button):  # drift results: shown once there are some
+            w.visible = False
         self.extend([self.image, self.method, self.mask, self.level_button, self.reference, self.max_step,
                      self.align_button, self.cancel, self.status, self.table, self.csv_path,
                      self.export_button])
@@ -157,6 +159,8 @@ class LevelWidget(Container):
             self.shifts = drift.table(self._pixel)
             self.table.value = {name: [bool(v) if name == "registered" else round(float(v), 4) for v in values]
                                 for name, values in self.shifts.items()}
+            for w in (self.table, self.csv_path, self.export_button):
+                w.visible = True
             self._add_result(layer, aligned, "drift corrected",
                              {"drift_shifts_px": drift.shifts_px.tolist(), "drift_reference": reference})
             worst = float(np.abs(drift.shifts_px).max()) if len(drift.shifts_px) else 0.0
