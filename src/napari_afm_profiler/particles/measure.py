@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from scipy import ndimage as ndi
 
@@ -64,28 +65,61 @@ class ParticleTable:
         return pd.DataFrame(self.columns)
 
 
+@numba.njit(cache=True, nogil=True)
 def _ferets(mask: np.ndarray, dy: float, dx: float) -> tuple[float, float]:
-    """(minimum, maximum) Feret diameter of one particle's pixel mask, in nm."""
-    from scipy.spatial import ConvexHull, QhullError
+    """(minimum, maximum) Feret diameter of one particle's pixel mask, in nm.
 
-    edge = mask & ~ndi.binary_erosion(mask)
-    r, c = np.nonzero(edge)
-    corners = np.concatenate([np.c_[r + a, c + b] for a in (0, 1) for b in (0, 1)]).astype(np.float64)
-    corners *= (dy, dx)
-    try:
-        hull = corners[ConvexHull(corners).vertices]
-    except QhullError:  # collinear corners cannot happen for pixels; kept for safety
-        extent = np.ptp(corners, axis=0)
-        return float(extent.min()), float(np.hypot(*extent))
-    diff = hull[:, None, :] - hull[None, :, :]
-    largest = float(np.sqrt((diff**2).sum(-1)).max())
-    nxt = np.roll(hull, -1, axis=0)
-    edges = nxt - hull
-    lengths = np.hypot(edges[:, 0], edges[:, 1])
-    ok = lengths > 0
-    normals = np.c_[-edges[ok, 1], edges[ok, 0]] / lengths[ok, None]
-    widths = np.abs(np.einsum("ek,evk->ev", normals, hull[None, :, :] - hull[ok][:, None, :])).max(axis=1)
-    return float(widths.min()), largest
+    The convex hull of the pixel squares is that of the outer corners of each row's first and
+    last pixel (Andrew's monotone chain); the maximum Feret diameter is the longest distance
+    between two hull vertices, the minimum the smallest width over the hull's edge directions
+    (the minimum width of a convex polygon is attained with one side on a caliper).
+    """
+    ny, nx = mask.shape
+    pts = np.empty((4 * ny, 2))
+    n = 0
+    for r in range(ny):
+        first, last = -1, -1
+        for c in range(nx):
+            if mask[r, c]:
+                if first < 0:
+                    first = c
+                last = c
+        if first >= 0:
+            for y, x in ((r, first), (r + 1, first), (r, last + 1), (r + 1, last + 1)):
+                pts[n, 0], pts[n, 1] = y, x  # pixel-corner grid; scaled to nm once the hull is known
+                n += 1
+    pts = pts[:n]
+    pts = pts[np.argsort(pts[:, 1] * (ny + 2.0) + pts[:, 0], kind="mergesort")]  # by x, then y (exact integers)
+    hull = np.empty((2 * n + 1, 2))
+    k = 0
+    for sweep in range(2):  # lower hull left to right, then upper hull right to left
+        start = k
+        for i in range(n):
+            p = pts[i] if sweep == 0 else pts[n - 1 - i]
+            while k >= start + 2 and ((hull[k - 1, 1] - hull[k - 2, 1]) * (p[0] - hull[k - 2, 0])
+                                      - (hull[k - 1, 0] - hull[k - 2, 0]) * (p[1] - hull[k - 2, 1])) <= 0.0:
+                k -= 1
+            hull[k] = p
+            k += 1
+        k -= 1  # the last point of each chain is the first of the other
+    hull = hull[:k]
+    hull[:, 0] *= dy  # scaling the axes keeps a convex polygon convex
+    hull[:, 1] *= dx
+    largest = 0.0
+    for i in range(k):
+        for j in range(i + 1, k):
+            largest = max(largest, np.hypot(hull[i, 0] - hull[j, 0], hull[i, 1] - hull[j, 1]))
+    smallest = np.inf
+    for i in range(k):
+        ey, ex = hull[(i + 1) % k, 0] - hull[i, 0], hull[(i + 1) % k, 1] - hull[i, 1]
+        length = np.hypot(ey, ex)
+        if length == 0.0:
+            continue
+        width = 0.0
+        for j in range(k):
+            width = max(width, abs(ex * (hull[j, 0] - hull[i, 0]) - ey * (hull[j, 1] - hull[i, 1])) / length)
+        smallest = min(smallest, width)
+    return smallest, largest
 
 
 def measure_particles(
@@ -173,7 +207,7 @@ def measure_particles(
     for lab in ids:
         box = boxes[lab - 1]
         region = labels[box] == lab
-        lo, hi = _ferets(region, dy, dx)
+        lo, hi = _ferets(np.ascontiguousarray(region), float(dy), float(dx))
         feret_min.append(lo)
         feret_max.append(hi)
         y0, x0, y1, x1 = box[0].start, box[1].start, box[0].stop, box[1].stop
