@@ -32,7 +32,7 @@ from scipy import ndimage as ndi
 from napari_afm_profiler.deconv.calibration import interval
 from napari_afm_profiler.deconv.conditioning import condition_maps, tip_profile, usable_tip
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
-from napari_afm_profiler.deconv.tips import TipChoice, noise_level, resolve_tip
+from napari_afm_profiler.deconv.tips import TipChoice, TipRangeWarning, noise_level, resolve_tip, tip_outside_training
 from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import pixel_size_pair
 from napari_afm_profiler.preprocess.fit import fit_polynomial
@@ -441,6 +441,11 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
+    if loaded.tip_conditioned:
+        outside = tip_outside_training(used, frames[0], loaded.card)
+        if outside:
+            notes.append(outside)
+            warnings.warn(outside, TipRangeWarning, stacklevel=3)
     if abs(px[0] - target) > 1e-6 * target or abs(px[1] - target) > 1e-6 * target:
         lo, hi = loaded.pixel_size_range
         message = (f"image resampled from {px[0]:.4g} x {px[1]:.4g} nm/px to {target:.4g} nm/px (the model was "

@@ -6,6 +6,7 @@ output can say which tip was used.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping
@@ -147,3 +148,85 @@ def resolve_tip(tip: TipChoice, *, image: np.ndarray, pixel_size_nm: tuple[float
         on_grid = tip_for_pixel_size(given, pixel_size_nm)
     resampled = "" if on_grid is given else f"; resampled from {given.pixel_size_nm[1]:.3g} nm/px"
     return on_grid, f"{describe_tip(given)}{resampled}{assumed}"
+
+
+class TipRangeWarning(UserWarning):
+    """The tip is much blunter or sharper than every tip the model was trained with."""
+
+
+#: a ring of the tip counts as outside the training tips when it is this many times shallower
+#: than the shallowest of them, or deeper than the deepest (and at least 0.2 nm deep there)
+RANGE_FACTOR = 2.0
+
+
+@functools.lru_cache(maxsize=64)
+def _training_extreme(shape: str, radius_nm: float, half_angle_deg: float, px: tuple[float, float],
+                      size: int) -> np.ndarray:
+    """Make an extreme training tip on a grid (cached: the exact pyramid is slow to sample, grids repeat)."""
+    angle = half_angle_deg if shape in ("cone", "pyramid") else None
+    heights = make_tip(shape, pixel_size_nm=px, radius_nm=radius_nm, half_angle_deg=angle, size=size).heights
+    heights.setflags(write=False)
+    return heights
+
+
+def tip_outside_training(tip: Tip, image: np.ndarray, card: Mapping[str, Any]) -> str | None:
+    """Say in a sentence how a tip lies outside the tips of a model's training, or None when it lies inside.
+
+    The tip's depth at the rings the network is conditioned on (``conditioning.PROFILE_RADII_PX``,
+    clipped to the image's height range like the network's input) is compared with the
+    shallowest and the deepest depth of the extreme training tips (each trained shape at the
+    smallest and largest apex radius and half-angle) on the same grid.
+
+    Parameters
+    ----------
+    tip : Tip
+        On the image's grid.
+    image : (ny, nx) ndarray, nm
+    card : mapping
+        The model's card; models without a wide training distribution are not checked.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> card = {"training": {"wide": {"tip_shapes": ["cone"], "tip_radius_nm": [2.0, 30.0],
+    ...                               "tip_half_angle_deg": [10.0, 35.0]}}}
+    >>> image = np.zeros((64, 64)); image[30:34, 30:34] = 20.0
+    >>> usual = make_tip("cone", pixel_size_nm=1.0, radius_nm=10.0, half_angle_deg=20.0, size=41)
+    >>> tip_outside_training(usual, image, card) is None
+    True
+    >>> flat = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=400.0, size=41)
+    >>> tip_outside_training(flat, image, card).startswith("the tip is blunter")
+    True
+    """
+    from napari_afm_profiler.deconv.conditioning import PROFILE_RADII_PX, tip_profile, usable_tip
+
+    wide = card.get("training", {}).get("wide") if isinstance(card.get("training"), Mapping) else None
+    if not wide:
+        return None
+    px = tip.pixel_size_nm or (1.0, 1.0)
+
+    def depths(heights: np.ndarray) -> np.ndarray:
+        return 10.0 * tip_profile(usable_tip(heights, image), float(min(px)))[:-1]
+
+    # a tip is deeper at every radius the smaller its apex radius and half-angle: the sharpest and
+    # the bluntest training tip of each shape bound them all
+    (r_lo, r_hi), (a_lo, a_hi) = wide["tip_radius_nm"], wide["tip_half_angle_deg"]
+    size = 2 * max(PROFILE_RADII_PX) + 1  # every ring the network sees, whatever the given tip's size
+    extremes = np.array([depths(_training_extreme(shape, float(radius), float(angle), tuple(px), size))
+                         for shape in wide["tip_shapes"] for radius, angle in ((r_lo, a_lo), (r_hi, a_hi))])
+    shallowest, deepest = extremes.min(axis=0), extremes.max(axis=0)
+    given = depths(tip.heights)
+    trained = (f"apex radius {wide['tip_radius_nm'][0]:g}-{wide['tip_radius_nm'][1]:g} nm, half-angle "
+               f"{wide['tip_half_angle_deg'][0]:g}-{wide['tip_half_angle_deg'][1]:g} deg")
+    for k, ring in enumerate(PROFILE_RADII_PX):
+        if shallowest[k] >= 0.2 and given[k] * RANGE_FACTOR < shallowest[k]:
+            return (f"the tip is blunter than any tip the model was trained with ({trained}): {ring} px from the "
+                    f"apex it is {given[k]:.2g} nm deep where the bluntest is {shallowest[k]:.2g} nm; results may be poor")
+        if given[k] >= 0.2 and given[k] > RANGE_FACTOR * deepest[k]:
+            return (f"the tip is sharper than any tip the model was trained with ({trained}): {ring} px from the "
+                    f"apex it is {given[k]:.2g} nm deep where the sharpest is {deepest[k]:.2g} nm; results may be poor")
+    return None
