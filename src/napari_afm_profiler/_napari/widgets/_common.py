@@ -52,6 +52,15 @@ def tip_from_layer(layer: Any) -> Any:
         raise ValueError(f"the layer {layer.name!r} cannot be a tip: {exc}") from exc
 
 
+def check_pair(image: Any, truth: Any) -> None:
+    """Refuse (``ValueError``) a missing AFM image or ground truth, or one layer chosen as both."""
+    if image is None or truth is None:
+        raise ValueError("choose the AFM image and its ground truth")
+    if image is truth:
+        raise ValueError(f"the AFM image and the ground truth are the same layer ({image.name!r}): choose the "
+                         "layer of the same scene imaged with a sharper tip (or a corrected one)")
+
+
 def text_line(value: str = "", **kwargs: Any) -> Any:
     """Make a magicgui ``Label`` for messages (status, summaries) that wraps: long text never widens the dock.
 

@@ -11,6 +11,7 @@ from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import (
     add_plot_canvas,
+    check_pair,
     layer_choices,
     make_scrollable,
     refuse,
@@ -91,11 +92,7 @@ class TrainWidget(Container):
         from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, tile_origins
 
         image, truth = self.image.value, self.truth.value
-        if image is None or truth is None:
-            raise ValueError("choose the AFM image and its ground truth")
-        if image is truth:
-            raise ValueError(f"the AFM image and the ground truth are the same layer ({image.name!r}): choose the "
-                             "layer of the same scene imaged with a sharper tip (or a corrected one)")
+        check_pair(image, truth)
         pixel = (float(image.scale[-2]), float(image.scale[-1]))
         aligned = align_truth(image.data, truth.data, image_pixel_nm=pixel,
                               truth_pixel_nm=(float(truth.scale[-2]), float(truth.scale[-1])))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, PushButton, SpinBox
 
-from napari_afm_profiler._napari.widgets._common import layer_choices, make_scrollable, reports_errors, text_line
+from napari_afm_profiler._napari.widgets._common import check_pair, layer_choices, make_scrollable, reports_errors, text_line
 from napari_afm_profiler._napari.widgets._settings import remember_settings
 from napari_afm_profiler.synth import load_dataset, save_dataset
 from napari_afm_profiler.synth.pairs import align_truth, pairs_dataset, register_truth, tile_origins
@@ -79,11 +79,7 @@ class TrainingPairsWidget(Container):
 
     def _align(self) -> Any:
         image, truth, mask = self.image.value, self.truth.value, self.mask.value
-        if image is None or truth is None:
-            raise ValueError("choose the AFM image and its ground truth")
-        if image is truth:
-            raise ValueError(f"the AFM image and the ground truth are the same layer ({image.name!r}): "
-                             "choose the layer of the same scene imaged with a sharper tip (or a corrected one)")
+        check_pair(image, truth)
         if mask is not None and mask.data.shape != truth.data.shape:
             raise ValueError(f"the object mask {mask.name!r} {mask.data.shape} does not have the shape of the "
                              f"ground truth {truth.name!r} {truth.data.shape}")
