@@ -95,6 +95,13 @@ class TrainConfig:
         pixel sizes, each pair imaged by its own tip).
     wide : WideSpec
         Ranges of the wide generator.
+    paper_fraction : float
+        With the ``wide`` generator: share of pairs drawn from the paper's generator instead
+        (``kinds``, ``synth`` and ``small``, 1 nm pixels, the tip varied about the nominal one),
+        spread evenly through the set and labelled ``paper-<kind>``.  The wide ranges hold the
+        paper's scenes only thinly (16-20 nm boxes of aspect 1 imaged by a 10 nm cone are a small
+        corner of them); without them a wide network keeps blurred walls on exactly the scenes
+        the paper measures.
     quantile_weight : float
         Weight of the quantile (pinball) losses of a ``tip-conditioned-unet``'s interval heads,
         added to the L1 loss of its median.
@@ -127,6 +134,7 @@ class TrainConfig:
     quantile_weight: float = 1.0
     workers: int = 1
     small_fraction: float = 0.5
+    paper_fraction: float = 0.0
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
         objects=ObjectSpec(size_nm=(2.0, 16.0), height_nm=(1.0, 16.0), count=(4, 14), max_overlap=0.2),
         substrate_rms_nm=0.3, fractal_rms_nm=2.0, tip=TipSpec(variation=0.5),
@@ -147,6 +155,11 @@ class TrainConfig:
             raise InputError(f"roughness_start must be in [0, 1); got {self.roughness_start}")
         if not 0 <= self.small_fraction <= 1:
             raise InputError(f"small_fraction must be in [0, 1]; got {self.small_fraction}")
+        if not 0 <= self.paper_fraction <= 1:
+            raise InputError(f"paper_fraction must be in [0, 1]; got {self.paper_fraction}")
+        if self.paper_fraction and self.generator != "wide":
+            raise InputError("paper_fraction mixes the paper's scenes into the wide generator: use it with "
+                             "generator 'wide'")
         if self.generator not in ("paper", "wide"):
             raise InputError(f"generator must be 'paper' or 'wide'; got {self.generator!r}")
         if self.generator == "wide" and self.architecture == "bounded-unet":
@@ -156,7 +169,7 @@ class TrainConfig:
             raise InputError(f"workers must be a whole number >= 1; got {self.workers}")
         if self.generator == "wide":
             self.wide.check()
-        elif self.dataset is None:
+        if self.dataset is None and (self.generator == "paper" or self.paper_fraction):
             small = replace(self.small, shape=self.synth.shape, pixel_size_nm=self.synth.pixel_size_nm)
             for kind in self.kinds:
                 replace(self.synth, kind=kind).check()
@@ -233,10 +246,21 @@ def _wide_item(config: TrainConfig, child: np.random.SeedSequence):
     return x, cond, pair.surface[None].astype(np.float32), pair.scene
 
 
+def _paper_count(config: TrainConfig, i: int) -> int:
+    """Paper pairs among the first ``i`` pairs of a wide set (spread evenly)."""
+    return math.floor(i * config.paper_fraction)
+
+
 def _item(job: tuple[TrainConfig, int, np.random.SeedSequence, np.ndarray | None]):
     config, i, child, tip = job
     torch.set_num_threads(1)
-    return _wide_item(config, child) if config.generator == "wide" else _paper_item(config, i, child, tip)
+    if config.generator != "wide":
+        return _paper_item(config, i, child, tip)
+    j = _paper_count(config, i)
+    if _paper_count(config, i + 1) == j:
+        return _wide_item(config, child)
+    x, cond, y, kind = _paper_item(config, j, child, tip if tip is not None else nominal_tip(config))
+    return x, cond, y, f"paper-{kind}"
 
 
 def _virtual_arrays(config: TrainConfig, n: int, seed: int, tip: np.ndarray | None) -> TrainingArrays:
@@ -405,7 +429,8 @@ def _roughness_mask(config: TrainConfig, arrays: TrainingArrays) -> np.ndarray:
     """1 for the pairs the roughness term applies to (their kind is one of ``roughness_kinds``, or all)."""
     if config.dataset is not None or not config.roughness_kinds:
         return np.ones(len(arrays), np.float32)
-    return np.isin(arrays.kinds, config.roughness_kinds).astype(np.float32)
+    kinds = np.char.replace(arrays.kinds.astype(str), "paper-", "")
+    return np.isin(kinds, config.roughness_kinds).astype(np.float32)
 
 
 def save_model(folder: str | Path, model: torch.nn.Module, card: dict[str, Any]) -> Path:

@@ -10,6 +10,10 @@ from napari_afm_profiler.roughness.settings import RoughnessSettings
 from napari_afm_profiler.roughness.surface import EvaluationArea
 
 
+# heights per block of the running sums behind the volume parameters
+_BLOCK = 4096
+
+
 class Evaluation:
     """Values and warnings of one evaluation area, filled group by group.
 
@@ -43,19 +47,25 @@ class Evaluation:
                 self.values[key] = None if value is None else float(value)
 
     @cached_property
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        from napari_afm_profiler.roughness.sorting import sort_descending
+
+        flat = self.area.z.ravel()
+        if self.area.full:
+            return sort_descending(flat)
+        inside = np.flatnonzero(self.area.mask)
+        order, ascending = sort_descending(flat[inside])
+        return inside[order].astype(order.dtype, copy=False), ascending
+
+    @property
     def descending_order(self) -> np.ndarray:
         """Flat indices of the area's pixels, highest first (shared by the material ratio and the features)."""
-        flat = self.area.z.ravel()
-        index = np.int32 if flat.size < 2**31 else np.int64
-        if self.area.full:
-            return np.argsort(-flat).astype(index)
-        inside = np.flatnonzero(self.area.mask).astype(index)
-        return inside[np.argsort(-flat[inside])]
+        return self._sorted[0]
 
-    @cached_property
+    @property
     def ascending(self) -> np.ndarray:
         """Heights of the area sorted in ascending order."""
-        return self.area.z.ravel()[self.descending_order[::-1]]
+        return self._sorted[1]
 
     @cached_property
     def spectrum(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,9 +85,21 @@ class Evaluation:
         return (*ring_sums(psd, fy, fx, dq), dq)
 
     @cached_property
-    def cumulative(self) -> np.ndarray:
-        """Cumulative sums of ``ascending`` with a leading 0 (for volumes)."""
-        return np.concatenate([[0.0], np.cumsum(self.ascending)])
+    def _block_sums(self) -> np.ndarray:
+        """Running sums of ``ascending`` at every ``_BLOCK``-th height, with a leading 0.
+
+        Volumes need the sum of the heights below a few levels only: a full running sum would
+        be one more array as large as the image.
+        """
+        a = self.ascending
+        whole = a.size // _BLOCK
+        sums = a[:whole * _BLOCK].reshape(whole, _BLOCK).sum(axis=1)
+        return np.concatenate([[0.0], np.cumsum(np.append(sums, a[whole * _BLOCK:].sum()))])
+
+    def sum_below(self, k: int) -> float:
+        """Sum of the ``k`` lowest heights of the area."""
+        block = k // _BLOCK
+        return float(self._block_sums[block] + self.ascending[block * _BLOCK:k].sum())
 
     @cached_property
     def sq(self) -> float:
@@ -127,12 +149,12 @@ class Evaluation:
 
     def material_volume(self, c: float) -> float:
         """Material volume per unit area above height ``c`` (same unit as heights)."""
-        a, cum = self.ascending, self.cumulative
-        k = np.searchsorted(a, c, side="right")
-        return float((cum[-1] - cum[k]) - (a.size - k) * c) / a.size
+        a = self.ascending
+        k = int(np.searchsorted(a, c, side="right"))
+        return float((self.sum_below(a.size) - self.sum_below(k)) - (a.size - k) * c) / a.size
 
     def void_volume(self, c: float) -> float:
         """Void volume per unit area below height ``c`` (same unit as heights)."""
-        a, cum = self.ascending, self.cumulative
-        k = np.searchsorted(a, c, side="left")
-        return float(k * c - cum[k]) / a.size
+        a = self.ascending
+        k = int(np.searchsorted(a, c, side="left"))
+        return float(k * c - self.sum_below(k)) / a.size

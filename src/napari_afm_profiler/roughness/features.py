@@ -15,84 +15,119 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from napari_afm_profiler._compiled import prefetch
 from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.gradients import NM2_PER_UM2, mean_curvature
 
 
+# steps between prefetching a pixel's neighbourhood and visiting it
+_AHEAD = 8
+
+
 @numba.njit(cache=True, nogil=True)
-def _find(parent: np.ndarray, i: int) -> int:
+def _find(node: np.ndarray, i: int) -> int:
     root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:  # full path compression
-        nxt = parent[i]
-        parent[i] = root
+    while node[root, 1] != root:
+        root = node[root, 1]
+    while node[i, 1] != root:  # full path compression
+        nxt = node[i, 1]
+        node[i, 1] = root
         i = nxt
     return root
 
 
 @numba.njit(cache=True, nogil=True)
-def _ranks(order: np.ndarray, n: int) -> np.ndarray:
-    """Rank of each of ``n`` pixels in ``order`` (-1 for pixels not in it)."""
-    rank = np.full(n, -1, dtype=order.dtype)
-    for r in range(order.size):
-        rank[order[r]] = r
-    return rank
+def _fill_steps(node: np.ndarray, order: np.ndarray, peaks: bool) -> None:
+    m = order.size
+    for r in range(m):
+        node[order[r], 0] = r if peaks else m - 1 - r
+
+
+def _tree_nodes(order: np.ndarray, n: int, peaks: bool) -> np.ndarray:
+    """Per pixel of an image of ``n`` pixels: its step in the sweep and its parent (-1: not in the area).
+
+    Allocated by numpy, which asks the kernel for huge pages on large arrays: the sweep reads the
+    array at random, and with 4 KiB pages nearly every read also misses the TLB.
+    """
+    node = np.full((n, 2), -1, dtype=order.dtype)
+    _fill_steps(node, order, peaks)
+    return node
 
 
 @numba.njit(cache=True, nogil=True)
-def _significant_ranks(ascending: np.ndarray, order: np.ndarray, rank: np.ndarray, nx: int, threshold: float,
+def _significant_steps(ascending: np.ndarray, order: np.ndarray, node: np.ndarray, nx: int, threshold: float,
                        peaks: bool) -> np.ndarray:
-    """Which ranks are significant peaks (``peaks``) or pits of an area.
+    """Which steps of the sweep are significant peaks (``peaks``) or pits of an area.
 
     ``order`` lists the area's pixels (flat indices in an image ``nx`` wide) highest first, ties
-    in any fixed order; ``rank`` is its inverse (:func:`_ranks`) and ``ascending`` the heights in
-    the reverse order (``z[order[::-1]]``, shared with the material ratio curve); pits walk the
-    same order backwards, so both trees read one array of heights, sequentially.  In ranks the elder of two
-    peaks is simply the one of lower rank, so each piece's root is its peak, and a piece's last
-    pixel is its lowest.  A peak is significant when its prominence (height above the saddle
-    where it meets an elder peak, or above its piece's lowest pixel) is at least ``threshold``
-    and above 0.  Memory: three index arrays and one flag per pixel, nothing else.
+    in any fixed order, and ``ascending`` the heights in the reverse order (``z[order[::-1]]``,
+    shared with the material ratio curve).  Peaks are swept from the highest pixel down, pits
+    from the lowest up; step ``s`` of a pit sweep is rank ``m - 1 - s``.  In steps the elder of
+    two peaks is simply the one met first, so each piece's root is its peak.  A peak is
+    significant when its prominence (height above the saddle where it meets an elder peak, or
+    above the lowest pixel of its piece) is at least ``threshold`` and above 0.
+
+    ``node`` (:func:`_tree_nodes`) holds each pixel's step and its union-find parent side by
+    side, in image order: a pixel's eight neighbours and their parents then share three cache
+    lines.  The sweep is bound by memory latency, and in rank order every neighbour's parent was
+    a separate miss.
     """
     m = order.size
-    ny = rank.size // nx
-    parent = np.empty_like(order)
-    lowest = np.empty_like(order)
+    ny = node.shape[0] // nx
     significant = np.zeros(m, dtype=np.bool_)
-    for r in range(m):
-        idx = order[r] if peaks else order[m - 1 - r]
-        height = ascending[m - 1 - r] if peaks else -ascending[r]
-        parent[r] = r
-        root = r
+    pieces = 0
+    flat = node.reshape(-1)
+    for s in range(m):
+        if s + _AHEAD < m:  # the rows of a pixel a few steps ahead, so they are in cache when it comes
+            ahead = order[s + _AHEAD] if peaks else order[m - 1 - s - _AHEAD]
+            for row in (ahead - nx - 1, ahead - 1, ahead + nx - 1):
+                if 0 <= row and row + 2 < node.shape[0]:
+                    prefetch(flat, 2 * row)
+                    prefetch(flat, 2 * row + 5)
+        idx = order[s] if peaks else order[m - 1 - s]
+        height = ascending[m - 1 - s] if peaks else -ascending[s]
+        node[idx, 1] = idx
+        root = idx
+        root_step = s
+        pieces += 1
         y = idx // nx
         x = idx - y * nx
         for yy in range(max(y - 1, 0), min(y + 1, ny - 1) + 1):
             for xx in range(max(x - 1, 0), min(x + 1, nx - 1) + 1):
-                q = rank[yy * nx + xx]
-                if q < 0:  # outside the area
+                q = yy * nx + xx
+                parent = node[q, 1]
+                if parent < 0 or parent == root:  # outside the area, not reached yet, or already joined
                     continue
-                if not peaks:
-                    q = m - 1 - q
-                if q >= r:  # not reached yet (or the pixel itself)
-                    continue
-                other = _find(parent, q)
+                other = _find(node, q)
                 if other == root:
                     continue
-                # the younger peak (higher rank) ends at this saddle: the elder rule
-                young, elder = (other, root) if root < other else (root, other)
-                prominence = (ascending[m - 1 - young] if peaks else -ascending[young]) - height
+                other_step = node[other, 0]
+                # the younger peak (later step) ends at this saddle: the elder rule
+                if other_step < root_step:
+                    young, young_step, elder, elder_step = root, root_step, other, other_step
+                else:
+                    young, young_step, elder, elder_step = other, other_step, root, root_step
+                prominence = (ascending[m - 1 - young_step] if peaks else -ascending[young_step]) - height
                 if prominence >= threshold and prominence > 0:
-                    significant[young] = True
-                parent[young] = elder
-                root = elder
-        lowest[root] = r
-    # a peak that never merged rises above the lowest pixel of its connected piece
-    for r in range(m):
-        if parent[r] == r:
-            low = lowest[r]
-            prominence = (ascending[m - 1 - r] - ascending[m - 1 - low]) if peaks else (ascending[low] - ascending[r])
+                    significant[young_step] = True
+                node[young, 1] = elder
+                root, root_step = elder, elder_step
+                pieces -= 1
+    # a peak that never merged rises above the lowest pixel of its connected piece: the last one swept
+    done = np.zeros(m, dtype=np.bool_)
+    s = m - 1
+    while pieces > 0 and s >= 0:
+        idx = order[s] if peaks else order[m - 1 - s]
+        root = _find(node, idx)
+        root_step = node[root, 0]
+        if not done[root_step]:
+            done[root_step] = True
+            pieces -= 1
+            prominence = (ascending[m - 1 - root_step] - ascending[m - 1 - s]) if peaks \
+                else (ascending[s] - ascending[root_step])
             if prominence >= threshold and prominence > 0:
-                significant[r] = True
+                significant[root_step] = True
+        s -= 1
     return significant
 
 
@@ -125,10 +160,10 @@ def significant_peaks(z: np.ndarray, mask: np.ndarray, threshold: float, order: 
         inside = np.flatnonzero(mask)
         order = inside[np.argsort(-flat_z[inside], kind="stable")]
     order = np.ascontiguousarray(order, dtype=np.int32 if flat_z.size < 2**31 else np.int64)
-    return _significant(flat_z[order[::-1]], order, _ranks(order, flat_z.size), mask, threshold, True)
+    return _significant(flat_z[order[::-1]], order, mask, threshold, True)
 
 
-def _significant(ascending: np.ndarray, order: np.ndarray, rank: np.ndarray, mask: np.ndarray, threshold: float,
+def _significant(ascending: np.ndarray, order: np.ndarray, mask: np.ndarray, threshold: float,
                  peaks: bool) -> np.ndarray:
     """Significant peaks (or pits) off the area's border, as a boolean image.
 
@@ -136,7 +171,9 @@ def _significant(ascending: np.ndarray, order: np.ndarray, rank: np.ndarray, mas
     eight neighbours instead of eroding the whole mask.
     """
     ny, nx = mask.shape
-    ranks = np.flatnonzero(_significant_ranks(ascending, order, rank, nx, float(threshold), peaks))
+    node = _tree_nodes(order, mask.size, peaks)
+    ranks = np.flatnonzero(_significant_steps(ascending, order, node, nx, float(threshold), peaks))
+    del node
     y, x = np.divmod(order[ranks if peaks else order.size - 1 - ranks].astype(np.int64), nx)
     inside = (y > 0) & (y < ny - 1) & (x > 0) & (x < nx - 1)
     y, x = y[inside], x[inside]
@@ -163,11 +200,10 @@ def feature_parameters(ev: Evaluation) -> None:
     dy, dx = ev.area.pixel_size_nm
     area_um2 = ev.area.n * dy * dx / NM2_PER_UM2
     order, ascending = ev.descending_order, ev.ascending
-    rank = _ranks(order, z.size)
     # peaks and pits are independent merge trees over the same ranks: run them on two threads
     # (the kernel releases the GIL) where numba may use two
     with ThreadPoolExecutor(max_workers=min(2, numba.get_num_threads())) as pool:
-        found = dict(zip("pv", pool.map(lambda peaks: _significant(ascending, order, rank, mask, threshold, peaks),
+        found = dict(zip("pv", pool.map(lambda peaks: _significant(ascending, order, mask, threshold, peaks),
                                         (True, False))))
     tops = {}
     for kind, sign in (("p", 1.0), ("v", -1.0)):

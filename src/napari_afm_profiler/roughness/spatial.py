@@ -25,64 +25,115 @@ CENTROID_WINDOW_DEG = 2.0
 MIN_CENTROID_BINS = 4
 
 
-def autocorrelation(z: np.ndarray, mask: np.ndarray, max_lag: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def autocorrelation(z: np.ndarray, mask: np.ndarray, max_lag: tuple[int, int] | None = None,
+                    min_overlap: float = 0.0) -> np.ndarray:
     """Areal autocorrelation normalised by the overlap, for lags -L .. L (default L = n - 1).
 
     Parameters
     ----------
     z : (ny, nx) float ndarray
-        Heights about the mean plane, 0 outside ``mask``.
+        Heights about the mean plane (pixels outside ``mask`` are not used).
     mask : (ny, nx) bool ndarray
         Pixels of the evaluation area.
     max_lag : (Ly, Lx), optional
         Largest lags wanted (smaller lags need a smaller, faster transform).
+    min_overlap : float
+        Lags with fewer pixel pairs than this share of the area are left out (NaN).
 
     Returns
     -------
     acf : (2 Ly + 1, 2 Lx + 1) float ndarray
-        Autocorrelation divided by its value at zero lag (the centre); NaN where no pair exists.
-    overlap : (2 Ly + 1, 2 Lx + 1) float ndarray
-        Number of pixel pairs at each lag.
+        Autocorrelation divided by its value at zero lag (the centre); NaN where no pair exists
+        or the overlap is under ``min_overlap``.
     """
     ny, nx = z.shape
     ly, lx = (ny - 1, nx - 1) if max_lag is None else (min(max_lag[0], ny - 1), min(max_lag[1], nx - 1))
     # zero padding by the largest lag keeps the circular correlation free of wrap-around
     shape = (scipy.fft.next_fast_len(ny + ly, real=True), scipy.fft.next_fast_len(nx + lx, real=True))
+    full = bool(mask.all())
+    acf = _lag_window(_circular_correlation(z, None if full else mask, shape), ly, lx)
+    if full:
+        _normalise_full(acf, ny, nx, min_overlap)
+        return acf
+    overlap = _lag_window(_circular_correlation(mask, mask, shape), ly, lx)
+    np.rint(overlap, out=overlap)
+    _normalise_by(acf, overlap, min_overlap)
+    return acf
 
-    def correlate(a: np.ndarray) -> np.ndarray:
-        # single precision halves the memory of the padded transforms (1e-7 relative is plenty here)
-        f = scipy.fft.rfft2(a.astype(np.float32), s=shape, workers=-1)
-        power = f.real**2
-        power += f.imag**2
-        del f
-        c = scipy.fft.irfft2(power, s=shape, workers=-1)
-        del power
-        # lags -L..L without rolling the whole padded array
-        rows = np.r_[shape[0] - ly:shape[0], 0:ly + 1]
-        cols = np.r_[shape[1] - lx:shape[1], 0:lx + 1]
-        return c[np.ix_(rows, cols)].astype(np.float64)
 
-    raw = correlate(np.where(mask, z, 0.0))
-    if mask.all():
-        overlap = np.outer(ny - np.abs(np.arange(-ly, ly + 1)), nx - np.abs(np.arange(-lx, lx + 1))).astype(float)
+def _circular_correlation(a: np.ndarray, mask: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+    """Circular autocorrelation of ``a`` (0 outside ``mask``) zero-padded to ``shape``, single precision.
+
+    Single precision halves the memory of the padded transforms (1e-7 relative is plenty here);
+    the padded input is written in place, with no full-size temporaries.
+    """
+    padded = np.zeros(shape, dtype=np.float32)
+    if mask is None:
+        padded[:a.shape[0], :a.shape[1]] = a
     else:
-        overlap = np.rint(correlate(mask.astype(float)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        acf = np.where(overlap > 0.5, raw / np.maximum(overlap, 1.0), np.nan)
-    return acf / acf[ly, lx], overlap
+        np.copyto(padded[:a.shape[0], :a.shape[1]], a, casting="unsafe", where=mask)
+    f = scipy.fft.rfft2(padded, workers=-1)
+    del padded
+    power = f.real**2
+    power += f.imag**2
+    del f
+    return scipy.fft.irfft2(power, s=shape, workers=-1)
+
+
+def _lag_window(c: np.ndarray, ly: int, lx: int) -> np.ndarray:
+    """Lags -L..L of a circular correlation, zero lag at the centre, in double precision (no roll of the whole array)."""
+    out = np.empty((2 * ly + 1, 2 * lx + 1))
+    py, px = c.shape
+    for rows_out, rows_in in ((slice(0, ly), slice(py - ly, py)), (slice(ly, 2 * ly + 1), slice(0, ly + 1))):
+        out[rows_out, :lx] = c[rows_in, px - lx:]
+        out[rows_out, lx:] = c[rows_in, :lx + 1]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _normalise_full(acf: np.ndarray, ny: int, nx: int, min_overlap: float) -> None:
+    """Divide a whole image's correlation by its overlap, (ny - |dy|)(nx - |dx|), and by the zero-lag value.
+
+    The overlap of a full rectangle is separable, so it is never stored.  Lags with fewer pairs
+    than ``min_overlap`` of the area become NaN.
+    """
+    ly, lx = acf.shape[0] // 2, acf.shape[1] // 2
+    least = min_overlap * float(ny * nx)
+    centre = acf[ly, lx] / float(ny * nx)
+    for i in range(acf.shape[0]):
+        oy = float(ny - abs(i - ly))
+        for j in range(acf.shape[1]):
+            overlap = oy * float(nx - abs(j - lx))
+            if overlap > 0.5 and overlap >= least:
+                acf[i, j] = acf[i, j] / overlap / centre
+            else:
+                acf[i, j] = np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _normalise_by(acf: np.ndarray, overlap: np.ndarray, min_overlap: float) -> None:
+    """Divide a masked area's correlation by its overlap (pixel pairs per lag) and by the zero-lag value."""
+    ly, lx = acf.shape[0] // 2, acf.shape[1] // 2
+    least = min_overlap * np.max(overlap)
+    centre = acf[ly, lx] / max(overlap[ly, lx], 1.0)
+    for i in range(acf.shape[0]):
+        for j in range(acf.shape[1]):
+            o = overlap[i, j]
+            if o > 0.5 and o >= least:
+                acf[i, j] = acf[i, j] / max(o, 1.0) / centre
+            else:
+                acf[i, j] = np.nan
 
 
 def decay_lengths(
-    acf: np.ndarray, usable: np.ndarray, pixel_size_nm: tuple[float, float], threshold: float
+    acf: np.ndarray, pixel_size_nm: tuple[float, float], threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lag at which the autocorrelation first falls to ``threshold`` along each direction.
 
     Parameters
     ----------
     acf : (2 ny - 1, 2 nx - 1) float ndarray
-        Normalised autocorrelation, zero lag at the centre.
-    usable : same shape, bool
-        Lags that may be used.
+        Normalised autocorrelation, zero lag at the centre; NaN at lags that may not be used.
     pixel_size_nm : (dy, dx)
         Pixel size, nm.
     threshold : float
@@ -107,7 +158,7 @@ def decay_lengths(
     radii = np.arange(0.0, r_max + step, step)
     py = cy + np.outer(np.sin(theta), radii) / dy
     px = cx + np.outer(np.cos(theta), radii) / dx
-    values = _rays_until_decided(np.where(usable, acf, np.nan), py, px, threshold)
+    values = _rays_until_decided(acf, py, px, threshold)
     # a ray ends at its first unusable lag
     bad = ~np.isfinite(values)
     end = np.where(bad.any(axis=1), np.argmax(bad, axis=1), radii.size)
@@ -171,15 +222,34 @@ def power_spectrum(
     """
     dy, dx = pixel_size_nm
     ny, nx = z.shape
-    windowed = np.where(mask, z, 0.0).astype(np.float32)
-    windowed *= _hann(ny).astype(np.float32)[:, None]
-    windowed *= _hann(nx).astype(np.float32)[None, :]
+    windowed = np.empty((ny, nx), dtype=np.float32)
+    _window(z, mask, _hann(ny).astype(np.float32), _hann(nx).astype(np.float32), windowed)
     f = scipy.fft.fft2(windowed, workers=-1)
     del windowed
-    power = (f.real.astype(np.float64) ** 2 + f.imag.astype(np.float64) ** 2) * (dy * dx / max(int(mask.sum()), 1))
+    psd = np.empty((ny, nx))
+    _shifted_power(f, dy * dx / max(int(mask.sum()), 1), psd)
     del f
-    psd = scipy.fft.fftshift(power)
     return psd, scipy.fft.fftshift(scipy.fft.fftfreq(ny, d=dy)), scipy.fft.fftshift(scipy.fft.fftfreq(nx, d=dx))
+
+
+@numba.njit(cache=True, nogil=True)
+def _window(z: np.ndarray, mask: np.ndarray, wy: np.ndarray, wx: np.ndarray, out: np.ndarray) -> None:
+    """``out = where(mask, z, 0) * wy[:, None] * wx[None, :]`` in single precision, without temporaries."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            out[i, j] = np.float32(z[i, j]) * wy[i] * wx[j] if mask[i, j] else np.float32(0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _shifted_power(f: np.ndarray, scale: float, out: np.ndarray) -> None:
+    """``out = fftshift(|f|^2) * scale`` in double precision, in one pass."""
+    ny, nx = f.shape
+    for i in range(ny):
+        row = (i + ny // 2) % ny
+        for j in range(nx):
+            v = f[i, j]
+            re, im = np.float64(v.real), np.float64(v.imag)
+            out[row, (j + nx // 2) % nx] = (re * re + im * im) * scale
 
 
 def ring_width(fy: np.ndarray, fx: np.ndarray) -> float:
@@ -246,19 +316,24 @@ def spatial_parameters(ev: Evaluation) -> None:
         ev.undefined(symbols, "the surface is flat (Sq = 0)")
         return
     ny, nx = z.shape
-    acf, overlap = autocorrelation(z, mask, max_lag=((ny - 1) // 2, (nx - 1) // 2))
-    usable = overlap >= MIN_OVERLAP * overlap.max()
-    _, lengths, reached = decay_lengths(acf, usable, ev.area.pixel_size_nm, ev.settings.acf_threshold)
+    acf = autocorrelation(z, mask, max_lag=((ny - 1) // 2, (nx - 1) // 2), min_overlap=MIN_OVERLAP)
+    _, lengths, reached = decay_lengths(acf, ev.area.pixel_size_nm, ev.settings.acf_threshold)
+    del acf
     if not reached.any():
         ev.undefined(["Sal", "Str"], f"the autocorrelation does not fall to {ev.settings.acf_threshold} "
                      "within half the evaluation area")
     else:
         sal = lengths[reached].min()
         ev.set(Sal=sal, Str=sal / lengths.max())
+    annuli = ev.annuli
     psd, fy, fx = ev.spectrum
-    psd = psd.copy()
+    # zero frequency is no direction and no wavelength: left out here, kept in the shared spectrum
+    dc = psd[ny // 2, nx // 2]
     psd[ny // 2, nx // 2] = 0.0
-    ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx, ev.annuli))
+    try:
+        ev.set(Std=_texture_direction(psd, fy, fx), Ssw=_dominant_wavelength(psd, fy, fx, annuli))
+    finally:
+        psd[ny // 2, nx // 2] = dc
 
 
 def _peak_centroid(psd: np.ndarray, fy: np.ndarray, fx: np.ndarray, iy: int, ix: int) -> tuple[float, float]:
