@@ -9,7 +9,6 @@ import numpy as np
 from napari_afm_profiler.roughness.settings import RoughnessSettings
 from napari_afm_profiler.roughness.surface import EvaluationArea
 
-
 # heights per block of the running sums behind the volume parameters
 _BLOCK = 4096
 

@@ -19,7 +19,6 @@ from napari_afm_profiler._compiled import prefetch
 from napari_afm_profiler.roughness.evaluation import Evaluation
 from napari_afm_profiler.roughness.gradients import NM2_PER_UM2, mean_curvature
 
-
 # steps between prefetching a pixel's neighbourhood and visiting it
 _AHEAD = 8
 

@@ -35,7 +35,7 @@ def _packed_keys(values: np.ndarray, index_bits: int) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def _unpack(keys: np.ndarray, values: np.ndarray, index_bits: int, order: np.ndarray, ranked: np.ndarray) -> None:
-    """Indices from the sorted keys, their heights, every run of tied height bits put in exact order.
+    """Write the indices of the sorted keys and their heights, every run of tied height bits in exact order.
 
     ``ranked`` ends ascending (the reverse of ``order``), as the material ratio curve wants it.
     """
