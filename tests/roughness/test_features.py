@@ -87,3 +87,30 @@ def test_merge_tree_pruning_matches_the_definition_of_prominence(seed):
     ours = {tuple(p) for p in np.argwhere(significant_peaks(z, np.ones_like(z, bool), threshold))}
     assert ours == _significant_by_definition(z, threshold)
     assert len(ours) > 3
+
+
+def test_each_piece_of_a_split_area_keeps_its_own_top_peak():
+    # two separate pieces, each one hill of its own height: each top rises above its own piece's
+    # lowest pixel (no saddle joins them), so both are significant however the other compares
+    z = np.zeros((9, 20))
+    z[4, 4], z[4, 15] = 3.0, 1.0
+    mask = np.zeros_like(z, bool)
+    mask[:, :9] = True
+    mask[:, 11:] = True
+    assert np.argwhere(significant_peaks(z, mask, 0.9)).tolist() == [[4, 4], [4, 15]]
+    assert np.argwhere(significant_peaks(z, mask, 1.5)).tolist() == [[4, 4]]
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_pits_are_the_peaks_of_the_inverted_surface(seed):
+    from scipy import ndimage
+
+    from napari_afm_profiler.roughness import surface_parameters
+    from napari_afm_profiler.roughness.settings import RoughnessSettings
+
+    z = ndimage.gaussian_filter(np.random.default_rng(seed).normal(size=(64, 64)), 2.0)
+    settings = RoughnessSettings(level="none")
+    up = surface_parameters(z, pixel_size_nm=1.0, groups="features", settings=settings).values
+    down = surface_parameters(-z, pixel_size_nm=1.0, groups="features", settings=settings).values
+    assert up["Spd"] == down["Svd"] and up["Svd"] == down["Spd"]
+    assert up["S5p"] == pytest.approx(down["S5v"]) and up["S5v"] == pytest.approx(down["S5p"])
