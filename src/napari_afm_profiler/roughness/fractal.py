@@ -12,6 +12,7 @@ B. B. Mandelbrot, "The fractal geometry of nature" (1982).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from napari_afm_profiler.roughness.evaluation import Evaluation
@@ -74,32 +75,49 @@ def variogram_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[fl
     dimension : float
     """
     slopes = []
-    full = bool(mask.all())
     for axis, step in ((0, pixel_size_nm[0]), (1, pixel_size_nm[1])):
         n = z.shape[axis]
-        lags = np.unique(np.round(np.geomspace(MIN_LAG_PX, min(MAX_LAG_PX, n // 4), 10)).astype(int))
-        logs, logr = [], []
-        for lag in lags:
-            # pixel pairs lag apart along the axis (slicing the array itself: no strided transpose)
-            ahead = (slice(lag, None), slice(None)) if axis == 0 else (slice(None), slice(lag, None))
-            behind = (slice(None, -lag), slice(None)) if axis == 0 else (slice(None), slice(None, -lag))
-            diff = z[ahead] - z[behind]
-            if full:
-                count = diff.size
-                msd = np.einsum("ij,ij->", diff, diff) / count if count >= 2 else 0.0
-            else:
-                pair = mask[ahead] & mask[behind]
-                count = np.count_nonzero(pair)
-                msd = np.einsum("ij,ij->", diff, diff * pair) / count if count >= 2 else 0.0
-            if msd <= 0:
-                continue
-            logs.append(np.log(msd))
-            logr.append(np.log(lag * step))
-        if len(logs) >= 3:
-            slopes.append(np.polyfit(logr, logs, 1)[0])
+        lags = np.unique(np.round(np.geomspace(MIN_LAG_PX, min(MAX_LAG_PX, n // 4), 10)).astype(np.int64))
+        sums, counts = _squared_differences(np.ascontiguousarray(z, dtype=np.float64), mask, lags, axis)
+        use = (counts >= 2) & (sums > 0)
+        if np.count_nonzero(use) >= 3:
+            msd = sums[use] / counts[use]
+            slopes.append(np.polyfit(np.log(lags[use] * step), np.log(msd), 1)[0])
     if not slopes:
         return float("nan")
     return float(3.0 - np.mean(slopes) / 2.0)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _squared_differences(z: np.ndarray, mask: np.ndarray, lags: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of squared height differences and the number of pixel pairs ``lag`` apart along ``axis``, per lag.
+
+    One pass over the rows for all lags (a row and the rows below it stay in cache), without the
+    image-sized difference array each lag would otherwise cost.
+    """
+    ny, nx = z.shape
+    n_lags = lags.size
+    sums = np.zeros((ny, n_lags))
+    counts = np.zeros((ny, n_lags), dtype=np.int64)
+    for i in numba.prange(ny):
+        for k in range(n_lags):
+            lag = lags[k]
+            total, count = 0.0, 0
+            if axis == 1:
+                for j in range(nx - lag):
+                    if mask[i, j] and mask[i, j + lag]:
+                        d = z[i, j + lag] - z[i, j]
+                        total += d * d
+                        count += 1
+            elif i + lag < ny:
+                for j in range(nx):
+                    if mask[i, j] and mask[i + lag, j]:
+                        d = z[i + lag, j] - z[i, j]
+                        total += d * d
+                        count += 1
+            sums[i, k] = total
+            counts[i, k] = count
+    return sums.sum(axis=0), counts.sum(axis=0)
 
 
 def fractal_parameters(ev: Evaluation) -> None:
