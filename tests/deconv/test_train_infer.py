@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 
 from napari_afm_profiler.deconv.infer import PixelSizeWarning, deconvolve, load_model  # noqa: E402
 from napari_afm_profiler.deconv.training import TrainConfig, train, train_steps  # noqa: E402
-from napari_afm_profiler.errors import AFMFormatError  # noqa: E402
+from napari_afm_profiler.errors import AFMFormatError, InputError  # noqa: E402
 from napari_afm_profiler.synth import ObjectSpec, SynthConfig  # noqa: E402
 
 TINY = TrainConfig(model={"in_channels": 2, "base": 4, "depth": 2}, n_train=12, n_val=4, epochs=2, batch_size=4,
@@ -204,3 +204,31 @@ def test_step_band_marks_one_pixel_either_side_of_a_wall():
     err = torch.zeros_like(box)
     err[..., 6, 8] = 1.0  # one wall pixel off by 1 nm
     assert torch.isclose(_l1(box + err, box, 3.0, 2.0), torch.tensor(4.0 / (400 + 3.0 * band.sum())))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_training_on_cuda_gives_a_model_the_cpu_loads(tmp_path):
+    from napari_afm_profiler.deconv.infer import load_model
+    from napari_afm_profiler.deconv.training import train_steps
+    from napari_afm_profiler.progress import drain
+
+    card = drain(train_steps(TINY, tmp_path / "gpu", device="cuda"))
+    assert card["device"].startswith("cuda")
+    model = load_model(tmp_path / "gpu")
+    assert next(model.network.parameters()).device.type in ("cpu", "cuda")
+
+
+def test_training_records_its_device_and_mixes_the_paper_scenes_into_the_wide_set(tmp_path):
+    from napari_afm_profiler.deconv.conditioning import N_CONDITION
+    from napari_afm_profiler.deconv.training import _virtual_arrays
+    from napari_afm_profiler.synth.wide import WideSpec
+
+    config = replace(TINY, architecture="tip-conditioned-unet", model={"n_condition": N_CONDITION, "base": 4, "depth": 2},
+                     generator="wide", wide=WideSpec(shape=(32, 32)), paper_fraction=0.5, n_train=8, n_val=4,
+                     epochs=1)
+    kinds = _virtual_arrays(config, 8, 3, None).kinds
+    assert sum(k.startswith("paper-") for k in kinds) == 4  # every other pair, spread evenly
+    card = train(config, tmp_path / "cpu", command="pytest", device="cpu")
+    assert card["device"] == "cpu"
+    with pytest.raises(InputError, match="paper_fraction"):
+        replace(TINY, paper_fraction=0.5).check()

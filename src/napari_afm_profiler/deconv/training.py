@@ -394,18 +394,23 @@ def _loss(pred: torch.Tensor, y: torch.Tensor, config: TrainConfig, step_nm: flo
     return loss
 
 
-def _tensors(arrays: TrainingArrays, idx: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    cond = None if arrays.condition is None else torch.from_numpy(arrays.condition[idx])
-    return torch.from_numpy(arrays.x[idx]), torch.from_numpy(arrays.y[idx]), cond
+def _tensors(arrays: TrainingArrays, idx: Any, device: torch.device | None = None,
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    def tensor(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(a).to(device) if device is not None else torch.from_numpy(a)
+
+    cond = None if arrays.condition is None else tensor(arrays.condition[idx])
+    return tensor(arrays.x[idx]), tensor(arrays.y[idx]), cond
 
 
-def _evaluate(model: torch.nn.Module, arrays: TrainingArrays, batch: int, rough: np.ndarray) -> dict[str, float]:
+def _evaluate(model: torch.nn.Module, arrays: TrainingArrays, batch: int, rough: np.ndarray,
+              device: torch.device | None = None) -> dict[str, float]:
     model.eval()
     abs_sum = sq_sum = raw_abs = ero_abs = rough_sum = covered = 0.0
     count = 0
     with torch.inference_mode():
         for i in range(0, len(arrays), batch):
-            x, y, cond = _tensors(arrays, slice(i, i + batch))
+            x, y, cond = _tensors(arrays, slice(i, i + batch), device)
             out = _forward(model, x, cond)
             pred = _median(out)
             abs_sum += float((pred - y).abs().sum())
@@ -414,7 +419,7 @@ def _evaluate(model: torch.nn.Module, arrays: TrainingArrays, batch: int, rough:
             ero_abs += float((x[:, 1:2] - y).abs().sum())
             if out.shape[1] > 1:
                 covered += float(((out[:, :1] <= y) & (y <= out[:, -1:])).sum())
-            weight = torch.from_numpy(rough[i:i + batch])
+            weight = torch.from_numpy(rough[i:i + batch]).to(y.device)
             rough_sum += float(_roughness_mismatch(pred, y, weight)) * float(weight.sum().clamp(min=1.0))
             count += y.numel()
     model.train()
@@ -440,7 +445,7 @@ def save_model(folder: str | Path, model: torch.nn.Module, card: dict[str, Any])
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / "weights.safetensors"
-    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write(weights, lambda tmp: save_file(state, str(tmp)))
     card = dict(card, sha256=hashlib.sha256(weights.read_bytes()).hexdigest())
     atomic_write(folder / "config.json", lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str)))
@@ -448,7 +453,8 @@ def save_model(folder: str | Path, model: torch.nn.Module, card: dict[str, Any])
 
 
 def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | None = None,
-                command: str | None = None) -> Generator[dict[str, Any], None, dict[str, Any]]:
+                command: str | None = None, device: str | torch.device | None = None,
+                ) -> Generator[dict[str, Any], None, dict[str, Any]]:
     """Train, yielding a progress dict per batch (``stage="step"``) and per epoch (``stage="epoch"``).
 
     Parameters
@@ -461,6 +467,10 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
         A ``checkpoint.pt`` to continue from (loaded with ``weights_only=True``).
     command : str, optional
         The command line recorded in the card.
+    device : str or torch.device, optional
+        Where to train: by default CUDA when PyTorch sees a GPU, else the CPU
+        (``AFM_PROFILER_DEVICE`` overrides, as for inference).  The pairs are made on the CPU
+        either way; a resumed run is bit-identical to an uninterrupted one on the same device.
 
     Returns
     -------
@@ -487,11 +497,13 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     t0 = time.perf_counter()
     train_set, val_set, pixel_size_nm = training_arrays(config)
     data_seconds = time.perf_counter() - t0
+    from napari_afm_profiler.deconv.infer import _device, load_model
+
+    device = torch.device(device) if device is not None else _device()
     model = build_model(config.architecture, **config.model)
     if config.init is not None:
-        from napari_afm_profiler.deconv.infer import load_model
-
         model.load_state_dict(load_model(config.init).network.state_dict())
+    model.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
     rough, rough_val = _roughness_mask(config, train_set), _roughness_mask(config, val_set)
@@ -502,11 +514,11 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     step_nm = _STEP_SLOPE * pixel_size_nm
     start_epoch, best, best_epoch, history = 0, math.inf, -1, []
     if resume is not None:
-        state = torch.load(resume, weights_only=True)
+        state = torch.load(resume, weights_only=True, map_location=device)
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         schedule.load_state_dict(state["schedule"])
-        gen.set_state(state["generator"])
+        gen.set_state(state["generator"].cpu())
         start_epoch, best, best_epoch = int(state["epoch"]) + 1, float(state["best"]), int(state["best_epoch"])
         history = json.loads(state["history"])
     card: dict[str, Any] = {}
@@ -518,13 +530,14 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
         losses = []
         for step in range(steps_per_epoch):
             idx = order[step * config.batch_size:(step + 1) * config.batch_size]
-            x, y, cond = _tensors(train_set, idx)
+            x, y, cond = _tensors(train_set, idx, device)
             if config.augment:
                 x, y = _augment(x, y, gen)
             pred = _forward(model, x, cond)
             loss = _loss(pred, y, config, step_nm)
             if rough_weight:
-                loss = loss + rough_weight * _roughness_mismatch(_median(pred), y, torch.from_numpy(rough[idx]))
+                loss = loss + rough_weight * _roughness_mismatch(_median(pred), y,
+                                                                 torch.from_numpy(rough[idx]).to(device))
             optimiser.zero_grad()
             loss.backward()
             if config.grad_clip:
@@ -533,13 +546,14 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
             schedule.step()
             losses.append(loss.item())
             yield {"stage": "step", "epoch": epoch, "step": step + 1, "steps": steps_per_epoch, "loss": losses[-1]}
-        metrics = _evaluate(model, val_set, 32, rough_val)
+        metrics = _evaluate(model, val_set, 32, rough_val, device)
         objective = metrics["mae_nm"] + rough_weight * metrics["roughness_mismatch_nm"]
         history.append({"epoch": epoch, "train_loss_nm": float(np.mean(losses)), "objective_nm": objective, **metrics})
         improved = objective < best
         if improved:
             best, best_epoch = objective, epoch
-            card = _card(config, history, metrics, epoch, command, data_seconds, pixel_size_nm)
+            card = dict(_card(config, history, metrics, epoch, command, data_seconds, pixel_size_nm),
+                        device=str(device))
             save_model(out, model, card)
         checkpoint = {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                       "schedule": schedule.state_dict(), "generator": gen.get_state(), "epoch": epoch, "best": best,
@@ -637,7 +651,7 @@ def _card(config: TrainConfig, history: list[dict[str, Any]], metrics: dict[str,
 
 
 def train(config: TrainConfig, out: str | Path, *, resume: str | Path | None = None,
-          command: str | None = None) -> dict[str, Any]:
+          command: str | None = None, device: str | torch.device | None = None) -> dict[str, Any]:
     """Train to completion (see :func:`train_steps`) and return the model card.
 
     Examples
@@ -652,5 +666,5 @@ def train(config: TrainConfig, out: str | Path, *, resume: str | Path | None = N
     >>> len(card["history"]), card["pixel_size_nm"] > 0
     (1, True)
     """
-    steps = train_steps(config, out, resume=resume, command=command)
+    steps = train_steps(config, out, resume=resume, command=command, device=device)
     return drain(steps)
