@@ -88,35 +88,58 @@ def variogram_dimension(z: np.ndarray, mask: np.ndarray, pixel_size_nm: tuple[fl
     return float(3.0 - np.mean(slopes) / 2.0)
 
 
+# images with fewer pixels than this take the variogram on one thread: starting the compiled
+# thread pool costs more than the pass itself, and its spinning workers slow the other threads
+_PARALLEL_PIXELS = 1 << 22
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_squared_differences(z: np.ndarray, mask: np.ndarray, lags: np.ndarray, axis: int, i: int,
+                             sums: np.ndarray, counts: np.ndarray) -> None:
+    ny, nx = z.shape
+    for k in range(lags.size):
+        lag = lags[k]
+        total, count = 0.0, 0
+        if axis == 1:
+            for j in range(nx - lag):
+                if mask[i, j] and mask[i, j + lag]:
+                    d = z[i, j + lag] - z[i, j]
+                    total += d * d
+                    count += 1
+        elif i + lag < ny:
+            for j in range(nx):
+                if mask[i, j] and mask[i + lag, j]:
+                    d = z[i + lag, j] - z[i, j]
+                    total += d * d
+                    count += 1
+        sums[i, k] = total
+        counts[i, k] = count
+
+
+@numba.njit(cache=True, nogil=True)
+def _rows_serial(z: np.ndarray, mask: np.ndarray, lags: np.ndarray, axis: int, sums: np.ndarray,
+                 counts: np.ndarray) -> None:
+    for i in range(z.shape[0]):
+        _row_squared_differences(z, mask, lags, axis, i, sums, counts)
+
+
 @numba.njit(cache=True, nogil=True, parallel=True)
+def _rows_parallel(z: np.ndarray, mask: np.ndarray, lags: np.ndarray, axis: int, sums: np.ndarray,
+                   counts: np.ndarray) -> None:
+    for i in numba.prange(z.shape[0]):
+        _row_squared_differences(z, mask, lags, axis, i, sums, counts)
+
+
 def _squared_differences(z: np.ndarray, mask: np.ndarray, lags: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Sum of squared height differences and the number of pixel pairs ``lag`` apart along ``axis``, per lag.
 
     One pass over the rows for all lags (a row and the rows below it stay in cache), without the
     image-sized difference array each lag would otherwise cost.
     """
-    ny, nx = z.shape
-    n_lags = lags.size
-    sums = np.zeros((ny, n_lags))
-    counts = np.zeros((ny, n_lags), dtype=np.int64)
-    for i in numba.prange(ny):
-        for k in range(n_lags):
-            lag = lags[k]
-            total, count = 0.0, 0
-            if axis == 1:
-                for j in range(nx - lag):
-                    if mask[i, j] and mask[i, j + lag]:
-                        d = z[i, j + lag] - z[i, j]
-                        total += d * d
-                        count += 1
-            elif i + lag < ny:
-                for j in range(nx):
-                    if mask[i, j] and mask[i + lag, j]:
-                        d = z[i + lag, j] - z[i, j]
-                        total += d * d
-                        count += 1
-            sums[i, k] = total
-            counts[i, k] = count
+    sums = np.zeros((z.shape[0], lags.size))
+    counts = np.zeros((z.shape[0], lags.size), dtype=np.int64)
+    rows = _rows_parallel if z.size >= _PARALLEL_PIXELS else _rows_serial
+    rows(z, mask, lags, axis, sums, counts)
     return sums.sum(axis=0), counts.sum(axis=0)
 
 
