@@ -146,3 +146,28 @@ def test_concurrent_kernels_survive_numbas_workqueue_layer():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "workqueue"
+
+
+def test_certainty_tolerance_drops_false_contacts_beside_walls():
+    """Noise-free rotated boxes under a cone: the erosion must equal the truth wherever the map says certain."""
+    from napari_afm_profiler.synth import SynthConfig, make_dataset
+
+    data = make_dataset(SynthConfig(kind="cuboid"), 4, seed=31)
+    tip = data["tip"]
+    wrong = {0: 0, 2: 0}
+    certain = {0: 0, 2: 0}
+    for surface, image in zip(data["surface"], data["image"]):
+        eroded = erode(image, tip)
+        for tolerance in wrong:
+            sure = certainty_map(image, tip, tolerance=tolerance) > 0.5
+            wrong[tolerance] += int(np.count_nonzero(sure & (eroded - surface > 0.1)))
+            certain[tolerance] += int(np.count_nonzero(sure))
+    assert wrong[0] > 0  # Gwyddion's exact rule: ties split by quantisation look like single contacts
+    assert wrong[2] * 3 <= wrong[0]
+    assert certain[2] >= 0.97 * certain[0]  # hardly any true contact is lost
+
+
+def test_certainty_tolerance_must_be_whole_steps():
+    tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=2.0, size=5).heights
+    with pytest.raises(InputError, match="tolerance"):
+        certainty_map(np.zeros((10, 10)), tip, tolerance=-1)

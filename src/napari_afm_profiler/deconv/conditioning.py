@@ -65,9 +65,17 @@ def tip_profile(tip: np.ndarray, pixel_size_nm: float) -> np.ndarray:
     return np.asarray([*np.asarray(values) / DEPTH_SCALE_NM, np.log2(pixel_size_nm)], np.float32)
 
 
+CERTAINTY_TOLERANCE = 2
+"""Height steps within which other tip points count as contacts in the certainty map the network
+sees and the result is pinned to (see :func:`~napari_afm_profiler.tip.certainty_map`): with
+Gwyddion's exact rule, false single contacts beside walls pinned the result to the erosion's
+hollow and taught the network to trust them (paper cuboids, noise-free: projected-area error
+17.8 % -> 8.4 %, RMSE 1.28 -> 0.63 nm with the same network)."""
+
+
 def condition_maps(image: np.ndarray, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the Villarrubia erosion of ``image`` by ``tip`` and the certainty map (0/1), NaN-free image."""
-    return erode(image, tip), np.nan_to_num(certainty_map(image, tip))
+    return erode(image, tip), np.nan_to_num(certainty_map(image, tip, tolerance=CERTAINTY_TOLERANCE))
 
 
 def network_inputs(image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,

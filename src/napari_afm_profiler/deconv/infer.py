@@ -30,7 +30,7 @@ import torch
 from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.calibration import interval
-from napari_afm_profiler.deconv.conditioning import condition_maps, tip_profile, usable_tip
+from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, condition_maps, tip_profile, usable_tip
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
 from napari_afm_profiler.deconv.tips import TipChoice, TipRangeWarning, noise_level, resolve_tip, tip_outside_training
 from napari_afm_profiler.errors import AFMFormatError, InputError
@@ -351,7 +351,8 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         spread = _resize(stack.std(axis=0), image.shape) if uncertainty else None
     if same_grid:
         eroded_native = eroded
-        certain_native = certain if model.tip_conditioned else np.nan_to_num(certainty_map(filled, native_tip))
+        certain_native = certain if model.tip_conditioned else np.nan_to_num(
+            certainty_map(filled, native_tip, tolerance=CERTAINTY_TOLERANCE))
     else:
         eroded_native, certain_native = condition_maps(filled, native_tip)
     surface = np.minimum(median, eroded_native)

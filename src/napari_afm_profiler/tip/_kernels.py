@@ -49,7 +49,7 @@ def _min_plus(padded, rows, cols, values, out):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _contact_counts(image, rows, cols, values, c, eroded, first, last):  # pragma: no cover - compiled
+def _contact_counts(image, rows, cols, values, c, eroded, first, last, tolerance):  # pragma: no cover - compiled
     """Mark surface pixels touched by exactly one tip contact (Villarrubia's certainty map).
 
     All heights are integers (quantised by the caller; stored as floats, NaN = missing).
@@ -58,8 +58,11 @@ def _contact_counts(image, rows, cols, values, c, eroded, first, last):  # pragm
     ``(i, j)`` with the whole tip inside the image (``first .. last``), the tip apex sits at
     ``image[i, j]``; a surface pixel ``(i + k - c, j + m - c)`` is a contact where the
     eroded surface equals the tip surface there.  Exactly one contact makes that surface
-    pixel certain.  Returns one ``(y, x)`` flat index per position, or -1.  The contacts are
-    counted one tip pixel at a time along whole rows, so the inner loop vectorises.
+    pixel certain.  With ``tolerance`` > 0, tip pixels within that many steps of the surface
+    count as contacts too (the certain pixel itself must touch exactly): quantising image and
+    tip separately can split a true tie by a step, which makes a false single contact.
+    Returns one ``(y, x)`` flat index per position, or -1.  The contacts are counted one tip
+    pixel at a time along whole rows, so the inner loop vectorises.
     """
     ny, nx = image.shape
     hit = np.full((ny, nx), -1, dtype=np.int64)
@@ -76,11 +79,12 @@ def _contact_counts(image, rows, cols, values, c, eroded, first, last):  # pragm
             v = values[t]
             base = y * nx + j0 + dx
             for j in range(width):
-                touch = surface[j] == apex[j] + v
-                count[j] += touch
+                gap = surface[j] - (apex[j] + v)
+                touch = gap == 0.0
+                count[j] += abs(gap) <= tolerance
                 where[j] = base + j if touch else where[j]
         for j in range(width):
-            if count[j] == 1:
+            if count[j] == 1 and where[j] >= 0:
                 hit[i, j0 + j] = where[j]
     return hit
 

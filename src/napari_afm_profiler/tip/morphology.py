@@ -187,7 +187,7 @@ def erode(image: np.ndarray, tip: np.ndarray | Tip, *,
     return _frames(arr, lambda f: _morph(f, t, erosion=True))
 
 
-def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int) -> np.ndarray:
+def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int, tolerance: int) -> np.ndarray:
     finite = np.isfinite(image)
     result = np.zeros(image.shape)
     if not finite.any():
@@ -214,7 +214,8 @@ def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int) -> np.ndar
     contact_tip = -(quantised_tip - np.nanmax(quantised_tip))
     krows, kcols = np.nonzero(np.isfinite(contact_tip))
     hit = _kernels.contact_counts(field, krows.astype(np.int64), kcols.astype(np.int64),
-                                  np.ascontiguousarray(contact_tip[krows, kcols]), c, eroded, first, last)
+                                  np.ascontiguousarray(contact_tip[krows, kcols]), c, eroded, first, last,
+                                  float(tolerance))
     hy, hx = np.divmod(hit[hit >= 0], field.shape[1])
     inside = (hy >= c) & (hy < c + ny) & (hx >= c) & (hx < c + nx)
     result[hy[inside] - c, hx[inside] - c] = 1.0
@@ -223,7 +224,7 @@ def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int) -> np.ndar
 
 
 def certainty_map(image: np.ndarray, tip: np.ndarray | Tip, *, levels: int = CERTAINTY_LEVELS,
-                  pixel_size_nm: tuple[float, float] | float | None = None) -> np.ndarray:
+                  pixel_size_nm: tuple[float, float] | float | None = None, tolerance: int = 0) -> np.ndarray:
     """Pixels where the Villarrubia reconstruction equals the true surface.
 
     Where the tip, placed at some image position, touched the reconstructed surface at
@@ -242,6 +243,13 @@ def certainty_map(image: np.ndarray, tip: np.ndarray | Tip, *, levels: int = CER
         Height quantisation: the image range is divided into this many steps.
     pixel_size_nm : float or (dy, dx), optional
         The image's pixel size, used only to resample a :class:`Tip`.
+    tolerance : int, optional
+        Height steps within which other tip points also count as contacts.  0 (default) is
+        Gwyddion's rule.  Quantising the image and the tip separately can split a true tie by
+        a step, so that a tip hanging beside a wall seems to touch at one point only and a
+        pixel of its hollow is marked certain; 2 steps rule that out (a noise-free box of
+        18 nm under a 10 nm cone: 1.5 % of Gwyddion's certain pixels are over 1 nm above
+        the true surface, none with 2 steps).
 
     Returns
     -------
@@ -264,4 +272,6 @@ def certainty_map(image: np.ndarray, tip: np.ndarray | Tip, *, levels: int = CER
     if isinstance(tip, Tip) and "resampled_from" not in tip.parameters:
         # the quantisation depends on the absolute heights of the array the user gave
         t = t + float(tip.parameters.get("height_offset_nm", 0.0))
-    return _frames(arr, lambda f: _certainty_frame(f, t, levels))
+    if int(tolerance) != tolerance or tolerance < 0:
+        raise InputError(f"tolerance must be a whole number of height steps >= 0; got {tolerance}")
+    return _frames(arr, lambda f: _certainty_frame(f, t, levels, int(tolerance)))
