@@ -35,6 +35,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
                          augment=not args.no_augment, seed=args.seed, small_fraction=args.small_fraction,
                          paper_fraction=args.paper_fraction,
+                         certainty_tolerance=base.certainty_tolerance if args.certainty_tolerance is None
+                         else args.certainty_tolerance,
                          roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
                          roughness_start=args.roughness_start, grad_clip=args.grad_clip,
                          edge_weight=args.edge_weight, init=args.init)
@@ -133,6 +135,8 @@ def add_deconv_parsers(sub: Any) -> None:
                    help="share of virtual pairs with low, small features (1-16 nm) and a more varied tip")
     p.add_argument("--paper-fraction", type=float, default=0.0,
                    help="with --generator wide: share of pairs drawn from the paper's scenes and tip instead")
+    p.add_argument("--certainty-tolerance", type=int, default=None,
+                   help="height steps of the certainty map the network sees (default 2; 0: Gwyddion's exact rule)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="checkpoint.pt to continue from")
     p.add_argument("--init", default=None, help="fine-tune: start from this model ('default' or a folder)")

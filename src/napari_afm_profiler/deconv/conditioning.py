@@ -73,18 +73,19 @@ hollow and taught the network to trust them (paper cuboids, noise-free: projecte
 17.8 % -> 8.4 %, RMSE 1.28 -> 0.63 nm with the same network)."""
 
 
-def condition_maps(image: np.ndarray, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def condition_maps(image: np.ndarray, tip: np.ndarray, tolerance: int = CERTAINTY_TOLERANCE,
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Return the Villarrubia erosion of ``image`` by ``tip`` and the certainty map (0/1), NaN-free image."""
-    return erode(image, tip), np.nan_to_num(certainty_map(image, tip, tolerance=CERTAINTY_TOLERANCE))
+    return erode(image, tip), np.nan_to_num(certainty_map(image, tip, tolerance=tolerance))
 
 
 def network_inputs(image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   tolerance: int = CERTAINTY_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
     """Stack ``(image, erosion, certainty)`` ``(3, ny, nx)`` and the condition vector, float32.
 
     Heights stay absolute (nm); the network subtracts a reference height itself.
     """
     tip = usable_tip(tip, image)
-    eroded, certain = condition_maps(image, tip)
+    eroded, certain = condition_maps(image, tip, tolerance)
     maps = np.stack([image, eroded, certain]).astype(np.float32)
     return maps, tip_profile(tip, pixel_size_nm)

@@ -22,7 +22,7 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 from napari_afm_profiler import __version__
-from napari_afm_profiler.deconv.conditioning import network_inputs
+from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, network_inputs
 from napari_afm_profiler.deconv.model import QUANTILES, build_model, model_inputs
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
@@ -107,6 +107,10 @@ class TrainConfig:
         added to the L1 loss of its median.
     workers : int
         Processes that make the virtual pairs (results do not depend on it).
+    certainty_tolerance : int
+        Height steps of the certainty map the network sees (see
+        :data:`~napari_afm_profiler.deconv.conditioning.CERTAINTY_TOLERANCE`; 0 is Gwyddion's
+        exact rule, which the first two stages of the shipped model were trained with).
     """
 
     architecture: str = "bounded-unet"
@@ -135,6 +139,7 @@ class TrainConfig:
     workers: int = 1
     small_fraction: float = 0.5
     paper_fraction: float = 0.0
+    certainty_tolerance: int = CERTAINTY_TOLERANCE
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
         objects=ObjectSpec(size_nm=(2.0, 16.0), height_nm=(1.0, 16.0), count=(4, 14), max_overlap=0.2),
         substrate_rms_nm=0.3, fractal_rms_nm=2.0, tip=TipSpec(variation=0.5),
@@ -165,6 +170,8 @@ class TrainConfig:
         if self.generator == "wide" and self.architecture == "bounded-unet":
             raise InputError("the wide generator images every pair with its own tip: train a tip-conditioned-unet on "
                              "it (or the paper-encoder-decoder, as a baseline that never sees the tip)")
+        if int(self.certainty_tolerance) != self.certainty_tolerance or self.certainty_tolerance < 0:
+            raise InputError(f"certainty_tolerance must be a whole number >= 0; got {self.certainty_tolerance}")
         if int(self.workers) != self.workers or self.workers < 1:
             raise InputError(f"workers must be a whole number >= 1; got {self.workers}")
         if self.generator == "wide":
@@ -221,7 +228,7 @@ def _conditioned(config: TrainConfig) -> bool:
 def _pair_inputs(config: TrainConfig, image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,
                  ) -> tuple[np.ndarray, np.ndarray | None]:
     if _conditioned(config):
-        return network_inputs(image, tip, pixel_size_nm)
+        return network_inputs(image, tip, pixel_size_nm, config.certainty_tolerance)
     return np.stack([image, erode(image, crop_tip(tip, min(image.shape)))]).astype(np.float32), None
 
 
@@ -240,7 +247,7 @@ def _paper_item(config: TrainConfig, i: int, child: np.random.SeedSequence, tip:
 def _wide_item(config: TrainConfig, child: np.random.SeedSequence):
     pair = make_wide_pair(config.wide, child)
     if _conditioned(config):
-        x, cond = network_inputs(pair.image, pair.tip, pair.pixel_size_nm)
+        x, cond = network_inputs(pair.image, pair.tip, pair.pixel_size_nm, config.certainty_tolerance)
     else:  # a baseline that never sees the tip: the image (and its erosion by the nominal tip)
         x, cond = _pair_inputs(config, pair.image, nominal_tip(config, pair.pixel_size_nm), pair.pixel_size_nm)
     return x, cond, pair.surface[None].astype(np.float32), pair.scene
