@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llvmlite import ir
+from llvmlite import binding, ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -24,9 +24,12 @@ def prefetch(typingctx, array, index):
         pointer = cgutils.get_item_pointer(context, builder, array_type, data, [args[1]], wraparound=False,
                                            boundscheck=False)
         i32 = ir.IntType(32)
-        hint = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [pointer.type] + [i32] * 3),
-                                              "llvm.prefetch.p0")
-        builder.call(hint, [pointer, i32(0), i32(3), i32(1)])  # read, keep in all cache levels, data
+        byte_pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+        # the intrinsic is named after its pointer type: opaque "p0" from LLVM 15 (numba >= 0.61), "p0i8" before
+        name = "llvm.prefetch.p0" if binding.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+        hint = cgutils.get_or_insert_function(builder.module,
+                                              ir.FunctionType(ir.VoidType(), [byte_pointer.type] + [i32] * 3), name)
+        builder.call(hint, [byte_pointer, i32(0), i32(3), i32(1)])  # read, keep in all cache levels, data
         return context.get_dummy_value()
 
     return types.void(array, index), codegen
