@@ -25,7 +25,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     elif args.architecture == "tip-conditioned-unet":
         from napari_afm_profiler.deconv.conditioning import N_CONDITION
 
-        model = {"n_condition": N_CONDITION, "base": args.base, "depth": 3}
+        model = {"n_condition": N_CONDITION - 1 if args.no_noise_condition else N_CONDITION, "base": args.base,
+                 "depth": 3}
     else:
         model = {"in_channels": 1, "base": args.base, "depth": 3}
     config = TrainConfig(architecture=args.architecture, model=model, generator=args.generator,
@@ -35,6 +36,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience,
                          augment=not args.no_augment, seed=args.seed, small_fraction=args.small_fraction,
                          paper_fraction=args.paper_fraction,
+                         paper_noise_nm=None if args.paper_noise is None else tuple(args.paper_noise),
+                         erosion_noise_correction=args.noise_corrected_erosion,
+                         wide=replace(base.wide, tilt_probability=args.tilt_probability,
+                                      noise_nm=tuple(args.wide_noise) if args.wide_noise else base.wide.noise_nm),
                          certainty_tolerance=base.certainty_tolerance if args.certainty_tolerance is None
                          else args.certainty_tolerance,
                          roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
@@ -135,6 +140,20 @@ def add_deconv_parsers(sub: Any) -> None:
                    help="share of virtual pairs with low, small features (1-16 nm) and a more varied tip")
     p.add_argument("--paper-fraction", type=float, default=0.0,
                    help="with --generator wide: share of pairs drawn from the paper's scenes and tip instead")
+    p.add_argument("--paper-noise", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="with --paper-fraction: noise SD of each paper pair drawn uniformly from LO-HI nm "
+                        "(default: the paper settings' fixed 0.1 nm)")
+    p.add_argument("--tilt-probability", type=float, default=0.0,
+                   help="with --generator wide: share of tilted samples (up to 12 degrees; inputs then levelled "
+                        "as at inference)")
+    p.add_argument("--wide-noise", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="with --generator wide: noise SD range in nm, log-uniform (default 0.02 0.5)")
+    p.add_argument("--noise-corrected-erosion", action="store_true",
+                   help="bound the result by the erosion raised by its expected noise bias (noisy flat scenes "
+                        "otherwise come out two to three noise SDs too low)")
+    p.add_argument("--no-noise-condition", action="store_true",
+                   help="tip-conditioned network without the noise-level input (as the first three stages of "
+                        "the shipped model)")
     p.add_argument("--certainty-tolerance", type=int, default=None,
                    help="height steps of the certainty map the network sees (default 2; 0: Gwyddion's exact rule)")
     p.add_argument("--seed", type=int, default=0)

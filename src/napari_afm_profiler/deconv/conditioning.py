@@ -5,12 +5,17 @@ exactly the inputs it was trained on.  The physics fixes most of the answer: the
 lies below the Villarrubia erosion by the tip (up to noise) and equals it where the certainty
 map says the tip touched; the network only has to learn how far below the erosion the surface
 lies elsewhere, and the tip profile tells it how blunt the tip is at each distance from its apex.
+The image's noise level tells it how far small dips of the erosion can be trusted.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from napari_afm_profiler.deconv.tips import noise_level
+from napari_afm_profiler.preprocess.fit import fit_polynomial
 from napari_afm_profiler.tip import certainty_map, erode
 from napari_afm_profiler.tip.models import crop_tip
 
@@ -20,8 +25,13 @@ PROFILE_RADII_PX = (1, 2, 3, 5, 8, 12, 18, 27)
 DEPTH_SCALE_NM = 10.0
 """Tip depths are divided by this before they reach the network."""
 
-N_CONDITION = len(PROFILE_RADII_PX) + 1
-"""Length of the condition vector: the tip profile and log2 of the pixel size."""
+NOISE_FLOOR_NM = 0.01
+"""Added to the noise level before its logarithm: noise far below this is as good as none."""
+
+N_CONDITION = len(PROFILE_RADII_PX) + 2
+"""Length of the condition vector: the tip profile, log2 of the pixel size and the noise feature.
+
+Networks trained before the noise feature take ``len(PROFILE_RADII_PX) + 1`` (no noise)."""
 
 
 def usable_tip(tip: np.ndarray, image: np.ndarray) -> np.ndarray:
@@ -73,19 +83,113 @@ hollow and taught the network to trust them (paper cuboids, noise-free: projecte
 17.8 % -> 8.4 %, RMSE 1.28 -> 0.63 nm with the same network)."""
 
 
+def erosion_noise_bias(tip: np.ndarray, noise_nm: float, size: int = 96) -> float:
+    """Return how far (nm, >= 0) white noise of SD ``noise_nm`` pulls the erosion by ``tip`` below a flat surface.
+
+    The erosion takes a minimum over every tip point near the apex height, so it picks the most
+    negative noise among them: a blunt tip over a noisy flat substrate gives an erosion about two
+    to three noise SDs below the truth, and a result bounded by it is then worse than the raw image.
+    Measured on a fixed (seeded) noise field of ``size`` x ``size`` pixels with the tip points that
+    can win the minimum (depth within 8 SD of the apex).
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.tip import make_tip
+    >>> tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=20.0, size=41).heights
+    >>> erosion_noise_bias(tip, 0.0), 1.5 < erosion_noise_bias(tip, 0.3) / 0.3 < 2.2
+    (0.0, True)
+    """
+    if not noise_nm > 0:
+        return 0.0
+    tip = np.asarray(tip, np.float64)
+    depth = np.nanmax(tip) - tip
+    c = tip.shape[0] // 2
+    yy, xx = np.nonzero(np.isfinite(depth) & (depth <= 8.0 * noise_nm))
+    reach = int(max(np.abs(yy - c).max(), np.abs(xx - c).max()))
+    small = crop_tip(tip, 2 * reach + 1)
+    field = np.random.default_rng(0).normal(0.0, noise_nm, (size + 2 * reach, size + 2 * reach))
+    eroded = erode(field, small)
+    return max(0.0, -float(eroded[reach:reach + size, reach:reach + size].mean()))
+
+
 def condition_maps(image: np.ndarray, tip: np.ndarray, tolerance: int = CERTAINTY_TOLERANCE,
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the Villarrubia erosion of ``image`` by ``tip`` and the certainty map (0/1), NaN-free image."""
-    return erode(image, tip), np.nan_to_num(certainty_map(image, tip, tolerance=tolerance))
+                   noise_corrected: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Villarrubia erosion of ``image`` by ``tip`` and the certainty map (0/1), NaN-free image.
+
+    With ``noise_corrected``, the erosion is raised by :func:`erosion_noise_bias` at the image's
+    noise level (:func:`~napari_afm_profiler.deconv.tips.noise_level`) wherever the tip did not
+    certainly touch: the tightest surface consistent with the image *given its noise*.  Where it
+    touched, the erosion is the image at the contact, whose own noise is not selected for being
+    low, and stays as it is.  On a noise-free image it is the plain erosion.
+    """
+    eroded = erode(image, tip)
+    certain = np.nan_to_num(certainty_map(image, tip, tolerance=tolerance))
+    if noise_corrected:
+        eroded += erosion_noise_bias(tip, noise_level(image)) * (certain < 0.5)
+    return eroded, certain
+
+
+def noise_feature(image: np.ndarray) -> float:
+    """Return the image's white-noise level as the network sees it: ``log2((sigma + floor) / 0.1 nm)``.
+
+    ``sigma`` is :func:`~napari_afm_profiler.deconv.tips.noise_level` (robust, blind to slopes).
+    Without it a network must treat a dip of the erosion by a few tenths of a nanometre, the
+    only sign that a flat top ends before the tip's rounded apex slides off it, as possible
+    noise, even on a clean image: walls then move outwards by a few pixels.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(noise_feature(rng.normal(0, 0.09, (64, 64))), 1)  # (0.09 + 0.01) / 0.1 = 1
+    0.0
+    """
+    return math.log2((noise_level(image) + NOISE_FLOOR_NM) / 0.1)
+
+
+def condition_vector(tip: np.ndarray, pixel_size_nm: float, image: np.ndarray, n_condition: int = N_CONDITION,
+                     ) -> np.ndarray:
+    """Return the condition vector of a network taking ``n_condition`` values: tip profile, pixel size, noise.
+
+    ``tip`` is the usable tip (:func:`usable_tip`); ``image`` the heights on the network's grid.
+    """
+    profile = tip_profile(tip, pixel_size_nm)
+    if n_condition == len(profile):
+        return profile
+    if n_condition != len(profile) + 1:
+        raise ValueError(f"a tip-conditioned network takes {len(profile)} or {len(profile) + 1} condition values; "
+                         f"this one takes {n_condition}")
+    return np.append(profile, np.float32(noise_feature(image))).astype(np.float32)
 
 
 def network_inputs(image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,
-                   tolerance: int = CERTAINTY_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+                   tolerance: int = CERTAINTY_TOLERANCE, n_condition: int = N_CONDITION,
+                   noise_corrected: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Stack ``(image, erosion, certainty)`` ``(3, ny, nx)`` and the condition vector, float32.
 
-    Heights stay absolute (nm); the network subtracts a reference height itself.
+    Heights stay absolute (nm); the network subtracts a reference height itself.  The erosion
+    is corrected for the noise with ``noise_corrected`` (see :func:`condition_maps`).
     """
     tip = usable_tip(tip, image)
-    eroded, certain = condition_maps(image, tip, tolerance)
+    eroded, certain = condition_maps(image, tip, tolerance, noise_corrected)
     maps = np.stack([image, eroded, certain]).astype(np.float32)
-    return maps, tip_profile(tip, pixel_size_nm)
+    return maps, condition_vector(tip, pixel_size_nm, image, n_condition)
+
+
+def substrate_plane(a: np.ndarray) -> np.ndarray:
+    """Return the plane of the substrate under an image: fitted, then refitted to the pixels below it.
+
+    The network works on level substrates; a residual tilt (an image only line-levelled,
+    a tilted sample) makes it dig pits where the image is high.  Fitting the lower half of the
+    residuals keeps particles and rough peaks from tilting the plane, so an already level image
+    is left almost unchanged.  Fitted on at most about 65 000 pixels of a regular subgrid.
+    """
+    ny, nx = a.shape
+    stride = max(1, int(math.sqrt(a.size / 65536)))
+    sub = a[::stride, ::stride]
+    y, x = np.arange(0, ny, stride), np.arange(0, nx, stride)
+    use = np.isfinite(sub)
+    for _ in range(2):
+        plane = fit_polynomial(sub, 1, use=use, y=y, x=x)
+        residual = plane.subtract_from(sub)
+        use = np.isfinite(sub) & (residual <= np.nanmedian(residual))
+    return fit_polynomial(sub, 1, use=use, y=y, x=x).evaluate(a.shape)

@@ -6,8 +6,9 @@ Villarrubia erosion by that tip, the certainty map and the tip's profile; the im
 only when its pixel size lies outside the model's trained range.  NaN pixels are filled for the
 network and restored.  Large images are cut into tiles whose cores see the network's whole
 receptive field, so tiling changes nothing.  The result is made physically consistent on the
-image's own grid: never above the erosion, equal to it where the tip certainly touched, and
-``image - dilate(result, tip)`` is returned and summarised as a consistency check.  The
+image's own grid: never above the erosion, equal to it where the tip certainly touched (for
+networks trained so, the erosion raised by the pull of the image's noise, which is what the tip
+certainly touched given that noise), and ``image - dilate(result, tip)`` is returned and summarised as a consistency check.  The
 uncertainty is the network's 90 % interval of the true height, calibrated on held-out data
 (older networks: the spread over the four mirror images of the input).
 """
@@ -30,12 +31,12 @@ import torch
 from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.calibration import interval
-from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, condition_maps, tip_profile, usable_tip
+from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, condition_maps, condition_vector, usable_tip
+from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
 from napari_afm_profiler.deconv.tips import TipChoice, TipRangeWarning, noise_level, resolve_tip, tip_outside_training
 from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import pixel_size_pair
-from napari_afm_profiler.preprocess.fit import fit_polynomial
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
 from napari_afm_profiler.tip.models import Tip, TipResampledWarning, tip_for_pixel_size
@@ -66,6 +67,11 @@ class LoadedModel:
         """The pixel sizes the model was trained on; images outside are resampled into it."""
         lo, hi = self.card.get("pixel_size_range_nm") or (self.pixel_size_nm, self.pixel_size_nm)
         return float(lo), float(hi)
+
+    @property
+    def noise_corrected(self) -> bool:
+        """Whether the network bounds its result by the noise-corrected erosion (see ``TrainConfig``)."""
+        return bool((self.card.get("training") or {}).get("erosion_noise_correction", False))
 
     @property
     def tip_conditioned(self) -> bool:
@@ -155,7 +161,9 @@ class Deconvolved:
     ----------
     surface : ndarray
         The deconvolved surface (nm): never above the Villarrubia erosion by the tip used, and
-        equal to it where the certainty map says the tip touched.
+        equal to it where the certainty map says the tip touched (the noise-corrected erosion,
+        :func:`~napari_afm_profiler.deconv.conditioning.erosion_noise_bias`, for networks
+        trained with it).
     uncertainty : ndarray or None
         Half-width of the calibrated 90 % interval (tip-conditioned models), or the spread over
         mirror images (older models, with ``uncertainty=True``).
@@ -197,26 +205,6 @@ def _fill_nan(a: np.ndarray) -> np.ndarray:
         return a
     idx = ndi.distance_transform_edt(bad, return_distances=False, return_indices=True)
     return a[tuple(idx)]
-
-
-def substrate_plane(a: np.ndarray) -> np.ndarray:
-    """Return the plane of the substrate under an image: fitted, then refitted to the pixels below it.
-
-    The network was trained on level substrates; a residual tilt (an image only line-levelled,
-    a tilted sample) makes it dig pits where the image is high.  Fitting the lower half of the
-    residuals keeps particles and rough peaks from tilting the plane, so an already level image
-    is left almost unchanged.  Fitted on at most about 65 000 pixels of a regular subgrid.
-    """
-    ny, nx = a.shape
-    stride = max(1, int(math.sqrt(a.size / 65536)))
-    sub = a[::stride, ::stride]
-    y, x = np.arange(0, ny, stride), np.arange(0, nx, stride)
-    use = np.isfinite(sub)
-    for _ in range(2):
-        plane = fit_polynomial(sub, 1, use=use, y=y, x=x)
-        residual = plane.subtract_from(sub)
-        use = np.isfinite(sub) & (residual <= np.nanmedian(residual))
-    return fit_polynomial(sub, 1, use=use, y=y, x=x).evaluate(a.shape)
 
 
 @functools.lru_cache(maxsize=8)
@@ -334,9 +322,10 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     if model.tip_conditioned:
         # erosion and certainty of the image as measured (a plane changes the physics); the plane
         # is removed from the heights the network sees, as in training on level scenes
-        eroded, certain = condition_maps(work, work_tip)
+        eroded, certain = condition_maps(work, work_tip, noise_corrected=model.noise_corrected)
         maps = np.stack([work - plane, eroded - plane, certain]).astype(np.float32)
-        predict = _predictor(model, tip_profile(work_tip, target), float(np.median(maps[0])), 1)
+        condition = condition_vector(work_tip, target, work, model.network.n_condition)
+        predict = _predictor(model, condition, float(np.median(maps[0])), 1)
         out = yield from _tiled(predict, maps, tile, margin, multiple)
         quantiles = [_resize(q.astype(np.float64) + plane, image.shape) for q in out]
         median = quantiles[QUANTILES.index(0.5)]
@@ -354,7 +343,8 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         certain_native = certain if model.tip_conditioned else np.nan_to_num(
             certainty_map(filled, native_tip, tolerance=CERTAINTY_TOLERANCE))
     else:
-        eroded_native, certain_native = condition_maps(filled, native_tip)
+        eroded_native, certain_native = condition_maps(filled, native_tip,
+                                                       noise_corrected=model.tip_conditioned and model.noise_corrected)
     surface = np.minimum(median, eroded_native)
     surface = np.where(certain_native > 0.5, eroded_native, surface)
     result: dict[str, Any] = {"surface": surface}
@@ -491,7 +481,8 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     ----------
     image : (M, N) or (F, M, N) float ndarray, nm
         Levelled AFM heights; NaN pixels are filled for the network and restored.  A remaining
-        tilt is removed before the network (:func:`substrate_plane`) and restored after it.
+        tilt is removed before the network
+        (:func:`~napari_afm_profiler.deconv.conditioning.substrate_plane`) and restored after it.
     pixel_size_nm : float or (dy, dx)
         The image's pixel size (required: the tip and the network work in nm).  Outside the
         model's trained range the image is resampled into it and back.

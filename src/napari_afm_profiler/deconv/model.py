@@ -143,7 +143,7 @@ class TipConditionedUNet(BoundedUNet):
         As :class:`BoundedUNet`.
     """
 
-    def __init__(self, n_condition: int = 9, base: int = 24, depth: int = 3) -> None:
+    def __init__(self, n_condition: int = 10, base: int = 24, depth: int = 3) -> None:
         super().__init__(in_channels=3 + n_condition, base=base, depth=depth, refine=0)
         self.n_condition = n_condition
         self.head = nn.Conv2d(base, 4 * len(QUANTILES), 1)
@@ -170,6 +170,26 @@ class TipConditionedUNet(BoundedUNet):
         q75 = median + F.softplus(raw[:, 3:4])
         q95 = q75 + F.softplus(raw[:, 4:5])
         return torch.cat([q05, q25, median, q75, q95], dim=1) + reference
+
+
+def widen_condition(state: dict[str, torch.Tensor], network: TipConditionedUNet) -> dict[str, torch.Tensor]:
+    """Fit the weights of a tip-conditioned network with fewer condition values to ``network``.
+
+    The condition values are the last input channels, folded 2x2 into the last channels of the
+    stem; the stem's weights for the new values start at zero, so the widened network computes
+    exactly what the old one did until fine-tuning teaches it to use them.
+    """
+    own = network.state_dict()
+    out = dict(state)
+    for key in ("stem.conv1.weight", "stem.skip.weight"):
+        old, new = state[key], own[key]
+        if old.shape[1] > new.shape[1]:
+            raise ValueError(f"the weights take {old.shape[1] // 4 - 3} condition values, more than the network's "
+                             f"{network.n_condition}")
+        if old.shape[1] < new.shape[1]:
+            pad = torch.zeros((old.shape[0], new.shape[1] - old.shape[1], *old.shape[2:]), dtype=old.dtype)
+            out[key] = torch.cat([old, pad], dim=1)
+    return out
 
 
 ARCHITECTURES = {"bounded-unet": BoundedUNet, "paper-encoder-decoder": PaperEncoderDecoder,

@@ -22,8 +22,8 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 from napari_afm_profiler import __version__
-from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, network_inputs
-from napari_afm_profiler.deconv.model import QUANTILES, build_model, model_inputs
+from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, N_CONDITION, network_inputs, substrate_plane
+from napari_afm_profiler.deconv.model import QUANTILES, TipConditionedUNet, build_model, model_inputs, widen_condition
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
@@ -111,6 +111,22 @@ class TrainConfig:
         Height steps of the certainty map the network sees (see
         :data:`~napari_afm_profiler.deconv.conditioning.CERTAINTY_TOLERANCE`; 0 is Gwyddion's
         exact rule, which the first two stages of the shipped model were trained with).
+    paper_noise_nm : (lo, hi), optional
+        With ``paper_fraction``: white-noise SD of each paper pair drawn uniformly from this range
+        (0 allowed) instead of ``synth``'s fixed level, so that a network conditioned on the noise
+        level (``model["n_condition"]`` of
+        :data:`~napari_afm_profiler.deconv.conditioning.N_CONDITION`) learns how far to trust small
+        dips of the erosion on clean images.
+
+    erosion_noise_correction : bool
+        The network sees, and its median is bounded by, the erosion raised by its expected noise
+        bias (:func:`~napari_afm_profiler.deconv.conditioning.erosion_noise_bias`); inference
+        then bounds and pins the result the same way.  Without it a noisy flat scene comes out
+        at the erosion, two to three noise SDs too low, worse than the raw image.
+
+    With the wide generator's ``tilt_probability`` above 0 (tilted samples), the substrate plane
+    of each image (:func:`~napari_afm_profiler.deconv.conditioning.substrate_plane`) is removed
+    from the image, the erosion and the target, exactly as inference removes it.
     """
 
     architecture: str = "bounded-unet"
@@ -140,6 +156,8 @@ class TrainConfig:
     small_fraction: float = 0.5
     paper_fraction: float = 0.0
     certainty_tolerance: int = CERTAINTY_TOLERANCE
+    paper_noise_nm: tuple[float, float] | None = None
+    erosion_noise_correction: bool = False
     small: SynthConfig = field(default_factory=lambda: SynthConfig(
         objects=ObjectSpec(size_nm=(2.0, 16.0), height_nm=(1.0, 16.0), count=(4, 14), max_overlap=0.2),
         substrate_rms_nm=0.3, fractal_rms_nm=2.0, tip=TipSpec(variation=0.5),
@@ -162,6 +180,8 @@ class TrainConfig:
             raise InputError(f"small_fraction must be in [0, 1]; got {self.small_fraction}")
         if not 0 <= self.paper_fraction <= 1:
             raise InputError(f"paper_fraction must be in [0, 1]; got {self.paper_fraction}")
+        if self.paper_noise_nm is not None and not 0 <= self.paper_noise_nm[0] <= self.paper_noise_nm[1]:
+            raise InputError(f"paper_noise_nm must be a range 0 <= min <= max; got {self.paper_noise_nm}")
         if self.paper_fraction and self.generator != "wide":
             raise InputError("paper_fraction mixes the paper's scenes into the wide generator: use it with "
                              "generator 'wide'")
@@ -225,10 +245,15 @@ def _conditioned(config: TrainConfig) -> bool:
     return config.architecture == "tip-conditioned-unet"
 
 
+def _n_condition(config: TrainConfig) -> int:
+    return int(config.model.get("n_condition", N_CONDITION))
+
+
 def _pair_inputs(config: TrainConfig, image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,
                  ) -> tuple[np.ndarray, np.ndarray | None]:
     if _conditioned(config):
-        return network_inputs(image, tip, pixel_size_nm, config.certainty_tolerance)
+        return network_inputs(image, tip, pixel_size_nm, config.certainty_tolerance, _n_condition(config),
+                              config.erosion_noise_correction)
     return np.stack([image, erode(image, crop_tip(tip, min(image.shape)))]).astype(np.float32), None
 
 
@@ -238,6 +263,10 @@ def _paper_item(config: TrainConfig, i: int, child: np.random.SeedSequence, tip:
     small = math.floor((cycle + 1) * config.small_fraction) > math.floor(cycle * config.small_fraction)
     base = replace(config.small, shape=config.synth.shape, pixel_size_nm=config.synth.pixel_size_nm) if small \
         else config.synth
+    if config.paper_noise_nm is not None:
+        # its own stream (entropy unlike the pair's), so the scene is the one the seed makes without it
+        draw = np.random.default_rng([*map(int, child.generate_state(2)), 0x6E6F697365])
+        base = replace(base, artifacts=replace(base.artifacts, noise_nm=float(draw.uniform(*config.paper_noise_nm))))
     pair = make_pair(replace(base, kind=kind), child)
     # a conditioned network sees the tip that made the pair; the others the nominal tip
     x, cond = _pair_inputs(config, pair.image, pair.tip if _conditioned(config) else tip, config.synth.pixel_size_nm)
@@ -247,10 +276,15 @@ def _paper_item(config: TrainConfig, i: int, child: np.random.SeedSequence, tip:
 def _wide_item(config: TrainConfig, child: np.random.SeedSequence):
     pair = make_wide_pair(config.wide, child)
     if _conditioned(config):
-        x, cond = network_inputs(pair.image, pair.tip, pair.pixel_size_nm, config.certainty_tolerance)
+        x, cond = _pair_inputs(config, pair.image, pair.tip, pair.pixel_size_nm)
     else:  # a baseline that never sees the tip: the image (and its erosion by the nominal tip)
         x, cond = _pair_inputs(config, pair.image, nominal_tip(config, pair.pixel_size_nm), pair.pixel_size_nm)
-    return x, cond, pair.surface[None].astype(np.float32), pair.scene
+    y = pair.surface[None].astype(np.float32)
+    if config.wide.tilt_probability > 0:  # as inference: the network sees and predicts heights above the plane
+        plane = substrate_plane(pair.image).astype(np.float32)
+        x[:2] -= plane
+        y = y - plane
+    return x, cond, y, pair.scene
 
 
 def _paper_count(config: TrainConfig, i: int) -> int:
@@ -509,7 +543,10 @@ def train_steps(config: TrainConfig, out: str | Path, *, resume: str | Path | No
     device = torch.device(device) if device is not None else _device()
     model = build_model(config.architecture, **config.model)
     if config.init is not None:
-        model.load_state_dict(load_model(config.init).network.state_dict())
+        state = load_model(config.init).network.state_dict()
+        if isinstance(model, TipConditionedUNet):
+            state = widen_condition(state, model)  # a model from before the noise feature
+        model.load_state_dict(state)
     model.to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     steps_per_epoch = math.ceil(len(train_set) / config.batch_size)

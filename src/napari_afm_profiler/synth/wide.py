@@ -67,6 +67,12 @@ class WideSpec:
         Largest share of corrupted scan lines (drawn uniformly from 0 to it).
     edge_overshoot : float
         Largest feedback overshoot at steps (drawn uniformly from 0 to it).
+    tilt_probability : float
+        Chance of a tilted sample: the surface (and so the image) lies on a plane inclined by up
+        to ``tilt_deg`` in a random direction.  0 (default) draws nothing, so the scenes of a
+        seed are those made before tilts existed.
+    tilt_deg : float
+        Largest inclination of a tilted sample, degrees (uniform from 0).
     """
 
     shape: tuple[int, int] = (128, 128)
@@ -84,6 +90,8 @@ class WideSpec:
     noise_nm: tuple[float, float] = (0.02, 0.5)
     line_probability: float = 0.02
     edge_overshoot: float = 0.08
+    tilt_probability: float = 0.0
+    tilt_deg: float = 12.0
 
     def check(self) -> None:
         """Raise :class:`InputError` naming the first impossible parameter."""
@@ -104,7 +112,10 @@ class WideSpec:
             raise InputError(f"scenes must be some of {', '.join(WIDE_SCENES)}; got {self.scenes}")
         if set(self.tip_shapes) - set(WIDE_TIP_SHAPES) or not self.tip_shapes:
             raise InputError(f"tip_shapes must be some of {', '.join(WIDE_TIP_SHAPES)}; got {self.tip_shapes}")
-        for name in ("asymmetric_probability", "double_probability", "line_probability", "edge_overshoot"):
+        if not 0 <= self.tilt_deg < 45:
+            raise InputError(f"tilt_deg must be in [0, 45); got {self.tilt_deg}")
+        for name in ("asymmetric_probability", "double_probability", "line_probability", "edge_overshoot",
+                     "tilt_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise InputError(f"{name} must be in [0, 1]; got {getattr(self, name)}")
 
@@ -317,6 +328,13 @@ def make_wide_pair(spec: WideSpec, seed: int | np.random.SeedSequence) -> WidePa
     scene = str(rng.choice(spec.scenes))
     px = _log_uniform(rng, spec.pixel_size_nm)
     surface = _scene_surface(scene, spec, px, rng)
+    tilt: dict[str, float] = {}
+    if spec.tilt_probability and rng.uniform() < spec.tilt_probability:
+        slope = math.tan(math.radians(rng.uniform(0, spec.tilt_deg)))
+        azimuth = rng.uniform(0, 2 * math.pi)
+        yy, xx = np.mgrid[0:spec.shape[0], 0:spec.shape[1]] * px
+        surface = surface + slope * (xx * math.cos(azimuth) + yy * math.sin(azimuth))
+        tilt = {"tilt_deg": math.degrees(math.atan(slope)), "tilt_azimuth_deg": math.degrees(azimuth)}
     surface -= float(np.median(surface))
     tip, tip_params = draw_tip(spec, px, float(np.ptp(surface)), rng)
     tip = crop_tip(tip, min(spec.shape))
@@ -327,4 +345,4 @@ def make_wide_pair(spec: WideSpec, seed: int | np.random.SeedSequence) -> WidePa
                              line_offset_nm=float(min(2.0, 3 * noise + 0.2)))
     image = apply_artifacts(image, artifacts, pixel_size_nm=(px, px), rng=rng)
     return WidePair(surface=surface, image=image, tip=tip, pixel_size_nm=px, scene=scene, noise_nm=noise,
-                    parameters={"scene": scene, "pixel_size_nm": px, "tip": tip_params, "noise_nm": noise})
+                    parameters={"scene": scene, "pixel_size_nm": px, "tip": tip_params, "noise_nm": noise, **tilt})
