@@ -24,6 +24,26 @@ def test_train_then_deconvolve_a_stack(tmp_path, capsys):
     assert np.load(tmp_path / "unc.npy").shape == stack.shape
 
 
+def test_train_flags_of_the_noise_aware_stage_reach_the_card(tmp_path, capsys):
+    import json
+
+    common = ["train", "--architecture", "tip-conditioned-unet", "--generator", "wide", "--n-train", "4",
+              "--n-val", "2", "--epochs", "1", "--batch-size", "2", "--base", "4", "--paper-fraction", "0.5",
+              "--workers", "1"]
+    new, old = tmp_path / "new", tmp_path / "old"
+    assert main([*common, "--paper-noise", "0", "0.15", "--tilt-probability", "0.3", "--wide-noise", "0.01", "0.4",
+                 "--noise-corrected-erosion", "-o", str(new)]) == 0
+    card = json.loads((new / "config.json").read_text())
+    assert card["model"]["n_condition"] == 10
+    training = card["training"]
+    assert training["paper_noise_nm"] == [0.0, 0.15] and training["erosion_noise_correction"] is True
+    assert training["wide"]["tilt_probability"] == 0.3 and training["wide"]["noise_nm"] == [0.01, 0.4]
+    assert main([*common, "--no-noise-condition", "-o", str(old)]) == 0
+    card = json.loads((old / "config.json").read_text())
+    assert card["model"]["n_condition"] == 9 and card["training"]["erosion_noise_correction"] is False
+    capsys.readouterr()
+
+
 def test_pickle_models_are_refused(tmp_path, capsys):
     np.save(tmp_path / "img.npy", np.zeros((32, 32)))
     (tmp_path / "evil.pt").write_bytes(b"not really")

@@ -142,6 +142,8 @@ def test_a_network_trained_with_the_noise_corrected_erosion_is_bounded_and_pinne
     image = dilate(truth, tip) + np.random.default_rng(1).normal(0, 0.3, truth.shape)
     result = deconvolve(image, pixel_size_nm=1.0, tip=tip, model=model)
     bound, certain = condition_maps(image, usable_tip(tip, image), noise_corrected=True)
+    assert 0.3 < result.summary["erosion_noise_bias_nm"] < 1.0  # about 2 SD of the 0.3 nm noise
+    assert any("erosion raised by" in note for note in result.notes)
     assert (result.surface <= bound + 1e-4).all()
     np.testing.assert_allclose(result.surface[certain > 0.5], bound[certain > 0.5], atol=1e-4)
     plain = erode(image, usable_tip(tip, image))

@@ -31,7 +31,13 @@ import torch
 from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.calibration import interval
-from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, condition_maps, condition_vector, usable_tip
+from napari_afm_profiler.deconv.conditioning import (
+    CERTAINTY_TOLERANCE,
+    condition_maps,
+    condition_vector,
+    erosion_noise_bias,
+    usable_tip,
+)
 from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
 from napari_afm_profiler.deconv.tips import TipChoice, TipRangeWarning, noise_level, resolve_tip, tip_outside_training
@@ -461,7 +467,12 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     consistency = stacked("consistency")
     noise = float(np.median([noise_level(f) for f in frames]))
     summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
-    notes.append(consistency_sentence(summary))
+    if loaded.tip_conditioned and loaded.noise_corrected:
+        bias = erosion_noise_bias(usable_tip(used.heights, frames[0]), noise)
+        summary["erosion_noise_bias_nm"] = bias
+        if bias > 0:
+            notes.append(f"bound: the erosion raised by {bias:.2g} nm where the tip did not certainly touch (the "
+                         f"image's noise, {noise:.2g} nm, pulls the plain erosion down by that much on average)")
     if loaded.tip_conditioned:
         notes.append("uncertainty: half-width of the 90 % interval of the true height, calibrated on held-out "
                      "virtual data")
