@@ -96,7 +96,6 @@ def test_foreign_and_corrupt_model_files_are_refused(tiny_model, tmp_path):
 
 def test_default_model_ships_and_deconvolves_a_virtual_dome():
     from napari_afm_profiler.synth import make_pair
-    from napari_afm_profiler.tip import dilate
 
     model = load_model("default")
     assert model.card["architecture"] == "tip-conditioned-unet" and model.pixel_size_range == (0.5, 2.0)
@@ -131,7 +130,8 @@ def test_substrate_plane_ignores_particles_and_a_tilt_does_not_make_pits():
     assert np.abs(tilted - pair.surface).mean() < 0.1 * raw  # 0.06 x raw with the noise-aware stage
     assert ((pair.surface - tilted) > 2.0).mean() < 1e-3  # 0 px
     # plane-levelled after imaging, the image is the level surface imaged by a *tilted* tip
-    # (dilate(s + r, t) - r = dilate(s, t + r) for a plane r, in this package's tip convention), which the tip given does not describe:
+    # (dilate(s + r, t) - r = dilate(s, t + r) for a plane r, in this package's tip convention),
+    # which the tip given does not describe:
     # far closer to the truth than the image, but some digging at the domes' feet
     levelled = deconvolve(tilted_image - ramp, pixel_size_nm=1.0, model="default").surface
     assert np.abs(levelled - pair.surface).mean() < 0.5 * raw  # 0.42 x raw

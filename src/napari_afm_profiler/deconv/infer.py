@@ -467,6 +467,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     consistency = stacked("consistency")
     noise = float(np.median([noise_level(f) for f in frames]))
     summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
+    notes.append(consistency_sentence(summary))
     if loaded.tip_conditioned and loaded.noise_corrected:
         bias = erosion_noise_bias(usable_tip(used.heights, frames[0]), noise)
         summary["erosion_noise_bias_nm"] = bias

@@ -124,6 +124,8 @@ class TrainConfig:
         then bounds and pins the result the same way.  Without it a noisy flat scene comes out
         at the erosion, two to three noise SDs too low, worse than the raw image.
 
+    Notes
+    -----
     With the wide generator's ``tilt_probability`` above 0 (tilted samples), the substrate plane
     of each image (:func:`~napari_afm_profiler.deconv.conditioning.substrate_plane`) is removed
     from the image, the erosion and the target, exactly as inference removes it.
