@@ -7,8 +7,9 @@ only when its pixel size lies outside the model's trained range.  NaN pixels are
 network and restored.  Large images are cut into tiles whose cores see the network's whole
 receptive field, so tiling changes nothing.  The result is made physically consistent on the
 image's own grid: never above the erosion, equal to it where the tip certainly touched (for
-networks trained so, the erosion raised by the pull of the image's noise, which is what the tip
-certainly touched given that noise), and ``image - dilate(result, tip)`` is returned and summarised as a consistency check.  The
+networks trained so, the erosion is first raised by the expected pull of the image's noise where
+the tip did not certainly touch), and ``image - dilate(result, tip)`` is returned and summarised
+as a consistency check.  The
 uncertainty is the network's 90 % interval of the true height, calibrated on held-out data
 (older networks: the spread over the four mirror images of the input).
 """
