@@ -198,3 +198,20 @@ def test_feret_diameters_against_scipys_convex_hull(seed):
         assert table.columns["min_feret_nm"][row] == pytest.approx(widths.min(), rel=1e-12)
         assert table.columns["max_feret_nm"][row] == pytest.approx(largest, rel=1e-12)
     assert n > 5
+
+
+def test_an_image_without_nan_takes_the_fast_path_to_the_same_particles_and_is_left_untouched():
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:120, 0:120]
+    z = rng.normal(0, 0.1, (120, 120))
+    for cy, cx, r in ((30, 30, 8), (34, 44, 7), (80, 70, 10), (100, 20, 6)):
+        z = np.maximum(z, 6.0 * np.clip(1 - ((yy - cy) ** 2 + (xx - cx) ** 2) / r**2, 0, None))
+    original = z.copy()
+    fast = segment_particles(z, pixel_size_nm=1.0, threshold_nm=1.0)
+    np.testing.assert_array_equal(z, original)  # the median works on copies, never on the caller's heights
+    with_nan = z.copy()
+    with_nan[0, 119] = np.nan  # a substrate pixel far from every particle: the careful path
+    careful = segment_particles(with_nan, pixel_size_nm=1.0, threshold_nm=1.0)
+    assert fast.count == careful.count == 4  # the two touching domes split by the watershed
+    np.testing.assert_array_equal(fast.labels, careful.labels)
+    assert fast.substrate_nm == pytest.approx(careful.substrate_nm, abs=1e-3)  # one substrate pixel fewer

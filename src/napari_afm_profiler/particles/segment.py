@@ -10,6 +10,7 @@ least ``min_separation_nm`` apart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,19 +77,27 @@ def substrate_level(height: np.ndarray) -> float:
     return _substrate_and_otsu(np.asarray(height, dtype=np.float64))[0]
 
 
-def _substrate_and_otsu(z: np.ndarray) -> tuple[float, float]:
+def _all_finite(z: np.ndarray) -> bool:
+    """Whether every height is finite, from one sum (a NaN or infinity anywhere makes it non-finite).
+
+    A sum that overflows only says False wrongly, which sends the caller down the careful path.
+    """
+    return z.size > 0 and math.isfinite(float(z.sum()))
+
+
+def _substrate_and_otsu(z: np.ndarray, all_finite: bool = False) -> tuple[float, float]:
     """Return the substrate level and the Otsu threshold it rests on (one pass over the heights)."""
     from skimage.filters import threshold_otsu
 
-    values = _finite(z)
+    values = z.ravel() if all_finite else _finite(z)  # no copy of an image without NaN
     lo, hi = float(values.min()), float(values.max())
     if lo == hi:
         return lo, lo
     # the histogram skimage would make (256 bins over the range), made here without its copy of the image
     counts, edges = np.histogram(values, bins=256, range=(lo, hi))
     otsu = float(threshold_otsu(hist=(counts, (edges[:-1] + edges[1:]) / 2)))
-    below = values[values <= otsu]
-    return _median_in_place(below if below.size else values), otsu
+    below = values[values <= otsu]  # a copy: the median may reorder it
+    return _median_in_place(below if below.size else values.copy()), otsu
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
@@ -113,10 +122,10 @@ def _median_in_place(values: np.ndarray) -> float:
 
 
 def _threshold_mask(z: np.ndarray, method: str, threshold_nm: float | None, substrate: float, otsu: float,
-                    local_block_px: int) -> tuple[np.ndarray, float]:
+                    local_block_px: int, all_finite: bool = False) -> tuple[np.ndarray, float]:
     from skimage.filters import threshold_local
 
-    finite = np.isfinite(z)
+    finite = True if all_finite else np.isfinite(z)
     if method == "otsu":
         level = otsu
     elif method == "local":
@@ -253,21 +262,24 @@ def segment_particles(
     if method not in THRESHOLD_METHODS:
         raise InputError(f"unknown threshold method {method!r}; choose one of {THRESHOLD_METHODS}")
     dy, dx = pixel_size_pair(pixel_size_nm, needed_for="particle segmentation")
-    substrate, otsu = _substrate_and_otsu(z)
+    all_finite = _all_finite(z)
+    substrate, otsu = _substrate_and_otsu(z, all_finite)
     if method == "relative" and threshold_nm is None:
         method = "otsu"
     block_px = int(round((local_block_nm or min(z.shape) * min(dy, dx) / 4.0) / min(dy, dx)))
-    mask, level = _threshold_mask(z, method, threshold_nm, substrate, otsu, block_px)
+    mask, level = _threshold_mask(z, method, threshold_nm, substrate, otsu, block_px, all_finite)
     notes: list[str] = []
     if fill_holes:
-        mask = _fill_holes(mask) & np.isfinite(z)
+        mask = _fill_holes(mask)
+        if not all_finite:
+            mask &= np.isfinite(z)
     labels, n = ndi.label(mask)
     if n == 0:
         notes.append("no pixel is above the threshold: no particle found")
         return Segmentation(labels.astype(np.int64), substrate, level, tuple(notes))
     if split:
         sep_px = 4 if min_separation_nm is None else max(1, int(round(min_separation_nm / min(dy, dx))))
-        filled = np.where(np.isfinite(z), z, substrate)
+        filled = z if all_finite else np.where(np.isfinite(z), z, substrate)
         if min_prominence_nm is None:
             inside = filled[labels > 0] - substrate
             min_prominence_nm = 0.05 * float(np.percentile(inside, 99)) if inside.size else 0.0
