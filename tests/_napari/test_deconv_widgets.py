@@ -69,6 +69,29 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     assert "given tip of" in viewer.layers[-4].metadata["deconvolution"]["tip"]
 
 
+def test_level_then_deconvolve_puts_the_removed_tilt_back(make_napari_viewer, wait_worker):
+    """The Level dock records the tilt it took out; the Deconvolve dock gives it to the network and says so."""
+    from napari_afm_profiler.tip import dilate, make_tip
+
+    yy, xx = np.mgrid[0:64, 0:64] * 1.0
+    surface = np.sqrt(np.clip(144 - (yy - 32) ** 2 - (xx - 30) ** 2, 0, None))
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=5.0, half_angle_deg=20.0, height_nm=14.0)
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(dilate(surface + 0.2 * xx, tip), name="tilted", scale=(1.0, 1.0), units=("nm", "nm"))
+    _, leveller = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Level")
+    leveller.image.value, leveller.method.value = layer, "plane"
+    wait_worker(leveller.run_level())
+    levelled = viewer.layers["tilted · levelled (plane)"]
+    assert levelled.metadata["removed_tilt_nm_per_px"][1] == pytest.approx(0.2, abs=0.03)
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value = levelled
+    dock.tip.value = "tip model (parameters below)"
+    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", 5.0, 20.0
+    wait_worker(dock.run())
+    notes = viewer.layers["tilted · levelled (plane) · deconvolved"].metadata["deconvolution"]["notes"]
+    assert any(note.startswith("removed tilt") and "deg along x" in note for note in notes)
+
+
 def test_deconvolve_dock_refuses_in_words(make_napari_viewer):
     viewer = make_napari_viewer()
     image, _ = _dome_image()

@@ -61,6 +61,11 @@ def test_sample_data_and_level_widget(make_napari_viewer, wait_worker):
     background = polynomial_background(levelled.data, 1)
     assert np.ptp(background) < 1e-6
     np.testing.assert_allclose(levelled.data, level_plane(before), atol=1e-9)
+    # the tilt it took out is recorded for deconvolution, per pixel: the added 0.5 nm/px plus the scene's own
+    own = polynomial_background(before - 0.5 * xx, 1)
+    dy, dx = levelled.metadata["removed_tilt_nm_per_px"]
+    assert dx == pytest.approx(0.5 + own[0, 1] - own[0, 0], abs=1e-9)
+    assert dy == pytest.approx(own[1, 0] - own[0, 0], abs=1e-9)
 
 
 def test_level_dock_aligns_a_drifting_movie(make_napari_viewer, wait_worker, tmp_path):

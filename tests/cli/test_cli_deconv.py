@@ -100,3 +100,12 @@ def test_deconvolve_refuses_missing_pixel_size_and_incomplete_tip_models(domes, 
     assert "--tip-half-angle" in capsys.readouterr().err
     assert main(["deconvolve", str(image), "--pixel-size", "1", "--tip-radius", "5", "-o", str(tmp_path / "o.npy")]) == 2
     assert "--tip-shape" in capsys.readouterr().err
+
+
+def test_deconvolve_takes_the_removed_tilt_and_refuses_slopes_in_the_wrong_unit(domes, tmp_path, capsys):
+    image, tip = domes
+    args = ["deconvolve", str(image), "--pixel-size", "1", "--tip", str(tip), "--tip-pixel-size", "1"]
+    assert main([*args, "--removed-tilt", "0", "0.2", "-o", str(tmp_path / "a.npy")]) == 0
+    assert "removed tilt (0.00 deg along y, 11.31 deg along x) put back" in capsys.readouterr().err
+    assert main([*args, "--removed-tilt", "0", "20", "-o", str(tmp_path / "b.npy")]) == 2
+    assert "not nm per pixel or degrees" in capsys.readouterr().err

@@ -141,6 +141,31 @@ def test_substrate_plane_ignores_particles_and_a_tilt_does_not_make_pits():
     assert np.ptp(difference) < 1e-9
 
 
+def test_a_levelled_image_deconvolves_like_the_tilted_one_when_the_removed_tilt_is_passed():
+    """Levelling records the tilt it took out; given it, deconvolution of the level image does not dig."""
+    from napari_afm_profiler.preprocess import level, removed_tilt
+    from napari_afm_profiler.synth import make_pair
+    from napari_afm_profiler.tip import dilate
+
+    pair = make_pair(SynthConfig(kind="dome"), np.random.SeedSequence(4242))
+    yy, xx = np.mgrid[0:128, 0:128]
+    ramp = 0.2 * xx - 0.1 * yy  # 11 and 6 degrees
+    tilted_image = dilate(pair.surface + ramp, pair.tip)
+    levelled = level(tilted_image, "plane")  # fitted over the domes too: not exactly the ramp
+    slopes = removed_tilt(tilted_image, levelled, pixel_size_nm=1.0)
+    truth = pair.surface + ramp - (tilted_image - levelled)  # the true surface, levelled the same way
+    raw = np.abs(levelled - truth).mean()
+    result = deconvolve(levelled, pixel_size_nm=1.0, tip=pair.tip, removed_tilt=slopes)
+    assert np.abs(result.surface - truth).mean() < 0.1 * raw
+    assert ((truth - result.surface) > 2.0).mean() < 1e-3
+    assert any("removed tilt" in note for note in result.notes)
+    blind = deconvolve(levelled, pixel_size_nm=1.0, tip=pair.tip).surface  # without it: some digging
+    assert np.abs(result.surface - truth).mean() < np.abs(blind - truth).mean()
+    for bad, match in (((0.2, 0.1, 0.3), "pair"), ((np.nan, 0.0), "non-finite"), ((3.0, 0.0), "steeper")):
+        with pytest.raises(InputError, match=match):
+            deconvolve(levelled, pixel_size_nm=1.0, removed_tilt=bad)
+
+
 def ramp_of_tip(tip: np.ndarray, slope: float) -> np.ndarray:
     """The plane ``slope * x`` on a tip array's grid, zero at the apex."""
     n = tip.shape[0]

@@ -129,17 +129,20 @@ def _rows(path: Path, config: BatchConfig) -> list[dict[str, Any]]:
 
 
 def _prepare(data: np.ndarray, pixel: tuple[float, float], config: BatchConfig) -> np.ndarray:
-    from napari_afm_profiler.preprocess import level
+    from napari_afm_profiler.preprocess import level, removed_tilt
 
-    image = np.asarray(data, dtype=np.float64)
+    original = np.asarray(data, dtype=np.float64)
+    image, tilt = original, None
     if config.level != "none":
-        image = level(image, config.level)
+        image = level(original, config.level)
+        tilt = removed_tilt(original, image, pixel)
     if config.deconvolution.enabled:
         from napari_afm_profiler.deconv.infer import deconvolve
 
         spec = config.deconvolution
+        # the tip met the sample with the tilt that levelling took out (see deconvolve's removed_tilt)
         image = deconvolve(image, pixel_size_nm=pixel, model=spec.model, tip=spec.tip,
-                           tip_pixel_size_nm=spec.tip_pixel_size_nm).surface
+                           tip_pixel_size_nm=spec.tip_pixel_size_nm, removed_tilt=tilt).surface
     return image
 
 

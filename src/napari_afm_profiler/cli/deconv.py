@@ -78,7 +78,7 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", UserWarning)
         steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, tip=tip_choice(args),
                                  tip_pixel_size_nm=args.tip_pixel_size, model=args.model,
-                                 uncertainty=args.uncertainty is not None)
+                                 uncertainty=args.uncertainty is not None, removed_tilt=args.removed_tilt)
         result = drain(steps, lambda p: print(f"frame {p[1] + 1}/{p[2]}", file=sys.stderr, flush=True)
                        if p[0] == "frame" and p[2] > 1 and p[1] < p[2] else None)
     for w in caught:
@@ -183,6 +183,9 @@ def add_deconv_parsers(sub: Any) -> None:
                    help="also write the consistency map image - dilate(result, tip), nm")
     d.add_argument("--summary", default=None, metavar="JSON",
                    help="write the tip used and the consistency summary as JSON")
+    d.add_argument("--removed-tilt", type=float, nargs=2, default=None, metavar=("DZ_DY", "DZ_DX"),
+                   help="the tilt levelling took out of the image, as slopes in nm per nm (tan of the angle): the tip "
+                        "met the sample tilted; put back for the network and taken out of the result")
     add_tip_arguments(d)
     d.set_defaults(func=cmd_deconvolve)
 

@@ -26,6 +26,13 @@ def _height(args: argparse.Namespace) -> Any:
     return scan, data
 
 
+def _tilt(scan: Any, data: Any) -> Any:
+    """Return the tilt levelling took out of ``scan`` (nm per nm), or None when nothing was levelled."""
+    from napari_afm_profiler.preprocess import removed_tilt
+
+    return None if data is scan.data else removed_tilt(scan.data, data, scan.pixel_size_nm)
+
+
 def cmd_particles(args: argparse.Namespace) -> int:
     """Segment particles, measure them (and, with --deconvolve, the same particles deconvolved); write CSV."""
     import numpy as np
@@ -48,7 +55,7 @@ def cmd_particles(args: argparse.Namespace) -> int:
         from napari_afm_profiler.deconv import deconvolve
 
         result = deconvolve(data, pixel_size_nm=scan.pixel_size_nm, model=args.model, tip=tip_choice(args),
-                            tip_pixel_size_nm=args.tip_pixel_size)
+                            tip_pixel_size_nm=args.tip_pixel_size, removed_tilt=_tilt(scan, data))
         for note in result.notes:
             print(f"note: deconvolution: {note}", file=sys.stderr)
         surface = result.surface

@@ -113,29 +113,32 @@ def erosion_noise_bias(tip: np.ndarray, noise_nm: float, size: int = 96) -> floa
 
 
 def condition_maps(image: np.ndarray, tip: np.ndarray, tolerance: int = CERTAINTY_TOLERANCE,
-                   noise_corrected: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                   noise_corrected: bool = False, noise_nm: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return the Villarrubia erosion of ``image`` by ``tip`` and the certainty map (0/1), NaN-free image.
 
     With ``noise_corrected``, the erosion is raised by :func:`erosion_noise_bias` at the image's
     noise level (:func:`~napari_afm_profiler.deconv.tips.noise_level`) wherever the tip did not
     certainly touch: the tightest surface consistent with the image *given its noise*.  Where it
     touched, the erosion is the image at the contact, whose own noise is not selected for being
-    low, and stays as it is.  On a noise-free image it is the plain erosion.
+    low, and stays as it is.  On a noise-free image it is the plain erosion.  ``noise_nm``, when
+    the caller has it already, is that noise level.
     """
     eroded = erode(image, tip)
     certain = np.nan_to_num(certainty_map(image, tip, tolerance=tolerance))
     if noise_corrected:
-        eroded += erosion_noise_bias(tip, noise_level(image)) * (certain < 0.5)
+        noise = noise_level(image) if noise_nm is None else noise_nm
+        eroded += erosion_noise_bias(tip, noise) * (certain < 0.5)
     return eroded, certain
 
 
-def noise_feature(image: np.ndarray) -> float:
+def noise_feature(image: np.ndarray, noise_nm: float | None = None) -> float:
     """Return the image's white-noise level as the network sees it: ``log2((sigma + floor) / 0.1 nm)``.
 
     ``sigma`` is :func:`~napari_afm_profiler.deconv.tips.noise_level` (robust, blind to slopes).
     Without it a network must treat a dip of the erosion by a few tenths of a nanometre, the
     only sign that a flat top ends before the tip's rounded apex slides off it, as possible
-    noise, even on a clean image: walls then move outwards by a few pixels.
+    noise, even on a clean image: walls then move outwards by a few pixels.  ``noise_nm``, when
+    the caller has it already, is ``sigma``.
 
     Examples
     --------
@@ -143,14 +146,16 @@ def noise_feature(image: np.ndarray) -> float:
     >>> abs(noise_feature(rng.normal(0, 0.09, (64, 64)))) < 0.1  # log2((0.09 + 0.01) / 0.1) = 0
     True
     """
-    return math.log2((noise_level(image) + NOISE_FLOOR_NM) / 0.1)
+    sigma = noise_level(image) if noise_nm is None else noise_nm
+    return math.log2((sigma + NOISE_FLOOR_NM) / 0.1)
 
 
 def condition_vector(tip: np.ndarray, pixel_size_nm: float, image: np.ndarray, n_condition: int = N_CONDITION,
-                     ) -> np.ndarray:
+                     noise_nm: float | None = None) -> np.ndarray:
     """Return the condition vector of a network taking ``n_condition`` values: tip profile, pixel size, noise.
 
-    ``tip`` is the usable tip (:func:`usable_tip`); ``image`` the heights on the network's grid.
+    ``tip`` is the usable tip (:func:`usable_tip`); ``image`` the heights on the network's grid,
+    ``noise_nm`` its noise level if the caller has it already.
     """
     profile = tip_profile(tip, pixel_size_nm)
     if n_condition == len(profile):
@@ -158,7 +163,7 @@ def condition_vector(tip: np.ndarray, pixel_size_nm: float, image: np.ndarray, n
     if n_condition != len(profile) + 1:
         raise ValueError(f"a tip-conditioned network takes {len(profile)} or {len(profile) + 1} condition values; "
                          f"this one takes {n_condition}")
-    return np.append(profile, np.float32(noise_feature(image))).astype(np.float32)
+    return np.append(profile, np.float32(noise_feature(image, noise_nm))).astype(np.float32)
 
 
 def network_inputs(image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,

@@ -326,12 +326,14 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     work_tip = native_tip if same_grid else usable_tip(_tip_heights(tip, target), work)
     plane = substrate_plane(work)
     multiple = int(getattr(model.network, "multiple", 16))
+    noise_native = noise_level(image)  # once per frame: for the bound, the condition and the summary
+    noise_work = noise_native if same_grid and finite.all() else noise_level(work)
     if model.tip_conditioned:
         # erosion and certainty of the image as measured (a plane changes the physics); the plane
         # is removed from the heights the network sees, as in training on level scenes
-        eroded, certain = condition_maps(work, work_tip, noise_corrected=model.noise_corrected)
+        eroded, certain = condition_maps(work, work_tip, noise_corrected=model.noise_corrected, noise_nm=noise_work)
         maps = np.stack([work - plane, eroded - plane, certain]).astype(np.float32)
-        condition = condition_vector(work_tip, target, work, model.network.n_condition)
+        condition = condition_vector(work_tip, target, work, model.network.n_condition, noise_nm=noise_work)
         predict = _predictor(model, condition, float(np.median(maps[0])), 1)
         out = yield from _tiled(predict, maps, tile, margin, multiple)
         quantiles = [_resize(q.astype(np.float64) + plane, image.shape) for q in out]
@@ -350,7 +352,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         certain_native = certain if model.tip_conditioned else np.nan_to_num(
             certainty_map(filled, native_tip, tolerance=CERTAINTY_TOLERANCE))
     else:
-        eroded_native, certain_native = condition_maps(filled, native_tip,
+        eroded_native, certain_native = condition_maps(filled, native_tip, noise_nm=noise_native,
                                                        noise_corrected=model.tip_conditioned and model.noise_corrected)
     surface = np.minimum(median, eroded_native)
     surface = np.where(certain_native > 0.5, eroded_native, surface)
@@ -366,7 +368,46 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     for value in result.values():
         if value is not None:
             value[~finite] = np.nan
+    result["noise_nm"] = noise_native
     return result
+
+
+MAX_TILT_SLOPE = 1.0
+"""Steepest removed tilt accepted (45 degrees): beyond it no AFM image describes a tilted sample."""
+
+
+def _removed_tilts(removed_tilt: Any, n_frames: int) -> np.ndarray | None:
+    """Check ``removed_tilt`` and return one ``(dz/dy, dz/dx)`` row per frame, or None when there is none."""
+    if removed_tilt is None:
+        return None
+    tilts = np.asarray(removed_tilt, dtype=np.float64)
+    if tilts.shape == (2,):
+        tilts = np.tile(tilts, (n_frames, 1))
+    if tilts.shape != (n_frames, 2):
+        raise InputError(f"removed_tilt must be a pair (dz/dy, dz/dx) or one pair per frame ({n_frames}, 2); "
+                         f"got shape {tilts.shape}")
+    if not np.isfinite(tilts).all():
+        raise InputError("removed_tilt has non-finite slopes")
+    steepest = float(np.abs(tilts).max())
+    if steepest > MAX_TILT_SLOPE:
+        raise InputError(f"removed_tilt slope {steepest:.3g} nm/nm ({math.degrees(math.atan(steepest)):.1f} deg) is "
+                         f"steeper than {MAX_TILT_SLOPE:g} (45 deg): give slopes in nm per nm, not nm per pixel or "
+                         "degrees")
+    return None if not tilts.any() else tilts
+
+
+def tilt_ramp(shape: tuple[int, int], pixel_size_nm: tuple[float, float], slopes: np.ndarray) -> np.ndarray:
+    """Return the plane of ``slopes`` (dz/dy, dz/dx, nm per nm) on a grid, zero at its centre (nm)."""
+    y = (np.arange(shape[0]) - (shape[0] - 1) / 2.0) * pixel_size_nm[0]
+    x = (np.arange(shape[1]) - (shape[1] - 1) / 2.0) * pixel_size_nm[1]
+    return slopes[0] * y[:, None] + slopes[1] * x[None, :]
+
+
+def tilt_note(tilts: np.ndarray) -> str:
+    """Say in words the tilt put back for the network."""
+    dy, dx = np.degrees(np.arctan(np.median(tilts, axis=0)))
+    return (f"removed tilt ({dy:.2f} deg along y, {dx:.2f} deg along x) put back for the network, since the tip met "
+            "the sample tilted, and taken out of the result again")
 
 
 CONSISTENCY_FLAG_SHARE = 0.05
@@ -402,7 +443,8 @@ def consistency_sentence(summary: dict[str, Any]) -> str:
 def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
                      tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                      model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
-                     overlap: int | None = None) -> Generator[tuple[str, int, int], None, Deconvolved]:
+                     overlap: int | None = None, removed_tilt: Any = None,
+                     ) -> Generator[tuple[str, int, int], None, Deconvolved]:
     """Deconvolve with progress: yields ``("frame", i, n)`` and ``("tiles", i, n)``; returns :class:`Deconvolved`.
 
     Parameters are those of :func:`deconvolve`.
@@ -436,6 +478,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if int(tile) < 64 or margin < 0 or 2 * margin >= int(tile):
         raise InputError(f"tile must be >= 64 px and the overlap in [0, tile/2); got tile {tile}, overlap {overlap}")
     frames = arr[None] if arr.ndim == 2 else arr
+    tilts = _removed_tilts(removed_tilt, len(frames))
+    if tilts is not None:
+        notes.append(tilt_note(tilts))
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
@@ -457,7 +502,16 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     results = []
     for i, frame in enumerate(frames):
         yield "frame", i, len(frames)
-        results.append((yield from _frame_steps(loaded, frame, px, used, uncertainty, int(tile), margin)))
+        if tilts is None:
+            results.append((yield from _frame_steps(loaded, frame, px, used, uncertainty, int(tile), margin)))
+            continue
+        # the tip met the sample tilted: put the plane back, deconvolve, take it out of the heights
+        ramp = tilt_ramp(frame.shape, px, tilts[i])
+        out = yield from _frame_steps(loaded, frame + ramp, px, used, uncertainty, int(tile), margin)
+        for key in ("surface", "lower", "upper", "lower50", "upper50"):
+            if out.get(key) is not None:
+                out[key] -= ramp
+        results.append(out)
     yield "frame", len(frames), len(frames)
 
     def stacked(key: str) -> np.ndarray | None:
@@ -466,7 +520,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         return np.stack([r[key] for r in results]) if arr.ndim == 3 else results[0][key]
 
     consistency = stacked("consistency")
-    noise = float(np.median([noise_level(f) for f in frames]))
+    noise = float(np.median([r["noise_nm"] for r in results]))
     summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
     notes.append(consistency_sentence(summary))
     if loaded.tip_conditioned and loaded.noise_corrected:
@@ -487,7 +541,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
 def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
                tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
-               overlap: int | None = None) -> Deconvolved:
+               overlap: int | None = None, removed_tilt: Any = None) -> Deconvolved:
     """Remove tip convolution from an image (or a stack, frame by frame) with a trained network.
 
     Parameters
@@ -514,6 +568,13 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     tile, overlap : int
         Tile size for large images, and the context each tile core sees on every side (default:
         the network's measured receptive radius, so tiles match a whole-image pass).
+    removed_tilt : (dz/dy, dz/dx) or (F, 2) array_like, optional
+        The tilt that levelling took out of the image, as slopes (nm per nm, the tangent of the
+        angle; one pair per frame or one for all), e.g. from
+        :func:`~napari_afm_profiler.preprocess.removed_tilt`.  The tip met the sample tilted, so
+        a levelled image is the level surface imaged by a *tilted* tip, which the tip given does
+        not describe.  The plane is put back before the network and taken out of the result, so
+        the result stays level.  Best: deconvolve before levelling, or pass this.
 
     Returns
     -------
@@ -535,5 +596,6 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     True
     """
     steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, tip=tip, tip_pixel_size_nm=tip_pixel_size_nm,
-                             model=model, uncertainty=uncertainty, tile=tile, overlap=overlap)
+                             model=model, uncertainty=uncertainty, tile=tile, overlap=overlap,
+                             removed_tilt=removed_tilt)
     return drain(steps)

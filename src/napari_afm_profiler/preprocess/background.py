@@ -91,6 +91,49 @@ def level_plane(height: np.ndarray, *, exclude: np.ndarray | None = None, mask: 
     return level_polynomial(height, 1, exclude=excluded_pixels(exclude, mask, np.shape(height)))
 
 
+def removed_tilt(original: np.ndarray, levelled: np.ndarray,
+                 pixel_size_nm: float | tuple[float, float] | None = None) -> np.ndarray:
+    """Return the tilt a levelling took out: the slopes of the least-squares plane of ``original - levelled``.
+
+    Whatever the method (a plane, a polynomial, scan-line offsets), the plane part of what it
+    removed is the sample's tilt, which the tip met: deconvolution needs it
+    (``deconvolve(..., removed_tilt=...)``).
+
+    Parameters
+    ----------
+    original, levelled : (ny, nx) or (frames, ny, nx) array_like, nm
+        The image before and after levelling; NaN pixels are ignored.
+    pixel_size_nm : float or (dy, dx), optional
+        With it the slopes are in nm per nm (the tangent of the angle); without, nm per pixel.
+
+    Returns
+    -------
+    slopes : (2,) or (frames, 2) float ndarray
+        ``(dz/dy, dz/dx)`` per image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> yy, xx = np.mgrid[0:40, 0:50]
+    >>> tilted = 0.1 * xx - 0.05 * yy + np.sin(xx) * np.cos(yy)
+    >>> np.round(removed_tilt(tilted, level(tilted, "plane"), pixel_size_nm=2.0), 3).tolist()
+    [-0.025, 0.05]
+    >>> np.round(removed_tilt(tilted, level(tilted, "lines"), pixel_size_nm=2.0), 3).tolist()  # offsets per line
+    [-0.025, 0.0]
+    """
+    before, after = np.asarray(original, np.float64), np.asarray(levelled, np.float64)
+    if before.shape != after.shape or before.ndim not in (2, 3):
+        raise InputError(f"removed_tilt needs two images (or stacks) of one shape; got {before.shape} and "
+                         f"{after.shape}")
+    step = (1.0, 1.0) if pixel_size_nm is None else tuple(np.broadcast_to(np.asarray(pixel_size_nm, float), 2))
+    slopes = []
+    for b, a in zip(before.reshape(-1, *before.shape[-2:]), after.reshape(-1, *after.shape[-2:]), strict=True):
+        plane = fit_polynomial(b - a, 1).evaluate((2, 2), y=np.array([0.0, 1.0]), x=np.array([0.0, 1.0]))
+        slopes.append(((plane[1, 0] - plane[0, 0]) / step[0], (plane[0, 1] - plane[0, 0]) / step[1]))
+    out = np.asarray(slopes, np.float64)
+    return out[0] if before.ndim == 2 else out
+
+
 LEVEL_METHODS: dict[str, Callable[..., np.ndarray]] = {
     "plane": lambda h, exclude=None: level_plane(h, exclude=exclude),
     "poly2": lambda h, exclude=None: level_polynomial(h, 2, exclude=exclude),

@@ -29,6 +29,21 @@ def add_plot_canvas(container: Any, size: tuple[float, float], min_height: int) 
     return figure, canvas
 
 
+REMOVED_TILT_KEY = "removed_tilt_nm_per_px"
+"""Layer metadata: the tilt (dz/dy, dz/dx per frame, nm per pixel) that levelling took out, summed over levellings."""
+
+
+def removed_tilt_of(layer: Any) -> Any:
+    """Return the tilt levelling took out of ``layer`` in nm per nm (for ``deconvolve``), or None if unrecorded."""
+    import numpy as np
+
+    tilt = layer.metadata.get(REMOVED_TILT_KEY)
+    if tilt is None:
+        return None
+    pixel = np.asarray(layer.scale[-2:], dtype=np.float64)
+    return np.asarray(tilt, dtype=np.float64) / pixel
+
+
 def is_calibrated(layer: Any) -> bool:
     """Whether a layer's two lateral axes are in a length unit (the reader gives uncalibrated files pixels)."""
     return layer is not None and all(str(u) not in ("pixel", "px", "") for u in layer.units[-2:])

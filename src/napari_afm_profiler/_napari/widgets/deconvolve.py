@@ -14,6 +14,7 @@ from napari_afm_profiler._napari.widgets._common import (
     layer_choices,
     make_scrollable,
     refuse,
+    removed_tilt_of,
     reports_errors,
     snapshot,
     text_line,
@@ -144,11 +145,12 @@ class DeconvolveWidget(Container):
         data = snapshot(layer.data, np.float64)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
         uncertainty = self.uncertainty.value
+        tilt = removed_tilt_of(layer)  # recorded by the Level dock: the tip met the sample tilted
 
         @thread_worker(progress={"total": 0, "desc": "deconvolution"}, ignore_errors=True)
         def work():
             steps = deconvolve_steps(data, pixel_size_nm=pixel, tip=tip, tip_pixel_size_nm=tip_pixel, model=model,
-                                     uncertainty=uncertainty)
+                                     uncertainty=uncertainty, removed_tilt=tilt)
             return (yield from steps)
 
         def report(step: tuple[str, int, int]) -> None:

@@ -15,6 +15,7 @@ from magicgui.widgets import ComboBox, Container, FileEdit, PushButton, SpinBox,
 from napari.qt.threading import thread_worker
 
 from napari_afm_profiler._napari.widgets._common import (
+    REMOVED_TILT_KEY,
     is_calibrated,
     layer_choices,
     make_scrollable,
@@ -104,7 +105,7 @@ class LevelWidget(Container):
     @reports_errors("Level")
     def run_level(self, *_: Any) -> Any:
         """Level the chosen layer (frame by frame for a movie) into a new layer, in a worker."""
-        from napari_afm_profiler.preprocess import LEVEL_METHODS
+        from napari_afm_profiler.preprocess import LEVEL_METHODS, removed_tilt
 
         layer, method = self.image.value, self.method.value
         if layer is None:
@@ -126,10 +127,17 @@ class LevelWidget(Container):
             for k, frame in enumerate(frames):
                 out[k] = LEVEL_METHODS[method](frame, exclude=ignore)
                 yield "level", k + 1, len(frames)
-            return out if data.ndim == 3 else out[0]
+            # the sample's tilt, which the tip met: deconvolution of the levelled layer puts it back
+            tilt = removed_tilt(frames, out)
+            return (out, tilt) if data.ndim == 3 else (out[0], tilt[0])
 
-        def done(result: np.ndarray) -> None:
-            self._add_result(layer, result, f"levelled ({method})", {"levelling": method})
+        def done(result: tuple[np.ndarray, np.ndarray]) -> None:
+            levelled, tilt = result
+            earlier = layer.metadata.get(REMOVED_TILT_KEY)
+            if earlier is not None and np.shape(earlier) == tilt.shape:
+                tilt = tilt + np.asarray(earlier, dtype=np.float64)
+            self._add_result(layer, levelled, f"levelled ({method})",
+                             {"levelling": method, REMOVED_TILT_KEY: tilt.tolist()})
             self.status.value = f"levelled ({method})"
 
         return self._start(work(), done)
