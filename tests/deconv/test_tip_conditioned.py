@@ -10,7 +10,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from napari_afm_profiler.deconv.calibration import coverage, fit_scale, interval  # noqa: E402
+from napari_afm_profiler.deconv.calibration import (  # noqa: E402
+    conformal_interval,
+    coverage,
+    fit_margins,
+    fit_scale,
+    interval,
+)
 from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, N_CONDITION, tip_profile, usable_tip  # noqa: E402,E501
 from napari_afm_profiler.deconv.infer import deconvolve, load_model  # noqa: E402
 from napari_afm_profiler.deconv.training import TrainConfig, train, train_steps  # noqa: E402
@@ -154,6 +160,32 @@ def test_conformal_scale_reaches_the_nominal_coverage():
     assert scale == pytest.approx(2.0, rel=0.03) and coverage(quantiles, truth, 0.9, scale) == pytest.approx(0.9, abs=0.01)
     lower, upper = interval(quantiles, 0.5, 2.0)
     assert float(upper.max()) == pytest.approx(2 * 0.674)
+
+
+def test_conformal_margins_reach_the_nominal_coverage_in_each_group_on_fresh_draws():
+    """Where the tip touched the network is over-cautious, elsewhere over-confident: one margin each fixes both."""
+    z = np.array([-1.645, -0.674, 0.0, 0.674, 1.645])
+    quantiles = np.broadcast_to(z[None, :, None, None], (30, 5, 32, 32))  # SD 1 predicted everywhere
+    certain = np.zeros((30, 32, 32))
+    certain[:, :, :12] = 1.0
+
+    def draw(seed):  # truth: SD 0.2 where certain, a skewed spread (exponential tail below) elsewhere
+        rng = np.random.default_rng(seed)
+        return np.where(certain > 0.5, rng.normal(0, 0.2, certain.shape), 1.0 - rng.exponential(1.5, certain.shape))
+
+    margins = fit_margins(quantiles, draw(1), certain, 0.9)
+    assert margins["certain"] < 0 < margins["uncertain"]
+    fresh = draw(2)
+    lower, upper = conformal_interval(quantiles, 0.9, margins, certain)
+    inside = (lower <= fresh) & (fresh <= upper)
+    assert inside[certain > 0.5].mean() == pytest.approx(0.9, abs=0.01)
+    assert inside[certain < 0.5].mean() == pytest.approx(0.9, abs=0.01)
+    assert coverage(quantiles, fresh, 0.9, margins=margins, certain=certain) == pytest.approx(0.9, abs=0.01)
+    # one factor about the median reaches 90 % overall but not per group
+    scale = fit_scale(quantiles, draw(1), 0.9)
+    lower, upper = interval(quantiles, 0.9, scale)
+    inside = (lower <= fresh) & (fresh <= upper)
+    assert abs(inside[certain > 0.5].mean() - 0.9) > 0.05
 
 
 def test_the_wide_generator_is_refused_for_the_single_tip_network_and_trains_the_paper_baseline(tmp_path):

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from scipy import ndimage as ndi
 
-from napari_afm_profiler.deconv.calibration import interval
+from napari_afm_profiler.deconv.calibration import calibrated_interval
 from napari_afm_profiler.deconv.conditioning import (
     CERTAINTY_TOLERANCE,
     condition_maps,
@@ -86,8 +86,12 @@ class LoadedModel:
         return self.card.get("architecture") == "tip-conditioned-unet"
 
     def interval_scale(self, level: float) -> float:
-        """Return the calibrated widening of the ``level`` interval (1 when the card has none)."""
+        """Return the older calibration's widening of the ``level`` interval (1 when the card has none)."""
         return float(((self.card.get("intervals") or {}).get(str(level)) or {}).get("scale", 1.0))
+
+    def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map."""
+        return calibrated_interval(quantiles, level, (self.card.get("intervals") or {}).get(str(level)), certain)
 
 
 def model_folder(name_or_path: str | Path) -> Path:
@@ -359,7 +363,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     result: dict[str, Any] = {"surface": surface}
     if model.tip_conditioned:
         for level, suffix in ((0.9, ""), (0.5, "50")):
-            lower, upper = interval(np.stack(quantiles), level, model.interval_scale(level))
+            lower, upper = model.interval(np.stack(quantiles), level, certain_native)
             result.update({f"lower{suffix}": np.minimum(lower, surface), f"upper{suffix}": np.maximum(upper, surface)})
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
     else:

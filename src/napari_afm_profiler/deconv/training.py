@@ -635,7 +635,7 @@ def calibrate_model(folder: str | Path, config: TrainConfig) -> dict[str, Any]:
     """
     from safetensors.torch import load_file
 
-    from napari_afm_profiler.deconv.calibration import LEVELS, coverage, fit_scale
+    from napari_afm_profiler.deconv.calibration import GROUPS, LEVELS, WIDTH_FLOOR_NM, coverage, fit_margins, fit_scale
 
     folder = Path(folder)
     card = json.loads((folder / "config.json").read_text())
@@ -648,13 +648,17 @@ def calibrate_model(folder: str | Path, config: TrainConfig) -> dict[str, Any]:
                                  else nominal_tip(config))
     quantiles = _predict_quantiles(model, arrays)
     truth = arrays.y[:, 0]
+    certain = arrays.x[:, 2] if arrays.x.shape[1] > 2 else np.zeros_like(truth)
     intervals: dict[str, Any] = {"calibration_seed": None if config.dataset else calibration_seed(config),
-                                 "pairs": len(arrays)}
+                                 "pairs": len(arrays), "groups": list(GROUPS), "width_floor_nm": WIDTH_FLOOR_NM,
+                                 "method": "conformalised quantiles, normalised scores, one margin where the tip "
+                                           "certainly touched and one elsewhere"}
     for level in LEVELS:
-        scale = fit_scale(quantiles, truth, level)
-        by_kind = {str(k): coverage(quantiles[arrays.kinds == k], truth[arrays.kinds == k], level, scale)
-                   for k in np.unique(arrays.kinds)}
-        intervals[str(level)] = {"scale": scale, "coverage_uncalibrated": coverage(quantiles, truth, level, 1.0),
+        margins = fit_margins(quantiles, truth, certain, level)
+        by_kind = {str(k): coverage(quantiles[arrays.kinds == k], truth[arrays.kinds == k], level, margins=margins,
+                                    certain=certain[arrays.kinds == k]) for k in np.unique(arrays.kinds)}
+        intervals[str(level)] = {"margins": margins, "scale": fit_scale(quantiles, truth, level),
+                                 "coverage_uncalibrated": coverage(quantiles, truth, level, 1.0),
                                  "coverage_by_kind": by_kind}
     card["intervals"] = intervals
     atomic_write(folder / "config.json", lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str)))
