@@ -41,7 +41,14 @@ from napari_afm_profiler.deconv.conditioning import (
 )
 from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
-from napari_afm_profiler.deconv.tips import TipChoice, TipRangeWarning, noise_level, resolve_tip, tip_outside_training
+from napari_afm_profiler.deconv.tips import (
+    TipChoice,
+    TipRangeWarning,
+    limit_blind_estimate,
+    noise_level,
+    resolve_tip,
+    tip_outside_training,
+)
 from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import pixel_size_pair
 from napari_afm_profiler.progress import drain
@@ -488,6 +495,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
+    if isinstance(tip, str) and tip == "estimate" and loaded.tip_conditioned:
+        used, capped = limit_blind_estimate(used, loaded.card)
+        if capped:
+            notes.append(capped)
     if loaded.tip_conditioned:
         outside = tip_outside_training(used, frames[0], loaded.card)
         if outside:

@@ -169,6 +169,44 @@ def _training_extreme(shape: str, radius_nm: float, half_angle_deg: float, px: t
     return heights
 
 
+def limit_blind_estimate(tip: Tip, card: Mapping[str, Any]) -> tuple[Tip, str | None]:
+    """Cap a blind tip estimate by the bluntest tip of a model's training; say so when that changed it.
+
+    A blind estimate is an upper bound of the true tip (Villarrubia): where the image has no
+    sharp features (flat terraces, gentle slopes), it stays near the flat starting tip, and a
+    deconvolution with it digs far below the truth.  If the true tip is one the model was trained
+    with, it lies below the bluntest of them as well, so the pointwise minimum of both is still
+    an upper bound and no longer flat.  Models without a wide training distribution are not capped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> card = {"training": {"wide": {"tip_shapes": ["paraboloid"], "tip_radius_nm": [2.0, 30.0],
+    ...                               "tip_half_angle_deg": [10.0, 35.0]}}}
+    >>> flat = Tip(heights=np.zeros((21, 21)), pixel_size_nm=(1.0, 1.0), shape="array")
+    >>> capped, note = limit_blind_estimate(flat, card)
+    >>> round(float(capped.heights[10, 0]), 2), note.startswith("the image constrains")  # -(10² / 60) nm
+    (-1.67, True)
+    """
+    wide = card.get("training", {}).get("wide") if isinstance(card.get("training"), Mapping) else None
+    if not wide:
+        return tip, None
+    px = tip.pixel_size_nm or (1.0, 1.0)
+    radius, angle = float(wide["tip_radius_nm"][1]), float(wide["tip_half_angle_deg"][1])
+    size = tip.heights.shape[0]
+    bluntest = np.max([_training_extreme(shape, radius, angle, tuple(px), size) for shape in wide["tip_shapes"]],
+                      axis=0)
+    heights = np.fmin(tip.heights, bluntest)
+    changed = float(np.mean(tip.heights - heights > 0.05))
+    if changed < 0.01:
+        return tip, None
+    capped = Tip(heights=heights, pixel_size_nm=tip.pixel_size_nm, shape=tip.shape,
+                 parameters=dict(tip.parameters, capped_share=changed))
+    return capped, (f"the image constrains the tip little ({changed:.0%} of the blind estimate was blunter than any "
+                    "tip the model was trained with, and was capped there): give a measured or modelled tip if you "
+                    "can")
+
+
 def tip_outside_training(tip: Tip, image: np.ndarray, card: Mapping[str, Any]) -> str | None:
     """Say in a sentence how a tip lies outside the tips of a model's training, or None when it lies inside.
 
