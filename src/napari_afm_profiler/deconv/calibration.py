@@ -10,8 +10,8 @@ Current cards use *conformalised quantile regression* with normalised scores (Ro
 interval is ``[q_lo - m * w, q_hi + m * w]`` with ``w`` the predicted half-width plus a floor
 of :data:`WIDTH_FLOOR_NM`, and ``m`` fitted separately where the tip certainly touched the
 surface and where it did not.  Older cards hold one factor that widens the interval about the
-median (:func:`interval`); it made asymmetric intervals too narrow on their long side, so
-pits and mixed scenes came out below 85 % coverage while domes and fractal scenes lay above 95 %.
+median (:func:`interval`); on validation pairs that left pits below 85 % coverage and the
+paper's fractal scenes above 95 %, with wider intervals on average (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations

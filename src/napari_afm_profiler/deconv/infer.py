@@ -92,10 +92,6 @@ class LoadedModel:
         """Whether the network takes the tip (erosion, certainty and tip profile) as input."""
         return self.card.get("architecture") == "tip-conditioned-unet"
 
-    def interval_scale(self, level: float) -> float:
-        """Return the older calibration's widening of the ``level`` interval (1 when the card has none)."""
-        return float(((self.card.get("intervals") or {}).get(str(level)) or {}).get("scale", 1.0))
-
     def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map."""
         return calibrated_interval(quantiles, level, (self.card.get("intervals") or {}).get(str(level)), certain)
