@@ -42,6 +42,7 @@ from napari_afm_profiler.deconv.conditioning import (
 from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
 from napari_afm_profiler.deconv.tips import (
+    ESTIMATE,
     TipChoice,
     TipRangeWarning,
     limit_blind_estimate,
@@ -491,7 +492,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
-    if isinstance(tip, str) and tip == "estimate" and loaded.tip_conditioned:
+    if isinstance(tip, str) and tip == ESTIMATE and loaded.tip_conditioned:  # the cap needs the model's tip range
         used, capped = limit_blind_estimate(used, loaded.card)
         if capped:
             notes.append(capped)
