@@ -37,7 +37,7 @@ from scipy.stats import norm
 from napari_afm_profiler.deconv.conditioning import usable_tip
 from napari_afm_profiler.deconv.infer import deconvolve, load_model
 from napari_afm_profiler.synth import SynthConfig, make_pair
-from napari_afm_profiler.synth.names import WIDE_SCENES
+from napari_afm_profiler.synth.names import KINDS, WIDE_SCENES
 from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
 from napari_afm_profiler.tip import erode
 from napari_afm_profiler.tip.models import Tip
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--previous", default=None, help="an earlier (single-tip) model folder")
     parser.add_argument("--baseline", default=None, help="the paper's encoder-decoder trained on the same data")
     parser.add_argument("--estimate", action="store_true", help="also deconvolve with a blind tip estimate")
+    parser.add_argument("--n-paper", type=int, default=20, help="images per paper class for the interval coverage")
     args = parser.parse_args()
     model = load_model(args.model)
     previous = load_model(args.previous) if args.previous else None
@@ -170,6 +171,21 @@ def main() -> None:
     for method, values in rows.items():
         v = np.array(values)
         print(f"| {method} | {np.sqrt(np.mean(v[:, 0] ** 2)):.2f} | {np.mean(v[:, 1]):.2%} |")
+    if model.tip_conditioned and args.n_paper:
+        print(f"\nCalibrated intervals on the paper's classes (their own generator and cone, the tip given; "
+              f"{args.n_paper} images per class, seed {args.seed + 11}; calibrated on the wide generator only):\n")
+        print("| class | 50 % interval | 90 % interval | 90 % half-width, mean (nm) |")
+        print("|---|---|---|---|")
+        for k, kind in enumerate(KINDS):
+            covered = []
+            for child in np.random.SeedSequence([args.seed + 11, k]).spawn(args.n_paper):
+                pair = make_pair(SynthConfig(kind=kind), child)
+                res = run_model(model, pair.image, 1.0, Tip(heights=pair.tip, pixel_size_nm=(1.0, 1.0)))
+                t = pair.surface
+                covered.append((float(np.mean((res.lower50 <= t) & (t <= res.upper50))),
+                                float(np.mean((res.lower <= t) & (t <= res.upper))), float(np.mean(res.uncertainty))))
+            c = np.array(covered)
+            print(f"| {kind} | {np.mean(c[:, 0]):.1%} | {np.mean(c[:, 1]):.1%} | {np.mean(c[:, 2]):.2f} |")
 
 
 if __name__ == "__main__":

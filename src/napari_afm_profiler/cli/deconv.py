@@ -103,8 +103,27 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Calibrate a tip-conditioned model's intervals on the whole pipeline's outputs; update its card."""
+    from napari_afm_profiler.deconv.pipeline_calibration import calibrate_pipeline_steps
+
+    command = (f"afm-profiler calibrate {shlex.quote(str(args.model))} --n-per-kind {args.n_per_kind} "
+               f"--seed {args.seed} --bins {args.bins}")
+    steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
+                                     command=command)
+    entry = drain(steps, lambda p: print(f"pair {p[1]}/{p[2]}", file=sys.stderr, flush=True)
+                  if p[1] % 50 == 0 or p[1] == p[2] else None)
+    print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}), groups: "
+          f"{', '.join(entry['groups'])}; broadening edges {[round(e, 3) for e in entry['broadening_edges_nm']]} nm")
+    for level in ("0.9", "0.5"):
+        by_kind = entry[level]["coverage_by_kind"]
+        print(f"{float(level):.0%} interval, in-sample coverage per kind: "
+              + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
+    return 0
+
+
 def add_deconv_parsers(sub: Any) -> None:
-    """Add ``train`` and ``deconvolve`` to the ``afm-profiler`` parser."""
+    """Add ``train``, ``deconvolve`` and ``calibrate`` to the ``afm-profiler`` parser."""
     from napari_afm_profiler.cli._common import add_tip_arguments
     from napari_afm_profiler.deconv.names import ARCHITECTURE_NAMES, TRAINING_KINDS
     from napari_afm_profiler.synth.names import KINDS, WIDE_SCENES
@@ -188,4 +207,16 @@ def add_deconv_parsers(sub: Any) -> None:
                         "met the sample tilted; put back for the network and taken out of the result")
     add_tip_arguments(d)
     d.set_defaults(func=cmd_deconvolve)
+
+    from napari_afm_profiler.deconv.names import BROADENING_BINS, PIPELINE_CALIBRATION_SEED
+
+    c = sub.add_parser("calibrate", help="calibrate a tip-conditioned model's 50 %% and 90 %% intervals on the "
+                                         "whole pipeline's outputs (virtual pairs; updates the model card)")
+    c.add_argument("model", help="model folder (config.json + weights.safetensors), or 'default'")
+    c.add_argument("--n-per-kind", type=int, default=60, help="calibration pairs per scene kind of the wide generator (9 kinds)")
+    c.add_argument("--seed", type=int, default=PIPELINE_CALIBRATION_SEED,
+                   help="seed of the calibration pairs (never a training, validation or test seed)")
+    c.add_argument("--bins", type=int, default=BROADENING_BINS,
+                   help="bins of the frame's broadening per certainty group (1: certainty groups only)")
+    c.set_defaults(func=cmd_calibrate)
 

@@ -1,7 +1,8 @@
 """Deep-learning tip deconvolution (torch is imported lazily, only by this package).
 
 ``deconvolve`` applies a trained network (the shipped default or a model folder);
-``train`` trains one on virtual surfaces or on annotated pairs (``TrainConfig``).
+``train`` trains one on virtual surfaces or on annotated pairs (``TrainConfig``);
+``calibrate_pipeline`` fits a tip-conditioned model's intervals on the whole pipeline's outputs.
 """
 
 import lazy_loader as _lazy
@@ -12,5 +13,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     submod_attrs={
         "infer": ["Deconvolved", "LoadedModel", "PixelSizeWarning", "deconvolve", "deconvolve_steps", "load_model"],
         "training": ["TrainConfig", "train", "train_steps"],
+        "pipeline_calibration": ["calibrate_pipeline", "calibrate_pipeline_steps"],
     },
 )

@@ -12,11 +12,18 @@ of :data:`WIDTH_FLOOR_NM`, and ``m`` fitted separately where the tip certainly t
 surface and where it did not.  Older cards hold one factor that widens the interval about the
 median (:func:`interval`); on validation pairs that left pits below 85 % coverage and the
 paper's fractal scenes above 95 %, with wider intervals on average (benchmarks/RESULTS.md).
+
+Margins fitted on the network's own training pairs do not carry over fully to the whole
+pipeline (resampling, the bound by the erosion, the certainty map of the image as measured), so
+the shipped model is calibrated on the pipeline's outputs (:mod:`.pipeline_calibration`).  There
+the groups are split further by how much the tip broadened the frame (:func:`broadening_nm`, the
+mean of image minus result): images the tip changed a lot miss the truth more often, whatever
+their kind, and the bins' edges are stored with the margins (``broadening_edges_nm``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,6 +40,40 @@ the same coverage per kind to 0.005)."""
 
 GROUPS = ("certain", "uncertain")
 """Mondrian groups: pixels where the certainty map says the tip touched, and the others."""
+
+
+def group_names(edges: Sequence[float] = ()) -> list[str]:
+    """Return the Mondrian group names: :data:`GROUPS`, each split into ``len(edges) + 1`` broadening bins.
+
+    Examples
+    --------
+    >>> group_names()
+    ['certain', 'uncertain']
+    >>> group_names([0.3])
+    ['certain 0', 'uncertain 0', 'certain 1', 'uncertain 1']
+    """
+    if not len(edges):
+        return list(GROUPS)
+    return [f"{name} {b}" for b in range(len(edges) + 1) for name in GROUPS]
+
+
+def broadening_nm(image: np.ndarray, surface: np.ndarray) -> float:
+    """Return how much the tip broadened a frame: the mean of ``image - surface`` over finite pixels, nm."""
+    gap = np.asarray(image, np.float64) - np.asarray(surface, np.float64)
+    finite = np.isfinite(gap)
+    return float(gap[finite].mean()) if finite.any() else 0.0
+
+
+def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0,
+                edges: Sequence[float] = ()) -> np.ndarray:
+    """Return each pixel's index into :func:`group_names` ``(edges)``.
+
+    ``broadening`` is one value per frame: a scalar, or shape ``(n,)`` for ``certain`` of shape ``(n, ny, nx)``.
+    """
+    touched = np.asarray(certain) > 0.5
+    bins = np.searchsorted(np.asarray(edges, np.float64), np.asarray(broadening, np.float64), side="right")
+    bins = np.reshape(bins, np.shape(bins) + (1,) * (touched.ndim - np.ndim(bins)))
+    return (2 * bins + np.where(touched, 0, 1)).astype(np.int64)
 
 
 def interval(quantiles: np.ndarray, level: float, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +103,8 @@ def _bounds(quantiles: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray
 
 
 def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str, float],
-                       certain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       certain: np.ndarray, broadening: float | np.ndarray = 0.0,
+                       edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``level`` interval from quantiles ``(..., 5, ny, nx)`` with fitted normalised ``margins``.
 
     Parameters
@@ -75,6 +117,10 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
         ``{"certain": m, "uncertain": m}`` from :func:`fit_margins`.
     certain : (..., ny, nx) ndarray
         The certainty map (> 0.5 where the tip touched).
+    broadening : float or ndarray
+        :func:`broadening_nm` of each frame (used only with ``edges``).
+    edges : sequence of float
+        The broadening bins' edges, nm; none: the two groups of :data:`GROUPS`.
 
     Examples
     --------
@@ -85,35 +131,48 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     (-3.3, 4.3)
     """
     lower, upper, width = _bounds(quantiles, level)
-    margin = np.where(np.asarray(certain) > 0.5, float(margins["certain"]), float(margins["uncertain"]))
+    table = np.array([float(margins[name]) for name in group_names(edges)])
+    margin = table[group_index(certain, broadening, edges)]
     return lower - margin * width, upper + margin * width
 
 
-def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float) -> dict[str, float]:
+def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,
+                broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
+                surface: np.ndarray | None = None) -> dict[str, float]:
     """Fit the normalised margin of each group so that ``level`` of its pixels fall inside (split conformal).
 
     The score of a pixel is how far the truth lies outside ``[q_lo, q_hi]`` in units of the
     floored half-width (negative inside); the margin is the score's ``level`` quantile with the
-    finite-sample correction.  A group without pixels keeps the larger of the others' margins.
+    finite-sample correction.  With ``surface`` (the pipeline's result) the scores are those of
+    the interval the pipeline reports, ``[min(lower, surface), max(upper, surface)]``: truth
+    above the result only needs the upper side, truth below it only the lower side.  A group
+    without pixels keeps the largest of the others' margins.  ``broadening`` and ``edges`` split
+    the groups as in :func:`conformal_interval`.
     """
     lower, upper, width = _bounds(quantiles, level)
-    scores = np.maximum(lower - truth, truth - upper) / width
-    touched = np.asarray(certain) > 0.5
+    below, above = (lower - truth) / width, (truth - upper) / width
+    if surface is None:
+        scores = np.maximum(below, above)
+    else:
+        # truth exactly on the result is inside whatever the margin: the lowest score a margin can undo
+        scores = np.where(truth < surface, below, np.where(truth > surface, above, -1.0))
+    index = group_index(certain, broadening, edges)
     margins: dict[str, float] = {}
-    for name, members in zip(GROUPS, (touched, ~touched), strict=True):
-        s = scores[members]
+    for i, name in enumerate(group_names(edges)):
+        s = scores[index == i]
         if s.size:
             q = min(1.0, np.ceil((s.size + 1) * level) / s.size)
             margins[name] = float(np.quantile(s, q, method="higher"))
     fallback = max(margins.values()) if margins else 0.0
-    return {name: margins.get(name, fallback) for name in GROUPS}
+    return {name: margins.get(name, fallback) for name in group_names(edges)}
 
 
 def coverage(quantiles: np.ndarray, truth: np.ndarray, level: float, scale: float | None = None, *,
-             margins: Mapping[str, float] | None = None, certain: np.ndarray | None = None) -> float:
+             margins: Mapping[str, float] | None = None, certain: np.ndarray | None = None,
+             broadening: float | np.ndarray = 0.0, edges: Sequence[float] = ()) -> float:
     """Share of pixels whose true height lies in the calibrated ``level`` interval (margins, or the older scale)."""
     if margins is not None:
-        lower, upper = conformal_interval(quantiles, level, margins, certain)
+        lower, upper = conformal_interval(quantiles, level, margins, certain, broadening, edges)
     else:
         lower, upper = interval(quantiles, level, 1.0 if scale is None else scale)
     return float(((lower <= truth) & (truth <= upper)).mean())
@@ -135,9 +194,13 @@ def fit_scale(quantiles: np.ndarray, truth: np.ndarray, level: float) -> float:
 
 
 def calibrated_interval(quantiles: np.ndarray, level: float, entry: Mapping[str, Any] | None,
-                        certain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Apply a card's ``intervals[level]`` entry: its margins when it has them, else its scale (1 if none)."""
+                        certain: np.ndarray, broadening: float = 0.0,
+                        edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Apply a card's ``intervals[level]`` entry: its margins when it has them, else its scale (1 if none).
+
+    ``edges`` are the card's ``broadening_edges_nm`` (none for margins of the two plain groups).
+    """
     entry = entry or {}
     if "margins" in entry:
-        return conformal_interval(quantiles, level, entry["margins"], certain)
+        return conformal_interval(quantiles, level, entry["margins"], certain, broadening, edges)
     return interval(quantiles, level, float(entry.get("scale", 1.0)))

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from scipy import ndimage as ndi
 
-from napari_afm_profiler.deconv.calibration import calibrated_interval
+from napari_afm_profiler.deconv.calibration import broadening_nm, calibrated_interval
 from napari_afm_profiler.deconv.conditioning import (
     CERTAINTY_TOLERANCE,
     condition_maps,
@@ -93,9 +93,16 @@ class LoadedModel:
         """Whether the network takes the tip (erosion, certainty and tip profile) as input."""
         return self.card.get("architecture") == "tip-conditioned-unet"
 
-    def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map."""
-        return calibrated_interval(quantiles, level, (self.card.get("intervals") or {}).get(str(level)), certain)
+    def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray,
+                 broadening: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map.
+
+        ``broadening`` is the frame's :func:`~napari_afm_profiler.deconv.calibration.broadening_nm`;
+        cards calibrated on the pipeline split their margins by it.
+        """
+        intervals = self.card.get("intervals") or {}
+        return calibrated_interval(quantiles, level, intervals.get(str(level)), certain, broadening,
+                                   intervals.get("broadening_edges_nm", ()))
 
 
 def model_folder(name_or_path: str | Path) -> Path:
@@ -320,7 +327,8 @@ def _tip_heights(tip: Tip, px: float) -> np.ndarray:
 
 
 def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float], tip: Tip, uncertainty: bool,
-                 tile: int, margin: int) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+                 tile: int, margin: int, keep_quantiles: bool = False,
+                 ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     finite = np.isfinite(image)
     if not finite.any():
         raise InputError("the image has no finite pixels")
@@ -366,18 +374,38 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     surface = np.where(certain_native > 0.5, eroded_native, surface)
     result: dict[str, Any] = {"surface": surface}
     if model.tip_conditioned:
+        broadening = broadening_nm(filled, surface)
+        if keep_quantiles:
+            result.update(quantiles=np.stack(quantiles), certain=certain_native, broadening_nm=broadening)
         for level, suffix in ((0.9, ""), (0.5, "50")):
-            lower, upper = model.interval(np.stack(quantiles), level, certain_native)
+            lower, upper = model.interval(np.stack(quantiles), level, certain_native, broadening)
             result.update({f"lower{suffix}": np.minimum(lower, surface), f"upper{suffix}": np.maximum(upper, surface)})
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
     else:
         result["uncertainty"] = spread
     result["consistency"] = np.maximum(filled - dilate(surface, native_tip), 0.0)
     for value in result.values():
-        if value is not None:
-            value[~finite] = np.nan
+        if isinstance(value, np.ndarray):
+            value[..., ~finite] = np.nan
     result["noise_nm"] = noise_native
     return result
+
+
+def frame_quantiles(image: np.ndarray, *, pixel_size_nm: float, tip: TipChoice,
+                    model: str | Path | LoadedModel = "default") -> dict[str, Any]:
+    """Deconvolve one 2-D frame as :func:`deconvolve` does and keep what interval calibration needs.
+
+    Returns the frame's outputs (``surface``, ``lower``, ``upper``, ...) plus the network's
+    ``quantiles`` ``(5, ny, nx)`` on the image's grid, the ``certain`` map and the frame's
+    ``broadening_nm``.  Tip-conditioned models only.
+    """
+    loaded = model if isinstance(model, LoadedModel) else load_model(model)
+    if not loaded.tip_conditioned:
+        raise InputError(f"{loaded.path.name} is not tip-conditioned: it has no quantiles to calibrate")
+    frame = np.asarray(image, np.float64)
+    px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
+    used, _ = resolve_tip(tip, image=frame, pixel_size_nm=px, nominal=loaded.card.get("tip"))
+    return drain(_frame_steps(loaded, frame, px, used, False, 1 << 30, 0, keep_quantiles=True))
 
 
 MAX_TILT_SLOPE = 1.0

@@ -2,3 +2,13 @@
 
 ARCHITECTURE_NAMES = ("tip-conditioned-unet", "bounded-unet", "paper-encoder-decoder")
 TRAINING_KINDS = ("dome", "cuboid", "prism", "cylinder", "rod", "fractal", "mixed")
+
+PIPELINE_CALIBRATION_SEED = 3_000_017
+"""Default seed of the calibration pairs: not a training (0-6), validation (+1 000 003),
+network-calibration (+2 000 006) or benchmark test seed."""
+
+BROADENING_BINS = 3
+"""Broadening bins per certainty group.  On the wide validation set (seed 424242) the lowest
+per-kind coverage of the 90 % interval was 0.84 with the certainty groups alone, 0.864 with 2 or
+3 bins and no better with 4 or 6; image range, noise, slope or predicted width as the split did
+worse."""

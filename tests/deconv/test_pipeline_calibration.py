@@ -1,0 +1,144 @@
+"""Intervals calibrated on the whole pipeline: broadening bins, the reported interval's scores, the card and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from napari_afm_profiler.cli import main  # noqa: E402
+from napari_afm_profiler.deconv.calibration import (  # noqa: E402
+    broadening_nm,
+    conformal_interval,
+    fit_margins,
+    group_index,
+    group_names,
+)
+from napari_afm_profiler.deconv.conditioning import N_CONDITION  # noqa: E402
+from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model  # noqa: E402
+from napari_afm_profiler.deconv.pipeline_calibration import calibrate_pipeline, calibrate_pipeline_steps  # noqa: E402
+from napari_afm_profiler.deconv.training import TrainConfig, train  # noqa: E402
+from napari_afm_profiler.errors import InputError  # noqa: E402
+from napari_afm_profiler.progress import drain  # noqa: E402
+from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair  # noqa: E402
+from napari_afm_profiler.tip.models import Tip  # noqa: E402
+
+Z = np.array([-1.645, -0.674, 0.0, 0.674, 1.645])
+"""Standard-normal quantiles at the network's levels: a network that predicts SD 1 everywhere."""
+
+
+def test_group_index_splits_certainty_by_the_frame_broadening_bins():
+    certain = np.array([[[1.0, 0.0]], [[1.0, 0.0]], [[0.0, 1.0]]])
+    index = group_index(certain, np.array([0.05, 0.5, 2.0]), [0.1, 1.0])
+    names = group_names([0.1, 1.0])
+    assert [[names[i] for i in row] for row in index[:, 0]] == [
+        ["certain 0", "uncertain 0"], ["certain 1", "uncertain 1"], ["uncertain 2", "certain 2"]]
+    assert broadening_nm(np.array([[3.0, np.nan]]), np.array([[1.0, 0.0]])) == pytest.approx(2.0)
+
+
+def test_broadening_bins_reach_the_nominal_coverage_in_each_bin_on_fresh_draws():
+    """Frames the tip broadened more miss the truth by more: one margin per bin fixes what one margin cannot."""
+    n = 60
+    broadening = np.linspace(0.0, 3.0, n)
+    quantiles = np.broadcast_to(Z[None, :, None, None], (n, 5, 24, 24))
+    certain = np.zeros((n, 24, 24))
+    spread = np.where(broadening < 1.0, 0.4, 2.5)[:, None, None]
+
+    def draw(seed):
+        return np.random.default_rng(seed).normal(0, 1, certain.shape) * spread
+
+    edges = [1.0]
+    margins = fit_margins(quantiles, draw(1), certain, 0.9, broadening=broadening, edges=edges)
+    assert margins["uncertain 0"] < 0 < margins["uncertain 1"]
+    fresh = draw(2)
+    lower, upper = conformal_interval(quantiles, 0.9, margins, certain, broadening, edges)
+    inside = (lower <= fresh) & (fresh <= upper)
+    for low in (True, False):
+        frames = (broadening < 1.0) == low
+        assert inside[frames].mean() == pytest.approx(0.9, abs=0.015)
+    plain = fit_margins(quantiles, draw(1), certain, 0.9)
+    lower, upper = conformal_interval(quantiles, 0.9, plain, certain)
+    inside = (lower <= fresh) & (fresh <= upper)
+    assert inside[broadening < 1.0].mean() > 0.97 and inside[broadening >= 1.0].mean() < 0.85
+
+
+def test_margins_fitted_on_the_reported_interval_cover_the_nominal_share_of_it():
+    """The pipeline reports [min(lower, result), max(upper, result)]; margins fitted on that reach 90 % of it."""
+    rng = np.random.default_rng(3)
+    quantiles = np.broadcast_to(Z[None, :, None, None], (40, 5, 32, 32))
+    certain = np.zeros((40, 32, 32))
+    surface = np.where(rng.random(certain.shape) < 0.5, 8.0, -8.0)  # the result far above or below the quantiles
+
+    def draw(seed):
+        return np.random.default_rng(seed).normal(0, 2.0, certain.shape)
+
+    def reported(margins):
+        lower, upper = conformal_interval(quantiles, 0.9, margins, certain)
+        return np.minimum(lower, surface), np.maximum(upper, surface)
+
+    fresh = draw(2)
+    lower, upper = reported(fit_margins(quantiles, draw(1), certain, 0.9, surface=surface))
+    assert ((lower <= fresh) & (fresh <= upper)).mean() == pytest.approx(0.9, abs=0.01)
+    lower, upper = reported(fit_margins(quantiles, draw(1), certain, 0.9))  # scores that ignore the result
+    assert ((lower <= fresh) & (fresh <= upper)).mean() > 0.93
+
+
+TINY = TrainConfig(architecture="tip-conditioned-unet", model={"n_condition": N_CONDITION, "base": 4, "depth": 2},
+                   generator="wide", wide=WideSpec(shape=(48, 48)), n_train=8, n_val=6, epochs=1, batch_size=4,
+                   edge_weight=1.0)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    train(TINY, out, command="pytest")
+    return out
+
+
+def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_model, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    network_level = json.loads((folder / "config.json").read_text())["intervals"]
+    entry = drain(calibrate_pipeline_steps(folder, n_per_kind=2, seed=5, bins=2))
+    card = json.loads((folder / "config.json").read_text())
+    assert card["intervals"] == json.loads(json.dumps(entry))
+    assert entry["calibrated_on"] == "pipeline" and entry["pairs"] == 18 and entry["calibration_seed"] == 5
+    assert entry["network_level"]["0.9"]["margins"] == network_level["0.9"]["margins"]
+    assert len(entry["broadening_edges_nm"]) == 1 and entry["groups"] == group_names(entry["broadening_edges_nm"])
+    assert set(entry["0.9"]["coverage_by_kind"]) == set(WideSpec().scenes)
+    # in-sample, conformal margins cover at least the nominal share over all calibration pixels
+    pixels = entry["0.9"]["pixels_per_group"]
+    assert sum(pixels.values()) == 18 * 128 * 128
+    # deconvolve applies the new margins: its interval is the one computed from the frame's quantiles
+    pair = make_wide_pair(WideSpec(), 99)
+    tip = Tip(heights=pair.tip, pixel_size_nm=(pair.pixel_size_nm,) * 2)
+    model = load_model(folder)
+    out = frame_quantiles(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
+    lower, _ = conformal_interval(out["quantiles"], 0.9, entry["0.9"]["margins"], out["certain"],
+                                  out["broadening_nm"], entry["broadening_edges_nm"])
+    result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
+    np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
+
+
+def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
+    card = json.loads((folder / "config.json").read_text())
+    assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
+    assert card["intervals"]["command"].startswith("afm-profiler calibrate")
+    with pytest.raises(InputError, match="n_per_kind"):
+        calibrate_pipeline(folder, n_per_kind=0)
+    baseline = tmp_path / "baseline"
+    from dataclasses import replace
+
+    train(replace(TINY, architecture="paper-encoder-decoder", model={"in_channels": 1, "base": 4, "depth": 2}),
+          baseline, command="pytest")
+    assert main(["calibrate", str(baseline), "--n-per-kind", "1"]) == 2
+    assert "not tip-conditioned" in capsys.readouterr().err
