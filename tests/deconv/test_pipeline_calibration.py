@@ -127,11 +127,13 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
 def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)
-    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1"]) == 0
+    assert main(["calibrate", str(folder), "--n-per-kind", "1"]) == 0
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1"]) == 0  # again, on its own card
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
+    assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
     with pytest.raises(InputError, match="n_per_kind"):
         calibrate_pipeline(folder, n_per_kind=0)

@@ -116,9 +116,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         "n_per_kind": int(n_per_kind), "groups": group_names(edges), "broadening_edges_nm": edges,
         "width_floor_nm": WIDTH_FLOOR_NM,
     }
-    previous = loaded.card.get("intervals")
-    if previous and previous.get("calibrated_on") != "pipeline":
-        entry["network_level"] = previous
+    previous = loaded.card.get("intervals") or {}
+    network_level = previous.get("network_level") if previous.get("calibrated_on") == "pipeline" else previous
+    if network_level:  # training's own calibration, kept for the record
+        entry["network_level"] = network_level
     for level in LEVELS:
         margins = fit_margins(q, t, c, level, broadening=b, edges=edges, surface=s)
         lower, upper = conformal_interval(q, level, margins, c, b, edges)
