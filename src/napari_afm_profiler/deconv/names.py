@@ -10,5 +10,5 @@ network-calibration (+2 000 006) or benchmark test seed."""
 BROADENING_BINS = 3
 """Broadening bins per certainty group.  On the wide validation set (seed 424242) the lowest
 per-kind coverage of the 90 % interval was 0.84 with the certainty groups alone, 0.864 with 2 or
-3 bins and no better with 4 or 6; image range, noise, slope or predicted width as the split did
-worse."""
+3 bins and no better with 4 or 6; the image's height range did as well, noise, slope or predicted
+width worse (benchmarks/RESULTS.md)."""
