@@ -109,6 +109,7 @@ def main() -> None:
         raw_rmse = rmse(image, true)
         for method, pred in preds.items():
             stats[(pair.scene, method)].append({"rmse": rmse(pred, true), "worse": float(rmse(pred, true) > raw_rmse),
+                                                "worse5": float(rmse(pred, true) > 1.05 * raw_rmse),
                                                 "dig": float(np.mean(pred < true - 1.0))})
         if res.lower is not None:
             inside90 = float(np.mean((res.lower <= true) & (true <= res.upper)))
@@ -133,14 +134,15 @@ def main() -> None:
             print(f"| {scene} | {method} | {np.median(r):.3f} | {ratio:.2f} | "
                   f"{np.mean([s['worse'] for s in rows]):.0%} | {np.mean([s['dig'] for s in rows]):.2%} |")
     print("\nAll scenes together:\n")
-    print("| method | median RMSE / erosion | images worse than raw | pixels > 1 nm too deep |")
-    print("|---|---|---|---|")
+    print("| method | median RMSE / erosion | images worse than raw | of them by more than 5 % | "
+          "pixels > 1 nm too deep |")
+    print("|---|---|---|---|---|")
     for method in methods:
         rows = [s for scene in scenes for s in stats[(scene, method)]]
         ero = [s["rmse"] for scene in scenes for s in stats[(scene, "erosion (true tip)")]]
         ratio = np.median(np.array([s["rmse"] for s in rows]) / np.maximum(ero, 1e-9))
         print(f"| {method} | {ratio:.2f} | {int(sum(s['worse'] for s in rows))} of {len(rows)} | "
-              f"{np.mean([s['dig'] for s in rows]):.2%} |")
+              f"{int(sum(s['worse5'] for s in rows))} | {np.mean([s['dig'] for s in rows]):.2%} |")
     if coverage:
         print("\nCalibrated intervals (ours, true tip): share of pixels whose true height lies inside, per scene "
               "(goal for 90 %: 85-95 %)\n")

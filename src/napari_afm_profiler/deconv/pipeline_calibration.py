@@ -85,6 +85,14 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     -------
     dict
         The card's new ``intervals`` entry.
+
+    Examples
+    --------
+    >>> from napari_afm_profiler.progress import drain
+    >>> seen = []
+    >>> entry = drain(calibrate_pipeline_steps("default", n_per_kind=1, bins=2, write=False), seen.append)
+    >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
+    (('pairs', 9, 9), 1, ['certain 0', 'certain 1'])
     """
     if n_per_kind < 1 or bins < 1:
         raise InputError(f"n_per_kind and bins must be >= 1; got {n_per_kind} and {bins}")
@@ -140,6 +148,16 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     return entry
 
 
-def calibrate_pipeline(model: str | Path = "default", **kwargs: Any) -> dict[str, Any]:
-    """Calibrate to completion (see :func:`calibrate_pipeline_steps`, same keywords) and return the ``intervals`` entry."""
-    return drain(calibrate_pipeline_steps(model, **kwargs))
+def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
+                       seed: int = PIPELINE_CALIBRATION_SEED, bins: int = BROADENING_BINS, write: bool = True,
+                       command: str | None = None) -> dict[str, Any]:
+    """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
+
+    Examples
+    --------
+    >>> entry = calibrate_pipeline("default", n_per_kind=1, bins=1, write=False)  # 9 pairs, a few seconds
+    >>> entry["pairs"], entry["groups"], entry["calibrated_on"]
+    (9, ['certain', 'uncertain'], 'pipeline')
+    """
+    return drain(calibrate_pipeline_steps(model, n_per_kind=n_per_kind, seed=seed, bins=bins, write=write,
+                                          command=command))
