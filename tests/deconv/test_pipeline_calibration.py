@@ -142,5 +142,9 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
 
     train(replace(TINY, architecture="paper-encoder-decoder", model={"in_channels": 1, "base": 4, "depth": 2}),
           baseline, command="pytest")
+    paper_trained = tmp_path / "paper-trained"
+    train(replace(TINY, generator="paper", small_fraction=0.0), paper_trained, command="pytest")
+    with pytest.warns(UserWarning, match="not trained on the wide generator"):
+        calibrate_pipeline(paper_trained, n_per_kind=1, bins=1, write=False)
     assert main(["calibrate", str(baseline), "--n-per-kind", "1"]) == 2
     assert "not tip-conditioned" in capsys.readouterr().err

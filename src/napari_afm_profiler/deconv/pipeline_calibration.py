@@ -17,6 +17,7 @@ the calibration set the wide kinds fell to 82 % while the paper's classes stayed
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     loaded = load_model(model)
     if not loaded.tip_conditioned:
         raise InputError(f"{loaded.path.name} is not tip-conditioned: only tip-conditioned models have intervals")
+    training = loaded.card.get("training") or {}
+    if training.get("generator") != "wide" or training.get("dataset"):
+        warnings.warn(f"{loaded.path.name} was not trained on the wide generator: its intervals are calibrated "
+                      "on wide virtual pairs, which may lie outside what it learned", UserWarning, stacklevel=2)
     total = n_per_kind * len(WIDE_SCENES)
     kinds, quantiles, certain, truth, surface, broadening = [], [], [], [], [], []
     for i, (kind, image, true, tip, px) in enumerate(calibration_pairs(seed, n_per_kind)):
