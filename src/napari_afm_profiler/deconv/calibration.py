@@ -131,9 +131,14 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     (-3.3, 4.3)
     """
     lower, upper, width = _bounds(quantiles, level)
-    table = np.array([float(margins[name]) for name in group_names(edges)])
-    margin = table[group_index(certain, broadening, edges)]
-    return lower - margin * width, upper + margin * width
+    table = np.array([float(margins[name]) for name in group_names(edges)], dtype=width.dtype)
+    if np.ndim(broadening) == 0:  # one frame: two margins, no index map (an 8192² frame is large)
+        b = int(np.searchsorted(np.asarray(edges, np.float64), float(broadening), side="right"))
+        margin = np.where(np.asarray(certain) > 0.5, table[2 * b], table[2 * b + 1])
+    else:
+        margin = table[group_index(certain, broadening, edges)]
+    margin *= width
+    return lower - margin, upper + margin
 
 
 def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,

@@ -348,11 +348,23 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         # erosion and certainty of the image as measured (a plane changes the physics); the plane
         # is removed from the heights the network sees, as in training on level scenes
         eroded, certain = condition_maps(work, work_tip, noise_corrected=model.noise_corrected, noise_nm=noise_work)
-        maps = np.stack([work - plane, eroded - plane, certain]).astype(np.float32)
+        # single precision from here to the network, filled in place: an 8192² frame stays within 8 GB
+        maps = np.empty((3, *work.shape), np.float32)
+        np.subtract(work, plane, out=maps[0], casting="same_kind")
+        np.subtract(eroded, plane, out=maps[1], casting="same_kind")
+        maps[2] = certain
         condition = condition_vector(work_tip, target, work, model.network.n_condition, noise_nm=noise_work)
         predict = _predictor(model, condition, float(np.median(maps[0])), 1)
         out = yield from _tiled(predict, maps, tile, margin, multiple)
-        quantiles = [_resize(q.astype(np.float64) + plane, image.shape) for q in out]
+        del maps
+        if same_grid:
+            out += plane  # (5, ny, nx) float32, in place
+            quantiles = out
+        else:
+            quantiles = np.empty((len(out), *image.shape), np.float32)
+            for i, q in enumerate(out):
+                quantiles[i] = _resize(q.astype(np.float64) + plane, image.shape)
+        del out
         median = quantiles[QUANTILES.index(0.5)]
     else:
         eroded = erode(work, work_tip)
@@ -370,20 +382,25 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     else:
         eroded_native, certain_native = condition_maps(filled, native_tip, noise_nm=noise_native,
                                                        noise_corrected=model.tip_conditioned and model.noise_corrected)
-    surface = np.minimum(median, eroded_native)
-    surface = np.where(certain_native > 0.5, eroded_native, surface)
+    surface = np.minimum(median, eroded_native)  # float64
+    np.copyto(surface, eroded_native, where=certain_native > 0.5)
     result: dict[str, Any] = {"surface": surface}
     if model.tip_conditioned:
         broadening = broadening_nm(filled, surface)
         if keep_quantiles:
-            result.update(quantiles=np.stack(quantiles), certain=certain_native, broadening_nm=broadening)
+            result.update(quantiles=quantiles.copy(), certain=certain_native, broadening_nm=broadening)
         for level, suffix in ((0.9, ""), (0.5, "50")):
-            lower, upper = model.interval(np.stack(quantiles), level, certain_native, broadening)
-            result.update({f"lower{suffix}": np.minimum(lower, surface), f"upper{suffix}": np.maximum(upper, surface)})
+            lower, upper = model.interval(quantiles, level, certain_native, broadening)  # float32
+            np.minimum(lower, surface, out=lower, casting="same_kind")
+            np.maximum(upper, surface, out=upper, casting="same_kind")
+            result.update({f"lower{suffix}": lower, f"upper{suffix}": upper})
+        del quantiles, median
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
     else:
         result["uncertainty"] = spread
-    result["consistency"] = np.maximum(filled - dilate(surface, native_tip), 0.0)
+    consistency = dilate(surface, native_tip)
+    np.subtract(filled, consistency, out=consistency)
+    result["consistency"] = np.maximum(consistency, 0.0, out=consistency)
     for value in result.values():
         if isinstance(value, np.ndarray):
             value[..., ~finite] = np.nan
