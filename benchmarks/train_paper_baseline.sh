@@ -3,7 +3,8 @@
 # README's seven training commands with --architecture paper-encoder-decoder, the same seeds (hence
 # the same training and validation pairs). Resumable: a finished stage leaves OUT/sK.done, an
 # interrupted one resumes from its checkpoint. Flags only the tip-conditioned network reads
-# (--certainty-tolerance, --no-noise-condition) are kept, so the commands stay the README's. Compare with `python bench_deconv_tip.py --baseline OUT/s7`.
+# (--certainty-tolerance, --no-noise-condition) are kept, so the commands stay the README's.
+# Compare with `python bench_deconv_tip.py --baseline OUT/s7`.
 #
 #   bash benchmarks/train_paper_baseline.sh [OUT]        (default OUT: /tmp/paper_baseline_chain)
 set -euo pipefail
