@@ -135,6 +135,8 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
     assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
+    with pytest.raises(InputError, match="one 2-D frame"):
+        frame_quantiles(np.zeros((2, 16, 16)), pixel_size_nm=1.0, tip=None, model=folder)
     with pytest.raises(InputError, match="n_per_kind"):
         calibrate_pipeline(folder, n_per_kind=0)
     baseline = tmp_path / "baseline"

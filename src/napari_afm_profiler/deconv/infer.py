@@ -420,6 +420,8 @@ def frame_quantiles(image: np.ndarray, *, pixel_size_nm: float, tip: TipChoice,
     if not loaded.tip_conditioned:
         raise InputError(f"{loaded.path.name} is not tip-conditioned: it has no quantiles to calibrate")
     frame = np.asarray(image, np.float64)
+    if frame.ndim != 2 or min(frame.shape) < 8:
+        raise InputError(f"frame_quantiles needs one 2-D frame of at least 8 x 8 px; got shape {frame.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
     used, _ = resolve_tip(tip, image=frame, pixel_size_nm=px, nominal=loaded.card.get("tip"))
     return drain(_frame_steps(loaded, frame, px, used, False, 1 << 30, 0, keep_quantiles=True))
