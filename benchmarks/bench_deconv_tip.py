@@ -38,7 +38,7 @@ from napari_afm_profiler.deconv.conditioning import usable_tip
 from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model
 from napari_afm_profiler.synth import SynthConfig, make_pair
 from napari_afm_profiler.synth.names import KINDS, WIDE_SCENES
-from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
+from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene
 from napari_afm_profiler.tip import erode
 from napari_afm_profiler.tip.models import Tip
 
@@ -84,15 +84,9 @@ def main() -> None:
     coverage: dict[str, list[tuple[float, float]]] = defaultdict(list)
     levels = np.round(np.arange(0.1, 1.0, 0.1), 2)
     reliability = defaultdict(list)
-    children = np.random.SeedSequence(args.seed).spawn(args.n * len(WIDE_SCENES) * 10)
     counts: dict[str, int] = defaultdict(int)
     t0 = time.perf_counter()
-    for child in children:
-        if all(counts[s] >= args.n for s in WIDE_SCENES):
-            break
-        pair = make_wide_pair(spec, child)
-        if counts[pair.scene] >= args.n:
-            continue
+    for pair in pairs_per_scene(spec, args.seed, args.n):
         counts[pair.scene] += 1
         true, image, px = pair.surface, pair.image, pair.pixel_size_nm
         tip = Tip(heights=pair.tip, pixel_size_nm=(px, px))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +38,8 @@ from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth.names import WIDE_SCENES
-from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
+from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene
 from napari_afm_profiler.tip.models import Tip
-
-
-def calibration_pairs(seed: int, n_per_kind: int) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray, float]]:
-    """Yield ``(kind, image, surface, tip, pixel_size_nm)`` for ``n_per_kind`` wide scenes of each kind."""
-    spec = WideSpec()
-    counts = dict.fromkeys(WIDE_SCENES, 0)
-    for child in np.random.SeedSequence(seed).spawn(n_per_kind * len(WIDE_SCENES) * 20):
-        if min(counts.values()) >= n_per_kind:
-            break
-        pair = make_wide_pair(spec, child)
-        if counts[pair.scene] < n_per_kind:
-            counts[pair.scene] += 1
-            yield pair.scene, pair.image, pair.surface, pair.tip, pair.pixel_size_nm
 
 
 def _edges(broadening: np.ndarray, bins: int) -> list[float]:
@@ -106,13 +93,15 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                       "on wide virtual pairs, which may lie outside what it learned", UserWarning, stacklevel=2)
     total = n_per_kind * len(WIDE_SCENES)
     kinds, quantiles, certain, truth, surface, broadening = [], [], [], [], [], []
-    for i, (kind, image, true, tip, px) in enumerate(calibration_pairs(seed, n_per_kind)):
+    for i, pair in enumerate(pairs_per_scene(WideSpec(), seed, n_per_kind)):
         yield "pairs", i, total
-        out = frame_quantiles(image, pixel_size_nm=px, tip=Tip(heights=tip, pixel_size_nm=(px, px)), model=loaded)
-        kinds.append(kind)
+        px = pair.pixel_size_nm
+        out = frame_quantiles(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
+                              model=loaded)
+        kinds.append(pair.scene)
         quantiles.append(out["quantiles"].astype(np.float32))
         certain.append(out["certain"] > 0.5)
-        truth.append(np.asarray(true, np.float32))
+        truth.append(np.asarray(pair.surface, np.float32))
         surface.append(out["surface"].astype(np.float32))
         broadening.append(out["broadening_nm"])
     yield "pairs", total, total

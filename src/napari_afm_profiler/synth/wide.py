@@ -12,6 +12,7 @@ again alone.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -346,3 +347,30 @@ def make_wide_pair(spec: WideSpec, seed: int | np.random.SeedSequence) -> WidePa
     image = apply_artifacts(image, artifacts, pixel_size_nm=(px, px), rng=rng)
     return WidePair(surface=surface, image=image, tip=tip, pixel_size_nm=px, scene=scene, noise_nm=noise,
                     parameters={"scene": scene, "pixel_size_nm": px, "tip": tip_params, "noise_nm": noise, **tilt})
+
+
+def pairs_per_scene(spec: WideSpec, seed: int, n_per_scene: int) -> Iterator[WidePair]:
+    """Yield pairs of the wide generator until every scene kind of ``spec`` has ``n_per_scene``.
+
+    Pair ``i`` is drawn from the ``i``-th child of ``SeedSequence(seed)``; a pair whose kind is
+    full is skipped.  The same seed gives the same pairs, and a larger ``n_per_scene`` keeps them.
+
+    Examples
+    --------
+    >>> spec = WideSpec(shape=(32, 32), scenes=("caps", "ridges"), size_nm=(2.0, 10.0))
+    >>> sorted(pair.scene for pair in pairs_per_scene(spec, 5, 2))
+    ['caps', 'caps', 'ridges', 'ridges']
+    """
+    if n_per_scene < 1:
+        raise InputError(f"n_per_scene must be >= 1; got {n_per_scene}")
+    counts = dict.fromkeys(spec.scenes, 0)
+    sequence = np.random.SeedSequence(seed)
+    for _ in range(50 * n_per_scene * len(counts)):  # a kind never drawn cannot hang the caller
+        if min(counts.values()) >= n_per_scene:
+            return
+        pair = make_wide_pair(spec, sequence.spawn(1)[0])
+        if counts[pair.scene] < n_per_scene:
+            counts[pair.scene] += 1
+            yield pair
+    raise InputError(f"scene kinds still short of {n_per_scene} pairs after {50 * n_per_scene * len(counts)} draws: "
+                     f"{[k for k, v in counts.items() if v < n_per_scene]}")
