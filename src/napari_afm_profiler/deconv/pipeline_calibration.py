@@ -122,15 +122,16 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     network_level = previous.get("network_level") if previous.get("calibrated_on") == "pipeline" else previous
     if network_level:  # training's own calibration, kept for the record
         entry["network_level"] = network_level
+    index = group_index(c, b, edges)  # the same groups for both levels
+    pixels = {name: int((index == g).sum()) for g, name in enumerate(group_names(edges))}
     for level in LEVELS:
         margins = fit_margins(q, t, c, level, broadening=b, edges=edges, surface=s)
         lower, upper = conformal_interval(q, level, margins, c, b, edges)
         inside = (np.minimum(lower, s) <= t) & (t <= np.maximum(upper, s))
-        index = group_index(c, b, edges)
         entry[str(level)] = {
             "margins": margins,
             "coverage_by_kind": {k: float(inside[kinds_arr == k].mean()) for k in dict.fromkeys(kinds)},
-            "pixels_per_group": {name: int((index == g).sum()) for g, name in enumerate(group_names(edges))},
+            "pixels_per_group": pixels,
         }
     entry["command"] = command
     if write:
