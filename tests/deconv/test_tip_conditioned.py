@@ -200,7 +200,24 @@ def test_the_wide_generator_is_refused_for_the_single_tip_network_and_trains_the
     assert result.surface.shape == image.shape and result.lower is None
 
 
-def test_a_blind_estimate_the_image_barely_constrains_is_capped_and_does_not_dig():
+def test_a_blind_estimate_is_limited_by_the_typical_training_tip_only_where_blunter():
+    """Geometric-mean radius and middle half-angle of the trained ranges; sharper estimates pass untouched."""
+    from napari_afm_profiler.deconv.tips import limit_blind_estimate
+    from napari_afm_profiler.tip.models import Tip
+
+    card = {"training": {"wide": {"tip_shapes": ["cone"], "tip_radius_nm": [2.0, 18.0],
+                                  "tip_half_angle_deg": [10.0, 30.0]}}}
+    typical = make_tip("cone", pixel_size_nm=0.5, radius_nm=6.0, half_angle_deg=20.0, size=31).heights
+    sharp = make_tip("cone", pixel_size_nm=0.5, radius_nm=2.0, half_angle_deg=10.0, size=31)
+    assert limit_blind_estimate(sharp, card) == (sharp, None)
+    flat = Tip(heights=np.zeros((31, 31)), pixel_size_nm=(0.5, 0.5), shape="array")
+    limited, note = limit_blind_estimate(flat, card)
+    np.testing.assert_allclose(limited.heights, typical, atol=1e-9)
+    assert "typical training tip" in note
+    assert limit_blind_estimate(flat, {"training": {"generator": "paper"}}) == (flat, None)
+
+
+def test_a_blind_estimate_the_image_barely_constrains_is_limited_and_does_not_dig():
     """Straight terraces fix the tip across the steps only: the flat rest would make the network dig."""
     import warnings
 

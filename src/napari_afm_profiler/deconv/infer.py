@@ -539,10 +539,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
-    if isinstance(tip, str) and tip == ESTIMATE and loaded.tip_conditioned:  # the cap needs the model's tip range
-        used, capped = limit_blind_estimate(used, loaded.card)
-        if capped:
-            notes.append(capped)
+    if isinstance(tip, str) and tip == ESTIMATE and loaded.tip_conditioned:  # the limit needs the model's tip range
+        used, limited = limit_blind_estimate(used, loaded.card)
+        if limited:
+            notes.append(limited)
     if loaded.tip_conditioned:
         outside = tip_outside_training(used, frames[0], loaded.card)
         if outside:
