@@ -161,7 +161,7 @@ RANGE_FACTOR = 2.0
 
 @functools.lru_cache(maxsize=64)
 def _training_tip(shape: str, radius_nm: float, half_angle_deg: float, px: tuple[float, float],
-                      size: int) -> np.ndarray:
+                  size: int) -> np.ndarray:
     """Make a tip of the training's family on a grid (cached: the exact pyramid is slow to sample, grids repeat)."""
     angle = half_angle_deg if shape in ("cone", "pyramid") else None
     heights = make_tip(shape, pixel_size_nm=px, radius_nm=radius_nm, half_angle_deg=angle, size=size).heights
@@ -251,8 +251,8 @@ def limit_blind_estimate(tip: Tip, card: Mapping[str, Any]) -> tuple[Tip, str | 
     limited = Tip(heights=heights, pixel_size_nm=tip.pixel_size_nm, shape=tip.shape,
                   parameters=dict(tip.parameters, limited_share=changed))
     return limited, (f"the image constrains the tip little: {changed:.0%} of the blind estimate was blunter than the "
-                     "model's typical training tip and was limited to it (a real tip blunter than that leaves the "
-                     "result nearer the image, never deeper); give a measured or modelled tip if you can")
+                     "model's typical training tip and was limited to it (where the real tip is blunter, the result "
+                     "stays nearer the image than the true surface); give a measured or modelled tip if you can")
 
 
 def tip_outside_training(tip: Tip, image: np.ndarray, card: Mapping[str, Any]) -> str | None:
