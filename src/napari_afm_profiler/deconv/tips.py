@@ -159,6 +159,12 @@ class TipRangeWarning(UserWarning):
 RANGE_FACTOR = 2.0
 
 
+def _wide_distribution(card: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Return the wide training distribution a model card records, or None."""
+    training = card.get("training")
+    return training.get("wide") if isinstance(training, Mapping) else None
+
+
 @functools.lru_cache(maxsize=64)
 def _training_tip(shape: str, radius_nm: float, half_angle_deg: float, px: tuple[float, float],
                   size: int) -> np.ndarray:
@@ -195,7 +201,7 @@ def typical_training_tip(card: Mapping[str, Any], pixel_size_nm: tuple[float, fl
     >>> round(float(typical_training_tip(card, (1.0, 1.0), 21)[10, 0]), 2)  # -(10² / 16) nm
     -6.25
     """
-    wide = card.get("training", {}).get("wide") if isinstance(card.get("training"), Mapping) else None
+    wide = _wide_distribution(card)
     if not wide:
         return None
     radius = float(np.sqrt(wide["tip_radius_nm"][0] * wide["tip_radius_nm"][1]))
@@ -290,7 +296,7 @@ def tip_outside_training(tip: Tip, image: np.ndarray, card: Mapping[str, Any]) -
     """
     from napari_afm_profiler.deconv.conditioning import PROFILE_RADII_PX, tip_profile, usable_tip
 
-    wide = card.get("training", {}).get("wide") if isinstance(card.get("training"), Mapping) else None
+    wide = _wide_distribution(card)
     if not wide:
         return None
     px = tip.pixel_size_nm or (1.0, 1.0)
