@@ -9,7 +9,8 @@ paraboloid; apex radius 2-30 nm; half-angle 10-35 deg; asymmetric and double tip
 * raw image;
 * Villarrubia erosion with the true tip;
 * the tip-conditioned model given the true tip, the model's nominal tip, and (``--estimate``) a
-  blind estimate from the image itself;
+  blind estimate from the image itself, limited by the tip the tip estimator reads from the image
+  (the default) or by the model's typical training tip (as before the estimator);
 * ``--previous FOLDER``: an earlier model that knows one tip only (for example the default of
   commit 26a6d03: ``git show 26a6d03:src/napari_afm_profiler/deconv/models/default/<file>``);
 * ``--baseline FOLDER``: the paper's encoder-decoder trained on the same data.
@@ -56,10 +57,10 @@ def _interval_at(result, level: float) -> tuple[np.ndarray, np.ndarray]:
     return med - np.maximum(below, 0), med + np.maximum(above, 0)
 
 
-def run_model(model, image: np.ndarray, px: float, tip) -> object:
+def run_model(model, image: np.ndarray, px: float, tip, tip_estimator="default") -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return deconvolve(image, pixel_size_nm=px, tip=tip, model=model)
+        return deconvolve(image, pixel_size_nm=px, tip=tip, model=model, tip_estimator=tip_estimator)
 
 
 @writes_results("deconv-tip", "Deconvolution for the user's tip (issue 18, script-written)", "torch default (all cores)")
@@ -78,7 +79,7 @@ def main() -> None:
     baseline = load_model(args.baseline) if args.baseline else None
     spec = WideSpec()
     methods = ["raw image", "erosion (true tip)", "ours, true tip", "ours, nominal tip",
-               *(["ours, blind-estimated tip"] if args.estimate else []),
+               *(["ours, blind-estimated tip", "ours, blind tip, typical-tip limit"] if args.estimate else []),
                *(["previous model"] if previous else []), *(["paper encoder-decoder"] if baseline else [])]
     stats: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     coverage: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -96,6 +97,8 @@ def main() -> None:
         preds["ours, nominal tip"] = run_model(model, image, px, None).surface
         if args.estimate:
             preds["ours, blind-estimated tip"] = run_model(model, image, px, "estimate").surface
+            preds["ours, blind tip, typical-tip limit"] = run_model(model, image, px, "estimate",
+                                                                    tip_estimator=None).surface
         if previous:
             preds["previous model"] = run_model(previous, image, px, None).surface
         if baseline:

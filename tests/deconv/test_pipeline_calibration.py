@@ -124,17 +124,30 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
 
 
+def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
+    plain = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False)
+    aimed = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, aim_90=0.97)
+    assert aimed["aim_90"] == 0.97 and plain["aim_90"] == 0.9
+    assert all(aimed["0.9"]["margins"][g] >= plain["0.9"]["margins"][g] for g in plain["0.9"]["margins"])
+    assert aimed["0.5"] == plain["0.5"]
+    # every group covers the aim of its pixels, so the kinds (equal pixel counts) do on average
+    assert np.mean(list(aimed["0.9"]["coverage_by_kind"].values())) >= 0.97 - 1e-9
+    with pytest.raises(InputError, match="aim_90"):
+        calibrate_pipeline(tiny_model, n_per_kind=1, aim_90=1.0, write=False)
+
+
 def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)
     assert main(["calibrate", str(folder), "--n-per-kind", "1"]) == 0
-    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1"]) == 0  # again, on its own card
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--aim-90", "0.92"]) == 0  # again
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
     assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
+    assert card["intervals"]["command"].endswith("--aim-90 0.92") and card["intervals"]["aim_90"] == 0.92
     with pytest.raises(InputError, match="one 2-D frame"):
         frame_quantiles(np.zeros((2, 16, 16)), pixel_size_nm=1.0, tip=None, model=folder)
     with pytest.raises(InputError, match="n_per_kind"):

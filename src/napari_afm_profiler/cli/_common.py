@@ -58,7 +58,9 @@ def add_tip_arguments(parser: Any, *, what: str = "deconvolution") -> None:
                         help="tip file: .npy heights in nm (with --tip-pixel-size) or an image file (Gwyddion export)")
     choice.add_argument("--tip-shape", default=None, choices=["cone", "pyramid", "paraboloid", "sphere", "cylinder"],
                         help="a tip model (with --tip-radius and, for cone and pyramid, --tip-half-angle)")
-    choice.add_argument("--estimate-tip", action="store_true", help="estimate the tip blindly from the image itself")
+    choice.add_argument("--estimate-tip", action="store_true",
+                        help="read the tip from the image itself (the shipped tip estimator: model, apex radius, "
+                             "half-angle; the blind Villarrubia bound is compared with it)")
     group.add_argument("--tip-pixel-size", type=float, default=None, help="pixel size of a .npy tip, nm (default: "
                        "the image's)")
     group.add_argument("--tip-radius", type=float, default=None, help="apex radius of --tip-shape, nm")

@@ -1,4 +1,4 @@
-"""``afm-profiler train`` and ``afm-profiler deconvolve``."""
+"""``afm-profiler train``, ``deconvolve``, ``calibrate`` and ``train-tip-estimator``."""
 
 from __future__ import annotations
 
@@ -108,9 +108,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from napari_afm_profiler.deconv.pipeline_calibration import calibrate_pipeline_steps
 
     command = (f"afm-profiler calibrate {shlex.quote(str(args.model))} --n-per-kind {args.n_per_kind} "
-               f"--seed {args.seed} --bins {args.bins}")
+               f"--seed {args.seed} --bins {args.bins} --aim-90 {args.aim_90:g}")
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
-                                     command=command)
+                                     command=command, aim_90=args.aim_90)
     entry = drain(steps, lambda p: print(f"pair {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}), groups: "
@@ -119,6 +119,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
               + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
+    return 0
+
+
+def cmd_train_tip_estimator(args: argparse.Namespace) -> int:
+    """Train the network that reads a tip's model and parameters from an image (used by ``--estimate-tip``)."""
+    from napari_afm_profiler.deconv.tip_estimator_training import TipEstimatorConfig, train_tip_estimator_steps
+
+    config = TipEstimatorConfig(n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
+                                batch_size=args.batch_size, learning_rate=args.learning_rate, base=args.base,
+                                seed=args.seed, workers=args.workers)
+    command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
+        if sys.argv[1:2] == ["train-tip-estimator"] else None
+    steps = train_tip_estimator_steps(config, args.output, command=command)
+    card = drain(steps, lambda p: print(
+        f"epoch {p['epoch']}/{config.epochs}: train loss {p['train_loss']:.3f}, validation loss {p['loss']:.3f}, "
+        f"radius off by a median factor {p['radius_factor_median']:.3f}, within 25 % {p['radius_within_25pct']:.0%}, "
+        f"angle off by {p['angle_error_median_deg']:.1f} deg, tip model right {p['shape_accuracy']:.0%}",
+        file=sys.stderr, flush=True))
+    best = card["validation"]
+    print(f"wrote {args.output}: best epoch {best['epoch']}, radius off by a median factor "
+          f"{best['radius_factor_median']:.3f}, 90 % interval covers {best['radius_coverage90']:.0%}")
     return 0
 
 
@@ -218,5 +239,21 @@ def add_deconv_parsers(sub: Any) -> None:
                    help="seed of the calibration pairs (never a training, validation or test seed)")
     c.add_argument("--bins", type=int, default=BROADENING_BINS,
                    help="bins of the frame's broadening per certainty group (1: certainty groups only)")
+    c.add_argument("--aim-90", type=float, default=0.9,
+                   help="share of the calibration pixels the 90 %% interval is fitted to cover (a little above 0.9 "
+                        "keeps the least covered scene kind above 85 %%)")
     c.set_defaults(func=cmd_calibrate)
+
+    e = sub.add_parser("train-tip-estimator", help="train the network that reads the tip's model, apex radius and "
+                                                   "half-angle from an image (virtual pairs of the wide generator)")
+    e.add_argument("-o", "--output", required=True, help="folder (weights.safetensors + config.json)")
+    e.add_argument("--n-train", type=int, default=16000)
+    e.add_argument("--n-val", type=int, default=800)
+    e.add_argument("--epochs", type=int, default=8)
+    e.add_argument("--batch-size", type=int, default=32)
+    e.add_argument("--learning-rate", type=float, default=2e-3)
+    e.add_argument("--base", type=int, default=24, help="channels of the first level")
+    e.add_argument("--seed", type=int, default=7, help="training pairs (validation: seed + 1000003)")
+    e.add_argument("--workers", type=int, default=2, help="processes making the pairs")
+    e.set_defaults(func=cmd_train_tip_estimator)
 

@@ -143,7 +143,7 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
 
 def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,
                 broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
-                surface: np.ndarray | None = None) -> dict[str, float]:
+                surface: np.ndarray | None = None, aim: float | None = None) -> dict[str, float]:
     """Fit the normalised margin of each group so that ``level`` of its pixels fall inside (split conformal).
 
     The score of a pixel is how far the truth lies outside ``[q_lo, q_hi]`` in units of the
@@ -152,8 +152,10 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     the interval the pipeline reports, ``[min(lower, surface), max(upper, surface)]``: truth
     above the result only needs the upper side, truth below it only the lower side.  A group
     without pixels keeps the largest of the others' margins.  ``broadening`` and ``edges`` split
-    the groups as in :func:`conformal_interval`.
+    the groups as in :func:`conformal_interval`.  ``aim`` (default ``level``) is the share the
+    margins are fitted to cover, for an interval still built from ``level``'s quantiles.
     """
+    aim = level if aim is None else aim
     lower, upper, width = _bounds(quantiles, level)
     below, above = (lower - truth) / width, (truth - upper) / width
     if surface is None:
@@ -166,7 +168,7 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     for i, name in enumerate(group_names(edges)):
         s = scores[index == i]
         if s.size:
-            q = min(1.0, np.ceil((s.size + 1) * level) / s.size)
+            q = min(1.0, np.ceil((s.size + 1) * aim) / s.size)
             margins[name] = float(np.quantile(s, q, method="higher"))
     fallback = max(margins.values()) if margins else 0.0
     return {name: margins.get(name, fallback) for name in group_names(edges)}

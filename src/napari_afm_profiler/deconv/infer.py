@@ -49,6 +49,7 @@ from napari_afm_profiler.deconv.tips import (
     noise_level,
     resolve_tip,
     tip_outside_training,
+    tip_read_from_image,
 )
 from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import pixel_size_pair
@@ -498,7 +499,7 @@ def consistency_sentence(summary: dict[str, Any]) -> str:
 def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
                      tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                      model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
-                     overlap: int | None = None, removed_tilt: Any = None,
+                     overlap: int | None = None, removed_tilt: Any = None, tip_estimator: Any = "default",
                      ) -> Generator[tuple[str, int, int], None, Deconvolved]:
     """Deconvolve with progress: yields ``("frame", i, n)`` and ``("tiles", i, n)``; returns :class:`Deconvolved`.
 
@@ -539,7 +540,12 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
-    if isinstance(tip, str) and tip == ESTIMATE and loaded.tip_conditioned:  # the limit needs the model's tip range
+    if isinstance(tip, str) and tip == ESTIMATE and tip_estimator is not None:
+        used, description, disagree = tip_read_from_image(used, frames[0], tip_estimator)
+        notes[-1] = f"tip: {description}"
+        if disagree:
+            notes.append(disagree)
+    elif isinstance(tip, str) and tip == ESTIMATE and loaded.tip_conditioned:  # the limit needs the model's tip range
         used, limited = limit_blind_estimate(used, loaded.card)
         if limited:
             notes.append(limited)
@@ -581,6 +587,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     consistency = stacked("consistency")
     noise = float(np.median([r["noise_nm"] for r in results]))
     summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
+    learned = {k.removeprefix("learned_"): v for k, v in used.parameters.items() if k.startswith("learned_")}
+    if learned:
+        summary["tip_read_from_image"] = learned
     notes.append(consistency_sentence(summary))
     if loaded.tip_conditioned and loaded.noise_corrected:
         bias = erosion_noise_bias(usable_tip(used.heights, frames[0]), noise)
@@ -600,7 +609,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
 def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
                tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
-               overlap: int | None = None, removed_tilt: Any = None) -> Deconvolved:
+               overlap: int | None = None, removed_tilt: Any = None, tip_estimator: Any = "default") -> Deconvolved:
     """Remove tip convolution from an image (or a stack, frame by frame) with a trained network.
 
     Parameters
@@ -615,7 +624,8 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     tip : None, "estimate", mapping, Tip, ndarray, str or Path
         The tip that made the image: a model ``{"shape": "cone", "radius_nm": 8,
         "half_angle_deg": 20}``, a :class:`~napari_afm_profiler.tip.Tip`, an array or a tip file
-        (resampled to the image's grid), or ``"estimate"`` (blind estimation from the image).
+        (resampled to the image's grid), or ``"estimate"`` (read from the image itself: see
+        ``tip_estimator``).
         None uses the model's nominal tip, and the notes say so.
     tip_pixel_size_nm : float or (dy, dx), optional
         Pixel size of a tip array or ``.npy`` file (default: the image's).
@@ -634,6 +644,12 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
         a levelled image is the level surface imaged by a *tilted* tip, which the tip given does
         not describe.  The plane is put back before the network and taken out of the result, so
         the result stays level.  Best: deconvolve before levelling, or pass this.
+    tip_estimator : str, Path, LoadedEstimator or None
+        With ``tip="estimate"``: the network that reads the tip's model, apex radius and
+        half-angle from the image (:mod:`~napari_afm_profiler.deconv.tip_estimator`;
+        ``"default"``: the one shipped); the parametric tip it reads is used, and the blind
+        (Villarrubia) estimate is compared with it in the notes.  None uses the blind estimate
+        itself, limited by the model's typical training tip where it is blunter.
 
     Returns
     -------
@@ -656,5 +672,5 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     """
     steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, tip=tip, tip_pixel_size_nm=tip_pixel_size_nm,
                              model=model, uncertainty=uncertainty, tile=tile, overlap=overlap,
-                             removed_tilt=removed_tilt)
+                             removed_tilt=removed_tilt, tip_estimator=tip_estimator)
     return drain(steps)

@@ -30,7 +30,7 @@ DEFAULT = "default (shipped)"
 OWN = "own model folder…"
 NOMINAL = "the model's nominal tip"
 TIP_MODEL = "tip model (parameters below)"
-ESTIMATE = "estimate from the image (blind)"
+ESTIMATE = "read from the image (tip estimator)"
 TIP_SHAPES = ("cone", "pyramid", "paraboloid", "sphere", "cylinder")
 
 
@@ -91,7 +91,7 @@ class DeconvolveWidget(Container):
         if choice == NOMINAL:
             return "the model's nominal tip (no tip given)"
         if choice == ESTIMATE:
-            return "blind estimate from the image"
+            return "read from the image by the tip estimator (model, apex radius, half-angle)"
         if choice == TIP_MODEL:
             angle = f", {self.tip_half_angle.value:g}°" if self.tip_shape.value in ("cone", "pyramid") else ""
             return f"{self.tip_shape.value}, R {self.tip_radius.value:g} nm{angle}"

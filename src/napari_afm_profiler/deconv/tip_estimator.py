@@ -1,0 +1,290 @@
+"""A learned estimate of the tip's model and parameters from an AFM image alone.
+
+Blind estimation (Villarrubia) bounds the tip from above only where the image has features
+sharper than the tip; elsewhere it stays blunt, and a deconvolution with a too-blunt tip digs
+below the surface.  A small network, trained on the wide generator
+(:mod:`napari_afm_profiler.synth.wide`: every scene kind, tip model, apex radius and
+half-angle the deconvolution network knows), reads the image and returns the tip model's
+probabilities, and for the apex radius and the half-angle a normal distribution (of the log
+radius, and of the angle).  A deconvolution then uses the parametric tip at a chosen lower
+quantile of both (a sharper tip errs toward the image, a blunter one digs), limited by the blind
+estimate where the image bounds the tip more tightly (cf. Lei & Chen 2025, a learned AFM tip
+estimator).
+
+The network sees heights in pixel units (``(image - plane) / pixel size``): dilation by a tip is
+the same geometry on every grid, and the radius is learned in pixels, ``log(R / px)``; the pixel
+size and the image's noise level enter as two numbers after pooling.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import ndimage
+from torch import nn
+from torch.nn import functional as F  # noqa: N812
+
+from napari_afm_profiler.deconv.model import ResBlock
+from napari_afm_profiler.errors import AFMFormatError, InputError
+
+#: tip models the estimator tells apart, in the order of its class outputs
+ESTIMATOR_SHAPES = ("cone", "pyramid", "paraboloid")
+#: the half-angle is predicted as (angle - ANGLE_CENTRE) / ANGLE_SCALE
+ANGLE_CENTRE, ANGLE_SCALE = 22.5, 7.5
+#: heights in pixels are divided by this before the network
+HEIGHT_SCALE = 8.0
+#: side of the windows the estimator is trained on and reads a large image in
+WINDOW = 128
+#: at most this many windows of a large image are read
+MAX_WINDOWS = 16
+
+
+class TipEstimatorNet(nn.Module):
+    """Convolutional regressor: image (heights in pixels) + [log px, log noise/px] → tip model and parameters.
+
+    Outputs 7 numbers: mean and log-SD of ``log(R / px)``, mean and log-SD of the scaled
+    half-angle, and the logits of :data:`ESTIMATOR_SHAPES`.
+
+    Parameters
+    ----------
+    base : int
+        Channels at half resolution (doubled twice, then kept).
+    """
+
+    def __init__(self, base: int = 24) -> None:
+        super().__init__()
+        self.base = base
+        self.full_res = nn.Conv2d(1, 8, 3, padding=1)
+        chans = [base, 2 * base, 4 * base, 4 * base]
+        self.blocks = nn.ModuleList([ResBlock(32, chans[0])] +
+                                    [ResBlock(chans[i], chans[i + 1]) for i in range(len(chans) - 1)])
+        self.head = nn.Sequential(nn.Linear(2 * chans[-1] + 2, 64), nn.SiLU(), nn.Linear(64, 4 + len(ESTIMATOR_SHAPES)))
+
+    def forward(self, x: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:
+        """Return the 7 outputs per image of ``x`` (n, 1, h, w), h and w multiples of 2."""
+        h = F.pixel_unshuffle(F.silu(self.full_res(x)), 2)
+        for i, block in enumerate(self.blocks):
+            if i:
+                h = F.avg_pool2d(h, 2, ceil_mode=True)
+            h = block(h)
+        pooled = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3)), scalars], dim=1)
+        return self.head(pooled)
+
+
+def estimator_inputs(image: np.ndarray, pixel_size_nm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the network's inputs for one image: heights in pixels (scaled) and the two scalars.
+
+    The substrate plane is removed first (a tilted sample has the same tip); the median of the
+    rest is zero.
+
+    Parameters
+    ----------
+    image : (ny, nx) ndarray
+        Heights, nm, finite.
+    pixel_size_nm : float
+
+    Returns
+    -------
+    x : (1, ny, nx) float32 ndarray
+    scalars : (2,) float32 ndarray
+        ``log(px)`` and ``log(noise / px)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, s = estimator_inputs(np.zeros((32, 32)), 1.0)
+    >>> x.shape, float(abs(x).max()), s.shape
+    ((1, 32, 32), 0.0, (2,))
+    """
+    from napari_afm_profiler.deconv.conditioning import substrate_plane
+    from napari_afm_profiler.deconv.tips import noise_level
+
+    arr = np.asarray(image, np.float64)
+    arr = arr - substrate_plane(arr)
+    arr = arr - float(np.median(arr))
+    noise = noise_level(arr)
+    x = (arr / pixel_size_nm / HEIGHT_SCALE).astype(np.float32)[None]
+    scalars = np.array([math.log(pixel_size_nm), math.log(noise / pixel_size_nm + 1e-3)], np.float32)
+    return x, scalars
+
+
+@dataclass(frozen=True)
+class TipGuess:
+    """What the estimator reads from an image.
+
+    Attributes
+    ----------
+    shape_probabilities : dict
+        Probability of each tip model of :data:`ESTIMATOR_SHAPES`.
+    log_radius_nm : (float, float)
+        Mean and SD of the natural log of the apex radius in nm.
+    half_angle_deg : (float, float)
+        Mean and SD of the half-angle (cone, pyramid).
+    """
+
+    shape_probabilities: dict[str, float]
+    log_radius_nm: tuple[float, float]
+    half_angle_deg: tuple[float, float]
+
+    @property
+    def shape(self) -> str:
+        """The most probable tip model."""
+        return max(self.shape_probabilities, key=self.shape_probabilities.get)
+
+    def radius_nm(self, z: float = 0.0) -> float:
+        """Apex radius at ``z`` standard deviations from the mean of its log (negative: sharper)."""
+        mean, sd = self.log_radius_nm
+        return float(math.exp(mean + z * sd))
+
+    def angle_deg(self, z: float = 0.0) -> float:
+        """Half-angle at ``z`` standard deviations from its mean, kept within 1-80 degrees."""
+        mean, sd = self.half_angle_deg
+        return float(np.clip(mean + z * sd, 1.0, 80.0))
+
+
+@dataclass(frozen=True)
+class LoadedEstimator:
+    """A tip estimator network with its card."""
+
+    network: TipEstimatorNet
+    card: dict[str, Any]
+    path: Path
+
+    @property
+    def quantile_z(self) -> float:
+        """The z (standard deviations of the log radius and the angle) a deconvolution uses."""
+        return float(self.card.get("use", {}).get("z", 0.0))
+
+    @property
+    def fixed_shape(self) -> str | None:
+        """The tip model a deconvolution uses whatever the image (None: the most probable one)."""
+        return self.card.get("use", {}).get("shape")
+
+
+def estimator_folder(name_or_path: str | Path = "default") -> Path:
+    """Resolve ``"default"`` (shipped in the package) or a folder to a tip-estimator folder."""
+    if str(name_or_path) == "default":
+        return Path(str(resources.files("napari_afm_profiler.deconv") / "models" / "tip-estimator"))
+    return Path(name_or_path)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(folder: str) -> LoadedEstimator:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(folder)
+    card_file, weights = path / "config.json", path / "weights.safetensors"
+    for f in (card_file, weights):
+        if not f.is_file():
+            raise AFMFormatError(f, "tip estimator file missing: its folder holds config.json and weights.safetensors")
+    try:
+        card = json.loads(card_file.read_text())
+        network = TipEstimatorNet(**card["model"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AFMFormatError(card_file, f"not a tip-estimator card (needs model): {exc}") from exc
+    try:
+        network.load_state_dict(load_file(str(weights)))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise AFMFormatError(weights, f"not the weights of the tip estimator its card describes ({exc})") from exc
+    return LoadedEstimator(network=network.eval(), card=card, path=path)
+
+
+def load_tip_estimator(name_or_path: str | Path = "default") -> LoadedEstimator:
+    """Load (once, cached) a tip estimator; a missing or foreign folder raises :class:`AFMFormatError`.
+
+    Examples
+    --------
+    >>> estimator = load_tip_estimator()  # shipped in the package
+    >>> estimator.card["pixel_size_range_nm"]
+    [0.5, 2.0]
+    """
+    return _load(str(estimator_folder(name_or_path).resolve()))
+
+
+def _windows(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """Up to :data:`MAX_WINDOWS` windows of :data:`WINDOW` px spread evenly over an image."""
+    def starts(n: int) -> list[int]:
+        if n <= WINDOW:
+            return [0]
+        count = min(math.ceil(n / WINDOW), int(math.isqrt(MAX_WINDOWS)))
+        return sorted({round(v) for v in np.linspace(0, n - WINDOW, count)})
+
+    return [(slice(y, y + WINDOW), slice(x, x + WINDOW)) for y in starts(shape[0]) for x in starts(shape[1])]
+
+
+def guess_tip(image: np.ndarray, pixel_size_nm: float | tuple[float, float],
+              estimator: str | Path | LoadedEstimator = "default") -> TipGuess:
+    """Read the tip's model, apex radius and half-angle from an image.
+
+    An image whose pixel size lies outside the estimator's training range is resampled into it;
+    a large image is read in up to 16 windows of 128 px whose estimates are combined (weighted
+    by their precision; the SD is not narrowed, the windows share one scene).
+
+    Parameters
+    ----------
+    image : (ny, nx) ndarray
+        Heights, nm (NaNs are filled with the median).
+    pixel_size_nm : float or (dy, dx)
+    estimator : str, Path or LoadedEstimator
+        ``"default"`` (shipped) or a folder.
+
+    Returns
+    -------
+    TipGuess
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
+    >>> pair = make_wide_pair(WideSpec(scenes=("rods",)), 11)
+    >>> guess = guess_tip(pair.image, pair.pixel_size_nm)
+    >>> guess.shape in ESTIMATOR_SHAPES and 0.5 < guess.radius_nm() < 100
+    True
+    """
+    loaded = estimator if isinstance(estimator, LoadedEstimator) else load_tip_estimator(estimator)
+    arr = np.asarray(image, np.float64)
+    if arr.ndim != 2 or min(arr.shape) < 16:
+        raise InputError(f"the tip estimator needs one image of at least 16 x 16 px; got shape {arr.shape}")
+    finite = np.isfinite(arr)
+    if not finite.any():
+        raise InputError("the image has no finite pixel to estimate the tip from")
+    arr = np.where(finite, arr, np.median(arr[finite]))
+    py, px = (float(pixel_size_nm),) * 2 if np.isscalar(pixel_size_nm) else map(float, pixel_size_nm)
+    lo, hi = loaded.card["pixel_size_range_nm"]
+    target = float(np.clip(math.sqrt(py * px), lo, hi))
+    if abs(py - target) > 1e-6 * target or abs(px - target) > 1e-6 * target:
+        arr = ndimage.zoom(arr, (py / target, px / target), order=1)
+    if min(arr.shape) < 16:
+        raise InputError(f"the image is too small for the tip estimator at {target:.3g} nm/px ({arr.shape})")
+    xs, scalars = [], None
+    for win in _windows(arr.shape):
+        x, s = estimator_inputs(arr[win], target)
+        h, w = x.shape[-2:]
+        xs.append(np.pad(x, ((0, 0), (0, h % 2), (0, w % 2)), mode="edge"))
+        scalars = s if scalars is None else scalars
+    with torch.no_grad():
+        batch = torch.from_numpy(np.stack(xs))
+        out = loaded.network(batch, torch.from_numpy(np.repeat(scalars[None], len(xs), axis=0))).numpy()
+    out = out.astype(np.float64)
+
+    def combine(mean: np.ndarray, log_sd: np.ndarray) -> tuple[float, float]:
+        precision = np.exp(-2 * log_sd)
+        return float(np.sum(precision * mean) / np.sum(precision)), float(math.sqrt(1 / np.mean(precision)))
+
+    r_mean, r_sd = combine(out[:, 0], out[:, 1])
+    a_mean, a_sd = combine(out[:, 2], out[:, 3])
+    logits = out[:, 4:].mean(axis=0)
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    return TipGuess(shape_probabilities={s: float(p) for s, p in zip(ESTIMATOR_SHAPES, probs)},
+                    log_radius_nm=(r_mean + math.log(target), r_sd),
+                    half_angle_deg=(ANGLE_CENTRE + ANGLE_SCALE * a_mean, ANGLE_SCALE * a_sd))

@@ -1,0 +1,140 @@
+"""The learned tip estimator: its inputs, its accuracy on unseen pairs, training and resuming, and its use."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from napari_afm_profiler.deconv.tip_estimator import (  # noqa: E402
+    HEIGHT_SCALE,
+    estimator_inputs,
+    guess_tip,
+    load_tip_estimator,
+)
+from napari_afm_profiler.deconv.tip_estimator_training import (  # noqa: E402
+    TipEstimatorConfig,
+    train_tip_estimator_steps,
+)
+from napari_afm_profiler.errors import AFMFormatError, InputError  # noqa: E402
+from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair, pairs_per_scene  # noqa: E402
+from napari_afm_profiler.tip import dilate, make_tip  # noqa: E402
+from napari_afm_profiler.tip.models import Tip  # noqa: E402
+
+#: seed of the accuracy test's pairs: used by no training, validation, calibration or benchmark
+TEST_SEED = 99_991
+
+
+def test_inputs_are_heights_in_pixels_above_the_substrate_plane():
+    yy, xx = np.mgrid[0:64, 0:64] * 0.5
+    box = np.zeros((64, 64))
+    box[20:30, 20:30] = 4.0
+    x, scalars = estimator_inputs(box + 0.1 * xx - 0.05 * yy, 0.5)
+    np.testing.assert_allclose(x[0][25, 25], 4.0 / 0.5 / HEIGHT_SCALE, atol=1e-3)  # 4 nm box = 8 px
+    assert abs(float(np.median(x))) < 1e-6 and abs(float(x[0][50, 50])) < 1e-3  # the tilt is gone
+    assert scalars[0] == pytest.approx(math.log(0.5))
+
+
+def test_the_shipped_estimator_reads_the_apex_radius_of_unseen_pairs():
+    """Three pairs of every scene kind from a seed never used: truth from the generator's own tip."""
+    estimator = load_tip_estimator()
+    errors = []
+    for pair in pairs_per_scene(WideSpec(noise_nm=(0.005, 0.5), tilt_probability=0.2), TEST_SEED, 3):
+        guess = guess_tip(pair.image, pair.pixel_size_nm, estimator)
+        errors.append(math.log(guess.radius_nm() / pair.parameters["tip"]["radius_nm"]))
+    errors = np.abs(errors)
+    # a guess of the range's geometric mean (7.7 nm) is off by a median factor of about 2
+    assert math.exp(float(np.median(errors))) < 1.45
+    assert float(np.mean(errors < math.log(2.0))) > 0.75
+
+
+def test_a_sharper_tip_reads_sharper_on_the_same_surface():
+    pair = make_wide_pair(WideSpec(scenes=("rods",), tilt_probability=0.0), 5)
+    px = pair.pixel_size_nm
+    radii = []
+    for radius in (3.0, 20.0):
+        tip = make_tip("cone", pixel_size_nm=px, radius_nm=radius, half_angle_deg=20.0, height_nm=60.0)
+        image = dilate(pair.surface, tip) + np.random.default_rng(1).normal(0, 0.05, pair.surface.shape)
+        radii.append(guess_tip(image, px).radius_nm())
+    assert radii[0] < radii[1]
+    assert 3.0 / 2 < radii[0] < 3.0 * 2 and 20.0 / 2 < radii[1] < 20.0 * 2
+
+
+def test_a_large_image_and_an_odd_pixel_size_are_read_in_windows_of_the_trained_grid():
+    pair = make_wide_pair(WideSpec(scenes=("caps",), shape=(300, 260)), 2)
+    guess = guess_tip(pair.image, 4 * pair.pixel_size_nm)  # outside 0.5-2 nm/px: resampled into it
+    assert 0.1 < guess.radius_nm() < 500 and abs(sum(guess.shape_probabilities.values()) - 1) < 1e-6
+
+
+def test_bad_input_to_the_estimator_is_refused_with_the_reason(tmp_path):
+    with pytest.raises(InputError, match="at least 16 x 16"):
+        guess_tip(np.zeros((8, 40)), 1.0)
+    with pytest.raises(InputError, match="no finite pixel"):
+        guess_tip(np.full((32, 32), np.nan), 1.0)
+    with pytest.raises(AFMFormatError, match="tip estimator file missing"):
+        load_tip_estimator(tmp_path)
+    with pytest.raises(InputError, match="n_train"):
+        TipEstimatorConfig(n_train=0).check()
+
+
+def test_training_writes_a_loadable_estimator_and_a_stopped_run_resumes_to_the_same_weights(tmp_path):
+    tiny = TipEstimatorConfig(n_train=24, n_val=8, epochs=2, batch_size=8, base=8, workers=1,
+                              wide=replace(WideSpec(), shape=(32, 32)))
+    torch.manual_seed(0)
+    cards = []
+    for name in ("whole", "stopped"):
+        steps = train_tip_estimator_steps(tiny, tmp_path / name, command="pytest")
+        if name == "stopped":
+            next(steps)  # one epoch, then the run is dropped; its checkpoint stays
+            steps = train_tip_estimator_steps(tiny, tmp_path / name, command="pytest")
+        try:
+            while True:
+                next(steps)
+        except StopIteration as stop:
+            cards.append(stop.value)
+    assert cards[0]["sha256"] == cards[1]["sha256"]
+    assert [h["epoch"] for h in cards[1]["history"]] == [1, 2]
+    loaded = load_tip_estimator(tmp_path / "whole")
+    guess = guess_tip(np.random.default_rng(0).normal(0, 1, (40, 40)), 1.0, loaded)
+    assert guess.radius_nm() > 0 and loaded.card["training"]["n_train"] == 24
+
+
+def test_the_tip_read_from_the_image_is_the_estimators_parametric_tip_checked_against_the_blind_bound():
+    """The tip is the estimator's model at its card's quantile; a blind bound below it is reported, not applied."""
+    from napari_afm_profiler.deconv.tips import tip_read_from_image
+
+    pair = make_wide_pair(WideSpec(scenes=("terraces",), tilt_probability=0.0), 3)
+    px = pair.pixel_size_nm
+    estimator = load_tip_estimator()
+    guess = guess_tip(pair.image, px, estimator)
+    z = estimator.quantile_z
+    shape = estimator.fixed_shape or guess.shape
+    angle = guess.angle_deg(z) if shape != "paraboloid" else None
+    expected = make_tip(shape, pixel_size_nm=px, radius_nm=guess.radius_nm(z), half_angle_deg=angle,
+                        size=41).heights
+    flat = Tip(heights=np.zeros((41, 41)), pixel_size_nm=(px, px), shape="array")
+    tip, words, note = tip_read_from_image(flat, pair.image, estimator)
+    np.testing.assert_allclose(tip.heights, expected, atol=1e-9)
+    assert words.startswith("the tip read from the image") and f"{guess.radius_nm(z):.2g} nm" in words
+    assert note is None and tip.parameters["learned_blind_bound_below_share"] == 0.0
+    sharp = make_tip("cone", pixel_size_nm=px, radius_nm=0.5, half_angle_deg=5.0, size=41)
+    same, _, note = tip_read_from_image(sharp, pair.image, estimator)
+    np.testing.assert_allclose(same.heights, expected, atol=1e-9)  # the bound does not change the tip
+    assert note.startswith("the blind (Villarrubia) bound from the image lies below the tip read")
+    assert same.parameters["learned_blind_bound_below_share"] > 0.5
+
+
+def test_deconvolving_with_a_blind_tip_reports_the_tip_read_from_the_image():
+    from napari_afm_profiler.deconv.infer import deconvolve
+
+    pair = make_wide_pair(WideSpec(scenes=("caps",)), 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate")
+    read = result.summary["tip_read_from_image"]
+    assert read["shape"] in ("cone", "pyramid", "paraboloid") and read["radius_90_nm"][0] < read["radius_nm"]
