@@ -89,3 +89,24 @@ def test_tip_sizes_stay_odd_the_preview_names_its_source_and_uncalibrated_layers
     widget.image.value = raw
     assert widget.apply("dilate") is None and "no pixel size in nm" in widget.status.value
     assert widget.estimate() is None and "no pixel size in nm" in widget.status.value
+
+
+def test_reading_the_tip_from_the_image_fills_the_model_with_what_the_estimator_reads(make_napari_viewer, wait_worker):
+    pytest.importorskip("torch")
+    from napari_afm_profiler.deconv.tip_estimator import guess_tip
+    from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
+
+    viewer = make_napari_viewer()
+    pair = make_wide_pair(WideSpec(scenes=("rods",)), 11)
+    px = pair.pixel_size_nm
+    layer = viewer.add_image(pair.image, name="rods", scale=(px, px), units=("nm", "nm"))
+    widget = _dock(viewer)
+    widget.image.value = layer
+    wait_worker(widget.read_tip())
+    guess = guess_tip(pair.image, px)
+    assert widget.tip_source.value is None and widget.shape.value == guess.shape
+    assert widget.radius.value == pytest.approx(guess.radius_nm(), abs=0.01)
+    assert widget.status.value.startswith("read from rods:") and "90 % range" in widget.status.value
+    viewer.add_image(np.zeros((40, 40)), name="raw")
+    widget.image.value = viewer.layers["raw"]
+    assert widget.read_tip() is None and "no pixel size in nm" in widget.status.value

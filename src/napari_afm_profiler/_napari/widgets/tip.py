@@ -54,18 +54,20 @@ class TipWidget(Container):
         self.full = CheckBox(label="full estimate", value=False)
         self.preview = PushButton(text="Show tip")
         self.buttons = {name: PushButton(text=name.capitalize()) for name in (*OPERATIONS, "estimate")}
+        self.buttons["read"] = PushButton(text="Read tip from image (tip estimator)")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = text_line(value="")
         self.source_label = text_line(label="preview of", value="")
         self.extend([self.shape, self.radius, self.half_angle, self.auto_size, self.size, self.image, self.tip_source,
                      self.source_label, self.preview,
                      *[self.buttons[k] for k in OPERATIONS], self.threshold, self.full, self.buttons["estimate"],
-                     self.cancel, self.status])
+                     self.buttons["read"], self.cancel, self.status])
         self._add_canvas()
         self.preview.changed.connect(self.show_tip)
         for name in OPERATIONS:
             self.buttons[name].changed.connect(lambda *_, op=name: self.apply(op))
         self.buttons["estimate"].changed.connect(self.estimate)
+        self.buttons["read"].changed.connect(self.read_tip)
         self.cancel.changed.connect(self._cancel)
         self.size.changed.connect(self._make_odd)
         for w in (self.shape, self.radius, self.half_angle, self.size, self.auto_size, self.image, self.tip_source):
@@ -250,3 +252,32 @@ class TipWidget(Container):
             self.status.value = f"estimated a {size}×{size} px tip"
 
         return self._start(work(), done, report)
+
+    @reports_errors("Tip")
+    def read_tip(self, *_: Any) -> Any:
+        """Read the tip's model, apex radius and half-angle from the selected image (the tip estimator) into the model."""
+        layer = self._checked_image()
+        if layer is None:
+            return None
+        data = snapshot(layer.data, np.float64)
+        frame = data if data.ndim == 2 else data[int(self.viewer.dims.current_step[0])]
+        pixel_size = self._pixel_size()
+
+        @thread_worker(progress={"total": 0, "desc": "reading the tip from the image"}, ignore_errors=True)
+        def work():
+            from napari_afm_profiler.deconv.tip_estimator import guess_tip
+
+            return guess_tip(frame, pixel_size)
+
+        def done(guess: Any) -> None:
+            self.tip_source.value = None
+            self.shape.value = guess.shape
+            self.radius.value = round(guess.radius_nm(), 2)
+            if guess.shape in ("cone", "pyramid"):
+                self.half_angle.value = round(guess.angle_deg(), 1)
+            lo, hi = guess.radius_nm(-1.645), guess.radius_nm(1.645)
+            self.status.value = (f"read from {layer.name}: {guess.shape} ({guess.shape_probabilities[guess.shape]:.0%} "
+                                 f"probable), apex radius {guess.radius_nm():.2g} nm (90 % range {lo:.2g}-{hi:.2g} nm)"
+                                 + (f", half-angle {guess.angle_deg():.0f}°" if guess.shape != "paraboloid" else ""))
+
+        return self._start(work(), done)
