@@ -78,6 +78,18 @@ def test_bad_input_to_the_estimator_is_refused_with_the_reason(tmp_path):
         guess_tip(np.full((32, 32), np.nan), 1.0)
     with pytest.raises(AFMFormatError, match="tip estimator file missing"):
         load_tip_estimator(tmp_path)
+    import shutil
+
+    shipped = load_tip_estimator().path
+    for broken, damage in (("garbage", "weights"), ("misfit", "card")):
+        folder = tmp_path / broken
+        shutil.copytree(shipped, folder)
+        if damage == "weights":
+            (folder / "weights.safetensors").write_bytes(b"\x00" * 100)
+        else:
+            (folder / "config.json").write_text('{"model": {"base": 5}}')
+        with pytest.raises(AFMFormatError, match="not a readable safetensors" if damage == "weights" else "fit"):
+            load_tip_estimator(folder)
     with pytest.raises(InputError, match="n_train"):
         TipEstimatorConfig(n_train=0).check()
 

@@ -116,26 +116,41 @@ def model_folder(name_or_path: str | Path) -> Path:
     return path.parent if path.suffix.lower() in (".safetensors", ".json") else path
 
 
-@functools.lru_cache(maxsize=4)
-def _load(folder: str) -> LoadedModel:
+def read_model_folder(path: Path, what: str = "model") -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read a model folder's card (``config.json``) and weights (``weights.safetensors``).
+
+    A missing file, a card that is not JSON or weights that are not safetensors raise
+    :class:`AFMFormatError` naming the file; ``what`` names the kind of model in the message.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = Path(folder)
     card_file, weights = path / "config.json", path / "weights.safetensors"
     for f in (card_file, weights):
         if not f.is_file():
-            raise AFMFormatError(f, "model file missing: a model folder holds config.json and weights.safetensors")
+            raise AFMFormatError(f, f"{what} file missing: a {what} folder holds config.json and weights.safetensors")
     try:
         card = json.loads(card_file.read_text())
-        architecture, kwargs = card["architecture"], dict(card["model"])
-        float(card["pixel_size_nm"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise AFMFormatError(card_file, f"not a model card (needs architecture, model, pixel_size_nm): {exc}") from exc
+    except ValueError as exc:
+        raise AFMFormatError(card_file, f"not a {what} card (not JSON): {exc}") from exc
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise AFMFormatError(weights, f"not a readable safetensors file ({exc})") from exc
+    return card, state
+
+
+@functools.lru_cache(maxsize=4)
+def _load(folder: str) -> LoadedModel:
+    path = Path(folder)
+    card, state = read_model_folder(path)
+    try:
+        architecture, kwargs = card["architecture"], dict(card["model"])
+        float(card["pixel_size_nm"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AFMFormatError(path / "config.json", "not a model card (needs architecture, model, pixel_size_nm): "
+                                                   f"{exc}") from exc
+    weights = path / "weights.safetensors"
     network = build_model(architecture, **kwargs)
     try:
         network.load_state_dict(state)

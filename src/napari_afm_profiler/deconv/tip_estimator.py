@@ -19,7 +19,6 @@ size and the image's noise level enter as two numbers after pooling.
 from __future__ import annotations
 
 import functools
-import json
 import math
 from dataclasses import dataclass
 from importlib import resources
@@ -178,23 +177,16 @@ def estimator_folder(name_or_path: str | Path = "default") -> Path:
 
 @functools.lru_cache(maxsize=4)
 def _load(folder: str) -> LoadedEstimator:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from napari_afm_profiler.deconv.infer import read_model_folder
 
     path = Path(folder)
-    card_file, weights = path / "config.json", path / "weights.safetensors"
-    for f in (card_file, weights):
-        if not f.is_file():
-            raise AFMFormatError(f, "tip estimator file missing: its folder holds config.json and weights.safetensors")
+    card, state = read_model_folder(path, "tip estimator")
     try:
-        card = json.loads(card_file.read_text())
         network = TipEstimatorNet(**card["model"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise AFMFormatError(card_file, f"not a tip-estimator card (needs model): {exc}") from exc
-    try:
-        network.load_state_dict(load_file(str(weights)))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise AFMFormatError(weights, f"not the weights of the tip estimator its card describes ({exc})") from exc
+        network.load_state_dict(state)
+    except (KeyError, TypeError, RuntimeError) as exc:
+        raise AFMFormatError(path, f"not a tip estimator (its card needs model, its weights must fit it): {exc}") \
+            from exc
     return LoadedEstimator(network=network.eval(), card=card, path=path)
 
 

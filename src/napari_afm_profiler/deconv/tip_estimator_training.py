@@ -11,7 +11,6 @@ a checkpoint after each epoch lets a stopped run resume with the same result.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import time
@@ -30,6 +29,7 @@ from napari_afm_profiler.deconv.tip_estimator import (
     TipEstimatorNet,
     estimator_inputs,
 )
+from napari_afm_profiler.deconv.training import save_model
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
@@ -176,20 +176,6 @@ def evaluate_estimator(network: TipEstimatorNet, arrays: dict[str, np.ndarray], 
             "shape_accuracy": float(np.mean(o[:, 4:].argmax(axis=1) == t[:, 3]))}
 
 
-def save_estimator(folder: str | Path, network: TipEstimatorNet, card: dict[str, Any]) -> Path:
-    """Write ``weights.safetensors`` and ``config.json`` (with the weights' sha256) atomically."""
-    from safetensors.torch import save_file
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    weights = folder / "weights.safetensors"
-    state = {k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
-    atomic_write(weights, lambda tmp: save_file(state, str(tmp)))
-    card = dict(card, sha256=hashlib.sha256(weights.read_bytes()).hexdigest())
-    atomic_write(folder / "config.json", lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str)))
-    return folder
-
-
 def train_tip_estimator_steps(config: TipEstimatorConfig, out: str | Path, *, command: str | None = None,
                           ) -> Generator[dict[str, Any], None, dict[str, Any]]:
     """Train a tip estimator into the folder ``out``; yields one progress dict per epoch; returns the card.
@@ -278,7 +264,7 @@ def train_tip_estimator_steps(config: TipEstimatorConfig, out: str | Path, *, co
             "training": config.to_dict(), "validation": {k: v for k, v in best.items() if k != "state"},
             "history": history, "command": command, "data_seconds": data_seconds, "torch_version": torch.__version__,
             "threads": torch.get_num_threads(), "use": {"z": 0.0}}
-    save_estimator(out, network, card)
+    save_model(out, network, card)
     return json.loads((out / "config.json").read_text())  # with the weights' sha256
 
 
