@@ -63,6 +63,10 @@ class TipEstimatorConfig:
         Processes making the pairs.
     wide : WideSpec
         The generator's ranges.
+    quantile_z : float
+        The quantile a deconvolution takes the radius and half-angle at, in standard deviations
+        (written into the card's ``use``; -0.5 was chosen on the wide validation set:
+        benchmarks/RESULTS.md).
     """
 
     n_train: int = 16000
@@ -74,12 +78,15 @@ class TipEstimatorConfig:
     seed: int = 7
     workers: int = 2
     wide: WideSpec = dataclasses.field(default_factory=_default_spec)
+    quantile_z: float = -0.5
 
     def check(self) -> None:
         """Raise :class:`InputError` naming the first impossible setting."""
         for name in ("n_train", "n_val", "epochs", "batch_size", "base", "workers"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1; got {getattr(self, name)}")
+        if not abs(self.quantile_z) <= 3:
+            raise InputError(f"quantile_z must lie within 3 standard deviations; got {self.quantile_z}")
         if not self.learning_rate > 0:
             raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
         self.wide.check()
@@ -263,7 +270,7 @@ def train_tip_estimator_steps(config: TipEstimatorConfig, out: str | Path, *, co
             "pixel_size_range_nm": list(config.wide.pixel_size_nm), "shapes": list(ESTIMATOR_SHAPES),
             "training": config.to_dict(), "validation": {k: v for k, v in best.items() if k != "state"},
             "history": history, "command": command, "data_seconds": data_seconds, "torch_version": torch.__version__,
-            "threads": torch.get_num_threads(), "use": {"z": 0.0}}
+            "threads": torch.get_num_threads(), "use": {"z": float(config.quantile_z), "shape": None}}
     save_model(out, network, card)
     return json.loads((out / "config.json").read_text())  # with the weights' sha256
 
