@@ -125,7 +125,7 @@ def test_the_tip_read_from_the_image_is_the_estimators_parametric_tip_checked_ag
     estimator = load_tip_estimator()
     guess = guess_tip(pair.image, px, estimator)
     z = estimator.quantile_z
-    shape = estimator.fixed_shape or guess.shape
+    shape = guess.shape
     angle = guess.angle_deg(z) if shape != "paraboloid" else None
     expected = make_tip(shape, pixel_size_nm=px, radius_nm=guess.radius_nm(z), half_angle_deg=angle,
                         size=41).heights
@@ -133,12 +133,12 @@ def test_the_tip_read_from_the_image_is_the_estimators_parametric_tip_checked_ag
     tip, words, note = tip_read_from_image(flat, pair.image, estimator)
     np.testing.assert_allclose(tip.heights, expected, atol=1e-9)
     assert words.startswith("the tip read from the image") and f"{guess.radius_nm(z):.2g} nm" in words
-    assert note is None and tip.parameters["learned_blind_bound_below_share"] == 0.0
+    assert note is None and tip.parameters["read_from_image"]["blind_bound_below_share"] == 0.0
     sharp = make_tip("cone", pixel_size_nm=px, radius_nm=0.5, half_angle_deg=5.0, size=41)
     same, _, note = tip_read_from_image(sharp, pair.image, estimator)
     np.testing.assert_allclose(same.heights, expected, atol=1e-9)  # the bound does not change the tip
     assert note.startswith("the blind (Villarrubia) bound from the image lies below the tip read")
-    assert same.parameters["learned_blind_bound_below_share"] > 0.5
+    assert same.parameters["read_from_image"]["blind_bound_below_share"] > 0.5
 
 
 def test_deconvolving_with_a_blind_tip_reports_the_tip_read_from_the_image():

@@ -602,9 +602,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     consistency = stacked("consistency")
     noise = float(np.median([r["noise_nm"] for r in results]))
     summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
-    learned = {k.removeprefix("learned_"): v for k, v in used.parameters.items() if k.startswith("learned_")}
-    if learned:
-        summary["tip_read_from_image"] = learned
+    if "read_from_image" in used.parameters:
+        summary["tip_read_from_image"] = used.parameters["read_from_image"]
     notes.append(consistency_sentence(summary))
     if loaded.tip_conditioned and loaded.noise_corrected:
         bias = erosion_noise_bias(usable_tip(used.heights, frames[0]), noise)

@@ -6,9 +6,9 @@ below the surface.  A small network, trained on the wide generator
 (:mod:`napari_afm_profiler.synth.wide`: every scene kind, tip model, apex radius and
 half-angle the deconvolution network knows), reads the image and returns the tip model's
 probabilities, and for the apex radius and the half-angle a normal distribution (of the log
-radius, and of the angle).  A deconvolution then uses the parametric tip at a chosen lower
-quantile of both (a sharper tip errs toward the image, a blunter one digs), limited by the blind
-estimate where the image bounds the tip more tightly (cf. Lei & Chen 2025, a learned AFM tip
+radius, and of the angle).  A deconvolution then uses the parametric tip of the most probable
+model at a chosen lower quantile of both (a sharper tip errs toward the image, a blunter one
+digs); the blind estimate is only compared with it (cf. Lei & Chen 2025, a learned AFM tip
 estimator).
 
 The network sees heights in pixel units (``(image - plane) / pixel size``): dilation by a tip is
@@ -162,11 +162,6 @@ class LoadedEstimator:
         """The z (standard deviations of the log radius and the angle) a deconvolution uses."""
         return float(self.card.get("use", {}).get("z", 0.0))
 
-    @property
-    def fixed_shape(self) -> str | None:
-        """The tip model a deconvolution uses whatever the image (None: the most probable one)."""
-        return self.card.get("use", {}).get("shape")
-
 
 def estimator_folder(name_or_path: str | Path = "default") -> Path:
     """Resolve ``"default"`` (shipped in the package) or a folder to a tip-estimator folder."""
@@ -257,15 +252,14 @@ def guess_tip(image: np.ndarray, pixel_size_nm: float | tuple[float, float],
         arr = ndimage.zoom(arr, (py / target, px / target), order=1)
     if min(arr.shape) < 16:
         raise InputError(f"the image is too small for the tip estimator at {target:.3g} nm/px ({arr.shape})")
-    xs, scalars = [], None
+    xs, scalars = [], []
     for win in _windows(arr.shape):
-        x, s = estimator_inputs(arr[win], target)
+        x, s = estimator_inputs(arr[win], target)  # each window its own plane and noise level, as in training
         h, w = x.shape[-2:]
         xs.append(np.pad(x, ((0, 0), (0, h % 2), (0, w % 2)), mode="edge"))
-        scalars = s if scalars is None else scalars
+        scalars.append(s)
     with torch.no_grad():
-        batch = torch.from_numpy(np.stack(xs))
-        out = loaded.network(batch, torch.from_numpy(np.repeat(scalars[None], len(xs), axis=0))).numpy()
+        out = loaded.network(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(scalars))).numpy()
     out = out.astype(np.float64)
 
     def combine(mean: np.ndarray, log_sd: np.ndarray) -> tuple[float, float]:

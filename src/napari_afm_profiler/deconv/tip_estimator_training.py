@@ -270,7 +270,7 @@ def train_tip_estimator_steps(config: TipEstimatorConfig, out: str | Path, *, co
             "pixel_size_range_nm": list(config.wide.pixel_size_nm), "shapes": list(ESTIMATOR_SHAPES),
             "training": config.to_dict(), "validation": {k: v for k, v in best.items() if k != "state"},
             "history": history, "command": command, "data_seconds": data_seconds, "torch_version": torch.__version__,
-            "threads": torch.get_num_threads(), "use": {"z": float(config.quantile_z), "shape": None}}
+            "threads": torch.get_num_threads(), "use": {"z": float(config.quantile_z)}}
     save_model(out, network, card)
     return json.loads((out / "config.json").read_text())  # with the weights' sha256
 

@@ -285,7 +285,7 @@ def tip_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple[
     Returns
     -------
     tip : Tip
-        On the blind estimate's grid; its parameters hold what the estimator read.
+        On the blind estimate's grid; ``parameters["read_from_image"]`` holds what the estimator read.
     description : str
     note : str or None
         A sentence when the blind bound lies below the tip read over more than 10 % of it.
@@ -305,7 +305,7 @@ def tip_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple[
     px = tuple(blind.pixel_size_nm or (1.0, 1.0))
     guess = guess_tip(image, px, loaded)
     z = loaded.quantile_z
-    shape, radius, angle = loaded.fixed_shape or guess.shape, guess.radius_nm(z), guess.angle_deg(z)
+    shape, radius, angle = guess.shape, guess.radius_nm(z), guess.angle_deg(z)
     has_angle = shape in ("cone", "pyramid")
     heights = make_tip(shape, pixel_size_nm=px, radius_nm=radius, half_angle_deg=angle if has_angle else None,
                        size=blind.heights.shape[0]).heights
@@ -318,7 +318,7 @@ def tip_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple[
     if has_angle:
         words += f", half-angle {angle:.0f} deg"
     tip = Tip(heights=heights, pixel_size_nm=blind.pixel_size_nm, shape="array",
-              parameters={"source": "read from the image", **{f"learned_{k}": v for k, v in read.items()}})
+              parameters={"source": "read from the image", "read_from_image": read})
     note = None
     if below > 0.1:
         note = (f"the blind (Villarrubia) bound from the image lies below the tip read over {below:.0%} of it: either "
