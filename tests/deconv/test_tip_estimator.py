@@ -65,6 +65,17 @@ def test_a_sharper_tip_reads_sharper_on_the_same_surface():
     assert 3.0 / 2 < radii[0] < 3.0 * 2 and 20.0 / 2 < radii[1] < 20.0 * 2
 
 
+def test_a_mirrored_image_reads_the_same_tip():
+    """Each window is read in all 8 orientations of the square, so mirroring the image changes nothing."""
+    pair = make_wide_pair(WideSpec(scenes=("caps",), tilt_probability=0.0), 21)
+    estimator = load_tip_estimator()
+    guess = guess_tip(pair.image, pair.pixel_size_nm, estimator)
+    for mirrored in (pair.image[:, ::-1], pair.image[::-1, :]):
+        other = guess_tip(np.ascontiguousarray(mirrored), pair.pixel_size_nm, estimator)
+        assert other.log_radius_nm == pytest.approx(guess.log_radius_nm, abs=1e-4)
+        assert other.half_angle_deg == pytest.approx(guess.half_angle_deg, abs=1e-3)
+
+
 def test_a_large_image_and_an_odd_pixel_size_are_read_in_windows_of_the_trained_grid():
     pair = make_wide_pair(WideSpec(scenes=("caps",), shape=(300, 260)), 2)
     guess = guess_tip(pair.image, 4 * pair.pixel_size_nm)  # outside 0.5-2 nm/px: resampled into it
