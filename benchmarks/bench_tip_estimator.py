@@ -53,7 +53,7 @@ def main() -> None:
     elapsed = time.perf_counter() - t0
     n_all = sum(len(v) for v in rows.values())
     print(f"{n_all} pairs ({args.n} per kind), seed {args.seed}, estimator {estimator.path.name} "
-          f"(z used by deconvolution {estimator.quantile_z:g}); {elapsed:.0f} s, "
+          f"(deconvolution averages the readings at z {', '.join(f'{z:g}' for z in estimator.readings_z)}); {elapsed:.0f} s, "
           f"{1000 * elapsed / n_all:.0f} ms per image\n")
     print("| scene | radius off by (median factor) | constant guess off by | within 25 % | within 2 × | "
           "inside 90 % range | half-angle off (deg) | constant guess off (deg) | tip model right |")

@@ -127,29 +127,58 @@ def test_training_writes_a_loadable_estimator_and_a_stopped_run_resumes_to_the_s
     assert guess.radius_nm() > 0 and loaded.card["training"]["n_train"] == 24
 
 
-def test_the_tip_read_from_the_image_is_the_estimators_parametric_tip_checked_against_the_blind_bound():
-    """The tip is the estimator's model at its card's quantile; a blind bound below it is reported, not applied."""
-    from napari_afm_profiler.deconv.tips import tip_read_from_image
+def test_the_tips_read_from_the_image_are_the_estimators_parametric_tips_checked_against_the_blind_bound():
+    """One tip per reading of the card, the estimator's model at that quantile; a blind bound is reported, not applied."""
+    from napari_afm_profiler.deconv.tips import tips_read_from_image
 
     pair = make_wide_pair(WideSpec(scenes=("terraces",), tilt_probability=0.0), 3)
     px = pair.pixel_size_nm
     estimator = load_tip_estimator()
     guess = guess_tip(pair.image, px, estimator)
-    z = estimator.quantile_z
+    readings = sorted(estimator.readings_z)
     shape = guess.shape
-    angle = guess.angle_deg(z) if shape != "paraboloid" else None
-    expected = make_tip(shape, pixel_size_nm=px, radius_nm=guess.radius_nm(z), half_angle_deg=angle,
-                        size=41).heights
+    expected = [make_tip(shape, pixel_size_nm=px, radius_nm=guess.radius_nm(z),
+                         half_angle_deg=guess.angle_deg(z) if shape != "paraboloid" else None, size=41).heights
+                for z in readings]
     flat = Tip(heights=np.zeros((41, 41)), pixel_size_nm=(px, px), shape="array")
-    tip, words, note = tip_read_from_image(flat, pair.image, estimator)
-    np.testing.assert_allclose(tip.heights, expected, atol=1e-9)
-    assert words.startswith("the tip read from the image") and f"{guess.radius_nm(z):.2g} nm" in words
-    assert note is None and tip.parameters["read_from_image"]["blind_bound_below_share"] == 0.0
+    tips, words, note = tips_read_from_image(flat, pair.image, estimator)
+    assert [t.parameters["reading_z"] for t in tips] == readings
+    for tip, heights in zip(tips, expected):
+        np.testing.assert_allclose(tip.heights, heights, atol=1e-9)
+    central = readings[len(readings) // 2]
+    assert words.startswith("the tip read from the image") and f"{guess.radius_nm(central):.2g} nm" in words
+    assert note is None and tips[0].parameters["read_from_image"]["blind_bound_below_share"] == 0.0
     sharp = make_tip("cone", pixel_size_nm=px, radius_nm=0.5, half_angle_deg=5.0, size=41)
-    same, _, note = tip_read_from_image(sharp, pair.image, estimator)
-    np.testing.assert_allclose(same.heights, expected, atol=1e-9)  # the bound does not change the tip
+    same, _, note = tips_read_from_image(sharp, pair.image, estimator)
+    np.testing.assert_allclose(same[0].heights, expected[0], atol=1e-9)  # the bound does not change the tips
     assert note.startswith("the blind (Villarrubia) bound from the image lies below the tip read")
-    assert same.parameters["read_from_image"]["blind_bound_below_share"] > 0.5
+    assert same[0].parameters["read_from_image"]["blind_bound_below_share"] > 0.5
+
+
+def test_a_deconvolution_with_several_readings_averages_their_results():
+    """The result for the readings -1, 0, +1 SD is the mean of the three single-tip results; the interval their union."""
+    from napari_afm_profiler.deconv.infer import deconvolve
+    from napari_afm_profiler.deconv.tips import estimate_from_image, tips_read_from_image
+
+    pair = make_wide_pair(WideSpec(scenes=("rods",), tilt_probability=0.0, shape=(64, 64)), 9)
+    px = pair.pixel_size_nm
+    estimator = load_tip_estimator()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tips, _, _ = tips_read_from_image(estimate_from_image(pair.image, (px, px)), pair.image, estimator)
+        singles = [deconvolve(pair.image, pixel_size_nm=px, tip=t) for t in tips]
+        result = deconvolve(pair.image, pixel_size_nm=px, tip="estimate", tip_estimator=estimator)
+    assert len(tips) == len(estimator.readings_z) == 3
+    np.testing.assert_allclose(result.surface, np.mean([r.surface for r in singles], axis=0), atol=1e-5)
+    np.testing.assert_allclose(result.lower, np.min([r.lower for r in singles], axis=0), atol=1e-5)
+    np.testing.assert_allclose(result.upper, np.max([r.upper for r in singles], axis=0), atol=1e-5)
+    assert any("averages the results for apex radii" in note for note in result.notes)
+    # the consistency map is that of the mean surface with the central reading
+    central = tips[1].heights
+    expected = np.maximum(pair.image - dilate(result.surface, central), 0)
+    np.testing.assert_allclose(result.consistency, expected, atol=1e-5)
+    assert result.summary["tip_read_from_image"]["readings_radius_nm"] == pytest.approx(
+        [t.parameters["read_from_image"]["readings_radius_nm"][i] for i, t in enumerate(tips)])
 
 
 def test_deconvolving_with_a_blind_tip_reports_the_tip_read_from_the_image():

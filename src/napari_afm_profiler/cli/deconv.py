@@ -128,7 +128,7 @@ def cmd_train_tip_estimator(args: argparse.Namespace) -> int:
 
     config = TipEstimatorConfig(n_train=args.n_train, n_val=args.n_val, epochs=args.epochs,
                                 batch_size=args.batch_size, learning_rate=args.learning_rate, base=args.base,
-                                seed=args.seed, workers=args.workers, quantile_z=args.quantile_z)
+                                seed=args.seed, workers=args.workers, readings_z=tuple(args.readings_z))
     command = "afm-profiler " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
         if sys.argv[1:2] == ["train-tip-estimator"] else None
     steps = train_tip_estimator_steps(config, args.output, command=command)
@@ -255,7 +255,8 @@ def add_deconv_parsers(sub: Any) -> None:
     e.add_argument("--base", type=int, default=24, help="channels of the first level")
     e.add_argument("--seed", type=int, default=7, help="training pairs (validation: seed + 1000003)")
     e.add_argument("--workers", type=int, default=2, help="processes making the pairs")
-    e.add_argument("--quantile-z", type=float, default=-0.5,
-                   help="deconvolution takes the radius and half-angle read at this many SDs (negative: sharper)")
+    e.add_argument("--readings-z", type=float, nargs="+", default=[-1.0, 0.0, 1.0],
+                   help="deconvolution averages its results for the radius and half-angle read at these many SDs "
+                        "from the mean (negative: sharper)")
     e.set_defaults(func=cmd_train_tip_estimator)
 

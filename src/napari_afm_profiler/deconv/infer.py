@@ -49,7 +49,7 @@ from napari_afm_profiler.deconv.tips import (
     noise_level,
     resolve_tip,
     tip_outside_training,
-    tip_read_from_image,
+    tips_read_from_image,
 )
 from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import pixel_size_pair
@@ -342,6 +342,54 @@ def _tip_heights(tip: Tip, px: float) -> np.ndarray:
         return tip_for_pixel_size(tip, (px, px)).heights
 
 
+def _consistency(filled: np.ndarray, surface: np.ndarray, native_tip: np.ndarray) -> np.ndarray:
+    """Return ``max(image - dilate(surface, tip), 0)``: how much of the image the result does not explain."""
+    consistency = dilate(surface, native_tip)
+    np.subtract(filled, consistency, out=consistency)
+    return np.maximum(consistency, 0.0, out=consistency)
+
+
+def _add_reading(total: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
+    """Fold one reading's frame result into the running combination (in place: a large frame is not kept twice).
+
+    Surfaces (and older models' spreads) are summed, the intervals' lower bounds take the minimum
+    and the upper bounds the maximum; :func:`_averaged_readings` finishes the combination.
+    """
+    if total is None:
+        return dict(result, readings=1)
+    total["surface"] += result["surface"]
+    for key, pick in (("lower", np.minimum), ("lower50", np.minimum), ("upper", np.maximum), ("upper50", np.maximum)):
+        if total.get(key) is not None:
+            pick(total[key], result[key], out=total[key])
+    if total.get("lower") is None and total.get("uncertainty") is not None:
+        total["uncertainty"] += result["uncertainty"]
+    total["readings"] += 1
+    return total
+
+
+def _averaged_readings(total: dict[str, Any], frame: np.ndarray, central: Tip) -> dict[str, Any]:
+    """Finish the combination of one frame's results for several readings of the tip (:func:`_add_reading`).
+
+    The surface is the readings' mean and the interval their union; the consistency map is
+    recomputed for the mean surface with the central reading.
+    """
+    n = total.pop("readings")
+    if n == 1:
+        return total
+    total["surface"] /= n
+    if total.get("lower") is not None:
+        total["uncertainty"] = 0.5 * (total["upper"] - total["lower"])
+    elif total.get("uncertainty") is not None:
+        total["uncertainty"] /= n
+    finite = np.isfinite(frame)
+    filled = _fill_nan(np.asarray(frame, np.float64))
+    surface = np.where(finite, total["surface"], filled)
+    consistency = _consistency(filled, surface, usable_tip(central.heights, filled))
+    consistency[~finite] = np.nan
+    total["consistency"] = consistency
+    return total
+
+
 def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float], tip: Tip, uncertainty: bool,
                  tile: int, margin: int, keep_quantiles: bool = False,
                  ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
@@ -414,9 +462,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
     else:
         result["uncertainty"] = spread
-    consistency = dilate(surface, native_tip)
-    np.subtract(filled, consistency, out=consistency)
-    result["consistency"] = np.maximum(consistency, 0.0, out=consistency)
+    result["consistency"] = _consistency(filled, surface, native_tip)
     for value in result.values():
         if isinstance(value, np.ndarray):
             value[..., ~finite] = np.nan
@@ -555,8 +601,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
+    readings = (used,)
     if isinstance(tip, str) and tip == ESTIMATE and tip_estimator is not None:
-        used, description, disagree = tip_read_from_image(used, frames[0], tip_estimator)
+        readings, description, disagree = tips_read_from_image(used, frames[0], tip_estimator)
+        used = readings[len(readings) // 2]  # the central reading: its erosion, consistency and summary
         notes[-1] = f"tip: {description}"
         if disagree:
             notes.append(disagree)
@@ -582,12 +630,17 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     results = []
     for i, frame in enumerate(frames):
         yield "frame", i, len(frames)
-        if tilts is None:
-            results.append((yield from _frame_steps(loaded, frame, px, used, uncertainty, int(tile), margin)))
+        # the tip met a tilted sample: put the plane back, deconvolve, take it out of the heights
+        ramp = None if tilts is None else tilt_ramp(frame.shape, px, tilts[i])
+        met = frame if ramp is None else frame + ramp
+        total = None
+        for reading in readings:
+            total = _add_reading(total, (yield from _frame_steps(loaded, met, px, reading, uncertainty, int(tile),
+                                                                  margin)))
+        out = _averaged_readings(total, met, used)
+        if ramp is None:
+            results.append(out)
             continue
-        # the tip met the sample tilted: put the plane back, deconvolve, take it out of the heights
-        ramp = tilt_ramp(frame.shape, px, tilts[i])
-        out = yield from _frame_steps(loaded, frame + ramp, px, used, uncertainty, int(tile), margin)
         for key in ("surface", "lower", "upper", "lower50", "upper50"):
             if out.get(key) is not None:
                 out[key] -= ramp
@@ -661,15 +714,19 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     tip_estimator : str, Path, LoadedEstimator or None
         With ``tip="estimate"``: the network that reads the tip's model, apex radius and
         half-angle from the image (:mod:`~napari_afm_profiler.deconv.tip_estimator`;
-        ``"default"``: the one shipped); the parametric tip it reads is used, and the blind
-        (Villarrubia) estimate is compared with it in the notes.  None uses the blind estimate
+        ``"default"``: the one shipped); the results for the parametric tips it reads at the
+        quantiles its card names (-1, 0 and +1 SD of the radius and the half-angle) are averaged
+        (the interval is their union; the consistency map, summary and erosion are the central
+        reading's), and the blind (Villarrubia) estimate is compared with the central reading in
+        the notes.  None uses the blind estimate
         itself, limited by the model's typical training tip where it is blunter.
 
     Returns
     -------
     Deconvolved
-        ``surface`` (never above the erosion by the tip), ``lower``/``upper`` (90 % interval),
-        ``uncertainty``, ``consistency`` map, ``summary`` and ``notes``.
+        ``surface`` (never above the erosion by the tip; for a tip read from the image, by its
+        sharpest reading), ``lower``/``upper`` (90 % interval), ``uncertainty``, ``consistency``
+        map, ``summary`` and ``notes``.
 
     Examples
     --------

@@ -6,9 +6,10 @@ below the surface.  A small network, trained on the wide generator
 (:mod:`napari_afm_profiler.synth.wide`: every scene kind, tip model, apex radius and
 half-angle the deconvolution network knows), reads the image and returns the tip model's
 probabilities, and for the apex radius and the half-angle a normal distribution (of the log
-radius, and of the angle).  A deconvolution then uses the parametric tip of the most probable
-model at a chosen lower quantile of both (a sharper tip errs toward the image, a blunter one
-digs); the blind estimate is only compared with it (cf. Lei & Chen 2025, a learned AFM tip
+radius, and of the angle).  A deconvolution then averages its results for the parametric tips of
+the most probable model at a few quantiles of both (the card's ``use.readings_z``: the radius is
+uncertain, a sharper tip errs toward the image, a blunter one digs); the blind estimate is only
+compared with them (cf. Lei & Chen 2025, a learned AFM tip
 estimator).
 
 The network sees heights in pixel units (``(image - plane) / pixel size``): dilation by a tip is
@@ -160,9 +161,12 @@ class LoadedEstimator:
     path: Path
 
     @property
-    def quantile_z(self) -> float:
-        """The z (standard deviations of the log radius and the angle) a deconvolution uses."""
-        return float(self.card.get("use", {}).get("z", 0.0))
+    def readings_z(self) -> tuple[float, ...]:
+        """The quantiles (standard deviations of the log radius and the angle) a deconvolution averages over."""
+        use = self.card.get("use", {})
+        if "readings_z" in use:
+            return tuple(float(z) for z in use["readings_z"])
+        return (float(use.get("z", 0.0)),)  # cards of session 33: one reading
 
 
 def estimator_folder(name_or_path: str | Path = "default") -> Path:

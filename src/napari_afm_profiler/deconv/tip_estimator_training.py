@@ -63,10 +63,10 @@ class TipEstimatorConfig:
         Processes making the pairs.
     wide : WideSpec
         The generator's ranges.
-    quantile_z : float
-        The quantile a deconvolution takes the radius and half-angle at, in standard deviations
-        (written into the card's ``use``; -0.5 was chosen on the wide validation set:
-        benchmarks/RESULTS.md).
+    readings_z : tuple of float
+        The quantiles, in standard deviations from the mean, at which a deconvolution reads the
+        radius and half-angle and averages its results (written into the card's ``use``; -1, 0,
+        +1 were chosen on the wide validation set: benchmarks/RESULTS.md).
     """
 
     n_train: int = 16000
@@ -78,15 +78,16 @@ class TipEstimatorConfig:
     seed: int = 7
     workers: int = 2
     wide: WideSpec = dataclasses.field(default_factory=_default_spec)
-    quantile_z: float = -0.5
+    readings_z: tuple[float, ...] = (-1.0, 0.0, 1.0)
 
     def check(self) -> None:
         """Raise :class:`InputError` naming the first impossible setting."""
         for name in ("n_train", "n_val", "epochs", "batch_size", "base", "workers"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1; got {getattr(self, name)}")
-        if not abs(self.quantile_z) <= 3:
-            raise InputError(f"quantile_z must lie within 3 standard deviations; got {self.quantile_z}")
+        if not self.readings_z or not all(abs(float(z)) <= 3 for z in self.readings_z):
+            raise InputError(f"readings_z must name one or more quantiles within 3 standard deviations; "
+                             f"got {self.readings_z}")
         if not self.learning_rate > 0:
             raise InputError(f"learning_rate must be > 0; got {self.learning_rate}")
         self.wide.check()
@@ -270,7 +271,7 @@ def train_tip_estimator_steps(config: TipEstimatorConfig, out: str | Path, *, co
             "pixel_size_range_nm": list(config.wide.pixel_size_nm), "shapes": list(ESTIMATOR_SHAPES),
             "training": config.to_dict(), "validation": {k: v for k, v in best.items() if k != "state"},
             "history": history, "command": command, "data_seconds": data_seconds, "torch_version": torch.__version__,
-            "threads": torch.get_num_threads(), "use": {"z": float(config.quantile_z)}}
+            "threads": torch.get_num_threads(), "use": {"readings_z": sorted(float(z) for z in config.readings_z)}}
     save_model(out, network, card)
     return json.loads((out / "config.json").read_text())  # with the weights' sha256
 

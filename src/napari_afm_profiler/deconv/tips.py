@@ -261,17 +261,19 @@ def limit_blind_estimate(tip: Tip, card: Mapping[str, Any]) -> tuple[Tip, str | 
                      "stays nearer the image than the true surface); give a measured or modelled tip if you can")
 
 
-def tip_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple[Tip, str, str | None]:
-    """Return the parametric tip a tip estimator reads from the image, in words, and how the blind bound meets it.
+def tips_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple[tuple[Tip, ...], str, str | None]:
+    """Return the parametric tips a tip estimator reads from the image, in words, and how the blind bound meets them.
 
     The estimator (:mod:`.tip_estimator`) gives the tip model and, for the apex radius and the
-    half-angle, a distribution; the tip is made at the quantile its card names (``use.z``; a tip
-    sharper than the real one makes the result err toward the image, a blunter one below the
-    surface).  On the wide validation set a deconvolution with it reached 0.82 x the erosion's
-    error against 0.97 x when it was further limited by the blind (Villarrubia) estimate, whose
-    noise threshold and the image's scan artifacts make it sharper than the real tip in places
-    (benchmarks/RESULTS.md).  The blind estimate is therefore only compared with it: the share of
-    the tip the blind bound lies below (by more than 0.05 nm) is reported.
+    half-angle, a distribution; one tip is made at each of the quantiles its card names
+    (``use.readings_z``, standard deviations from the mean; older cards name one, ``use.z``).  A
+    deconvolution averages its results for these tips: the radius is uncertain (a tip sharper
+    than the real one makes the result err toward the image, a blunter one below the surface),
+    and on the wide validation set the average of the readings at -1, 0 and +1 SD beat any one
+    reading (benchmarks/RESULTS.md).  The blind (Villarrubia) estimate is only compared with the
+    central reading: limiting by it made results worse (its noise threshold and the image's scan
+    artifacts make it sharper than the real tip in places); the share of the tip the blind bound
+    lies below (by more than 0.05 nm) is reported.
 
     Parameters
     ----------
@@ -284,47 +286,56 @@ def tip_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple[
 
     Returns
     -------
-    tip : Tip
-        On the blind estimate's grid; ``parameters["read_from_image"]`` holds what the estimator read.
+    tips : tuple of Tip
+        One per reading, sharpest first, on the blind estimate's grid; each one's
+        ``parameters["read_from_image"]`` holds what the estimator read, ``["reading_z"]`` its quantile.
     description : str
     note : str or None
-        A sentence when the blind bound lies below the tip read over more than 10 % of it.
+        A sentence when the blind bound lies below the central reading over more than 10 % of it.
 
     Examples
     --------
     >>> from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
     >>> pair = make_wide_pair(WideSpec(scenes=("rods",)), 11)
     >>> px = (pair.pixel_size_nm,) * 2
-    >>> tip, words, _ = tip_read_from_image(estimate_from_image(pair.image, px), pair.image, "default")
-    >>> words.startswith("the tip read from the image by the tip estimator"), tip.shape
-    (True, 'array')
+    >>> tips, words, _ = tips_read_from_image(estimate_from_image(pair.image, px), pair.image, "default")
+    >>> words.startswith("the tip read from the image by the tip estimator"), len(tips), tips[0].shape
+    (True, 3, 'array')
     """
     from napari_afm_profiler.deconv.tip_estimator import LoadedEstimator, guess_tip, load_tip_estimator
 
     loaded = estimator if isinstance(estimator, LoadedEstimator) else load_tip_estimator(estimator)
     px = tuple(blind.pixel_size_nm or (1.0, 1.0))
     guess = guess_tip(image, px, loaded)
-    z = loaded.quantile_z
-    shape, radius, angle = guess.shape, guess.radius_nm(z), guess.angle_deg(z)
+    readings = sorted(loaded.readings_z)
+    central = readings[len(readings) // 2]
+    shape = guess.shape
     has_angle = shape in ("cone", "pyramid")
-    heights = make_tip(shape, pixel_size_nm=px, radius_nm=radius, half_angle_deg=angle if has_angle else None,
-                       size=blind.heights.shape[0]).heights
     lo, hi = guess.radius_nm(-1.645), guess.radius_nm(1.645)
-    below = float(np.mean(heights - blind.heights > 0.05))
-    read = {"shape": shape, "radius_nm": radius, "radius_90_nm": [lo, hi],
-            "half_angle_deg": angle if has_angle else None, "shape_probabilities": guess.shape_probabilities,
-            "blind_bound_below_share": below}
-    words = f"{shape}, apex radius {radius:.2g} nm (90 % range {lo:.2g}-{hi:.2g} nm)"
+    read = {"shape": shape, "radius_nm": guess.radius_nm(central), "radius_90_nm": [lo, hi],
+            "half_angle_deg": guess.angle_deg(central) if has_angle else None,
+            "shape_probabilities": guess.shape_probabilities,
+            "readings_radius_nm": [guess.radius_nm(z) for z in readings]}
+    heights = [make_tip(shape, pixel_size_nm=px, radius_nm=guess.radius_nm(z),
+                        half_angle_deg=guess.angle_deg(z) if has_angle else None, size=blind.heights.shape[0]).heights
+               for z in readings]
+    below = float(np.mean(heights[len(readings) // 2] - blind.heights > 0.05))
+    read["blind_bound_below_share"] = below
+    tips = tuple(Tip(heights=h, pixel_size_nm=blind.pixel_size_nm, shape="array",
+                     parameters={"source": "read from the image", "read_from_image": read, "reading_z": z})
+                 for h, z in zip(heights, readings))
+    words = f"{shape}, apex radius {read['radius_nm']:.2g} nm (90 % range {lo:.2g}-{hi:.2g} nm)"
     if has_angle:
-        words += f", half-angle {angle:.0f} deg"
-    tip = Tip(heights=heights, pixel_size_nm=blind.pixel_size_nm, shape="array",
-              parameters={"source": "read from the image", "read_from_image": read})
+        words += f", half-angle {read['half_angle_deg']:.0f} deg"
+    if len(readings) > 1:
+        words += ("; the result averages the results for apex radii "
+                  + ", ".join(f"{r:.2g}" for r in read["readings_radius_nm"]) + " nm")
     note = None
     if below > 0.1:
         note = (f"the blind (Villarrubia) bound from the image lies below the tip read over {below:.0%} of it: either "
                 "the image has features sharper than that tip (then it is too blunt there and the result may dig), "
                 "or noise and scan-line artifacts made the bound too sharp")
-    return tip, f"the tip read from the image by the tip estimator ({words})", note
+    return tips, f"the tip read from the image by the tip estimator ({words})", note
 
 
 def tip_outside_training(tip: Tip, image: np.ndarray, card: Mapping[str, Any]) -> str | None:
