@@ -190,3 +190,16 @@ def test_deconvolving_with_a_blind_tip_reports_the_tip_read_from_the_image():
         result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate")
     read = result.summary["tip_read_from_image"]
     assert read["shape"] in ("cone", "pyramid", "paraboloid") and read["radius_90_nm"][0] < read["radius_nm"]
+
+
+def test_without_the_estimator_the_blind_tip_applied_is_the_one_reported():
+    """tip_estimator=None: the limited blind estimate is both used and reported (summary's tip_heights)."""
+    from napari_afm_profiler.deconv.infer import deconvolve
+
+    pair = make_wide_pair(WideSpec(scenes=("boxes",), tilt_probability=0.0, shape=(64, 64)), 2)
+    px = pair.pixel_size_nm
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        blind = deconvolve(pair.image, pixel_size_nm=px, tip="estimate", tip_estimator=None)
+        given = deconvolve(pair.image, pixel_size_nm=px, tip=blind.summary["tip_heights"])
+    np.testing.assert_allclose(blind.surface, given.surface, atol=1e-6)

@@ -601,7 +601,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     used, description = resolve_tip(tip, image=frames[0], pixel_size_nm=px, tip_pixel_size_nm=tip_pixel_size_nm,
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
-    readings = (used,)
+    readings = None
     if isinstance(tip, str) and tip == ESTIMATE and tip_estimator is not None:
         readings, description, disagree = tips_read_from_image(used, frames[0], tip_estimator)
         used = readings[len(readings) // 2]  # the central reading: its erosion, consistency and summary
@@ -612,6 +612,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         used, limited = limit_blind_estimate(used, loaded.card)
         if limited:
             notes.append(limited)
+    readings = readings or (used,)
     if loaded.tip_conditioned:
         outside = tip_outside_training(used, frames[0], loaded.card)
         if outside:
