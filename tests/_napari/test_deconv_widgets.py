@@ -67,6 +67,11 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     dock.tip.value = tip_layer
     wait_worker(dock.run())
     assert "given tip of" in viewer.layers[-4].metadata["deconvolution"]["tip"]
+    dock.tip.value = "read from the image (tip estimator)"
+    wait_worker(dock.run())
+    read = viewer.layers[-4].metadata["deconvolution"]
+    assert dock.tip_used.value.startswith("the tip read from the image") and "averages the results" in dock.tip_used.value
+    assert len(read["tip_read_from_image"]["readings_radius_nm"]) == 3
 
 
 def test_level_then_deconvolve_puts_the_removed_tilt_back(make_napari_viewer, wait_worker):
