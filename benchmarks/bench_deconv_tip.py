@@ -8,9 +8,10 @@ paraboloid; apex radius 2-30 nm; half-angle 10-35 deg; asymmetric and double tip
 
 * raw image;
 * Villarrubia erosion with the true tip;
-* the tip-conditioned model given the true tip, the model's nominal tip, and (``--estimate``) a
-  blind estimate from the image itself, limited by the tip the tip estimator reads from the image
-  (the default) or by the model's typical training tip (as before the estimator);
+* the tip-conditioned model given the true tip, the model's nominal tip, and (``--estimate``) the
+  tip read from the image itself: by the tip estimator (the default; the results for its readings
+  at -1, 0 and +1 SD averaged), or the blind (Villarrubia) estimate limited by the model's typical
+  training tip (as before the estimator);
 * ``--previous FOLDER``: an earlier model that knows one tip only (for example the default of
   commit 26a6d03: ``git show 26a6d03:src/napari_afm_profiler/deconv/models/default/<file>``);
 * ``--baseline FOLDER``: the paper's encoder-decoder trained on the same data.
