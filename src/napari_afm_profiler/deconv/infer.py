@@ -394,7 +394,7 @@ def _averaged_readings(total: dict[str, Any], frame: np.ndarray, bluntest: Tip) 
 
 
 def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float], tip: Tip, uncertainty: bool,
-                 tile: int, margin: int, keep_quantiles: bool = False,
+                 tile: int, margin: int, keep_quantiles: bool = False, with_consistency: bool = True,
                  ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     finite = np.isfinite(image)
     if not finite.any():
@@ -465,7 +465,8 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
     else:
         result["uncertainty"] = spread
-    result["consistency"] = _consistency(filled, surface, native_tip)
+    if with_consistency:  # not for one of several readings: the combination computes its own
+        result["consistency"] = _consistency(filled, surface, native_tip)
     for value in result.values():
         if isinstance(value, np.ndarray):
             value[..., ~finite] = np.nan
@@ -640,7 +641,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         total = None
         for reading in readings:
             total = _add_reading(total, (yield from _frame_steps(loaded, met, px, reading, uncertainty, int(tile),
-                                                                  margin)))
+                                                                  margin, with_consistency=len(readings) == 1)))
         out = _averaged_readings(total, met, readings[-1])
         if ramp is None:
             results.append(out)

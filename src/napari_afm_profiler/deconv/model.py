@@ -214,3 +214,17 @@ def model_inputs(image: torch.Tensor, eroded: torch.Tensor | None, in_channels: 
             raise ValueError("this model needs the eroded image as a second channel")
         channels.append(eroded - offset)
     return torch.cat(channels, dim=1), offset
+
+
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Return ``x`` (..., h, w) flipped and transposed as the ``k``-th (0-7) of the 8 symmetries of the square.
+
+    Bit 1 flips the columns, bit 2 the rows, bit 4 transposes (after the flips).
+    """
+    if k & 1:
+        x = x.flip(-1)
+    if k & 2:
+        x = x.flip(-2)
+    if k & 4:
+        x = x.transpose(-1, -2)
+    return x

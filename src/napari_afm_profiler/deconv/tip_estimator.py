@@ -32,7 +32,7 @@ from scipy import ndimage
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-from napari_afm_profiler.deconv.model import ResBlock
+from napari_afm_profiler.deconv.model import ResBlock, dihedral
 from napari_afm_profiler.errors import AFMFormatError, InputError
 
 #: tip models the estimator tells apart, in the order of its class outputs
@@ -214,17 +214,6 @@ def _windows(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
     return [(slice(y, y + WINDOW), slice(x, x + WINDOW)) for y in starts(shape[0]) for x in starts(shape[1])]
 
 
-def _dihedral(x: np.ndarray, k: int) -> np.ndarray:
-    """Return ``x`` (..., h, w) flipped and transposed as the ``k``-th of the 8 symmetries of the square."""
-    if k & 1:
-        x = x[..., ::-1]
-    if k & 2:
-        x = x[..., ::-1, :]
-    if k & 4:
-        x = np.swapaxes(x, -1, -2)
-    return x
-
-
 def guess_tip(image: np.ndarray, pixel_size_nm: float | tuple[float, float],
               estimator: str | Path | LoadedEstimator = "default") -> TipGuess:
     """Read the tip's model, apex radius and half-angle from an image.
@@ -280,9 +269,9 @@ def guess_tip(image: np.ndarray, pixel_size_nm: float | tuple[float, float],
     # the tip's radius and angle do not change when the image is flipped or transposed: reading each
     # window in several of these orientations and averaging narrows the radius error (validation:
     # median factor 1.15 -> 1.13, benchmarks/RESULTS.md)
-    batch_x, batch_s = np.stack(xs), torch.from_numpy(np.stack(scalars))
+    batch_x, batch_s = torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(scalars))
     with torch.no_grad():
-        out = np.mean([loaded.network(torch.from_numpy(np.ascontiguousarray(_dihedral(batch_x, k))), batch_s).numpy()
+        out = np.mean([loaded.network(dihedral(batch_x, k).contiguous(), batch_s).numpy()
                        for k in range(max(1, min(8, MAX_READS // len(xs))))], axis=0)
     out = out.astype(np.float64)
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F  # noqa: N812
 
+from napari_afm_profiler.deconv.model import dihedral
 from napari_afm_profiler.deconv.tip_estimator import (
     ANGLE_CENTRE,
     ANGLE_SCALE,
@@ -152,14 +153,7 @@ def estimator_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    k = int(torch.randint(0, 8, (1,), generator=gen))
-    if k & 1:
-        x = x.flip(-1)
-    if k & 2:
-        x = x.flip(-2)
-    if k & 4:
-        x = x.transpose(-1, -2)
-    return x
+    return dihedral(x, int(torch.randint(0, 8, (1,), generator=gen)))
 
 
 def evaluate_estimator(network: TipEstimatorNet, arrays: dict[str, np.ndarray], batch: int = 64) -> dict[str, float]:

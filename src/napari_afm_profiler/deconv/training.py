@@ -23,7 +23,14 @@ from torch.nn import functional as F  # noqa: N812
 
 from napari_afm_profiler import __version__
 from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, N_CONDITION, network_inputs, substrate_plane
-from napari_afm_profiler.deconv.model import QUANTILES, TipConditionedUNet, build_model, model_inputs, widen_condition
+from napari_afm_profiler.deconv.model import (
+    QUANTILES,
+    TipConditionedUNet,
+    build_model,
+    dihedral,
+    model_inputs,
+    widen_condition,
+)
 from napari_afm_profiler.deconv.names import TRAINING_KINDS
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
@@ -364,13 +371,9 @@ def training_arrays(config: TrainConfig) -> tuple[TrainingArrays, TrainingArrays
 
 def _augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     k = int(torch.randint(0, 8, (1,), generator=gen))
-    if k & 1:
-        x, y = x.flip(-1), y.flip(-1)
-    if k & 2:
-        x, y = x.flip(-2), y.flip(-2)
-    if k & 4 and x.shape[-1] == x.shape[-2]:
-        x, y = x.transpose(-1, -2), y.transpose(-1, -2)
-    return x, y
+    if x.shape[-1] != x.shape[-2]:
+        k &= 3  # a transpose would change the shape
+    return dihedral(x, k), dihedral(y, k)
 
 
 def _roughness_mismatch(pred: torch.Tensor, true: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
