@@ -17,6 +17,7 @@ from napari_afm_profiler.deconv.calibration import (  # noqa: E402
     fit_margins,
     group_index,
     group_names,
+    relative_width,
 )
 from napari_afm_profiler.deconv.conditioning import N_CONDITION  # noqa: E402
 from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model  # noqa: E402
@@ -66,6 +67,44 @@ def test_broadening_bins_reach_the_nominal_coverage_in_each_bin_on_fresh_draws()
     assert inside[broadening < 1.0].mean() > 0.97 and inside[broadening >= 1.0].mean() < 0.85
 
 
+def test_relative_width_bins_cover_pixels_that_claim_too_narrow_an_interval():
+    """Pixels that predict a narrow interval in a broadened frame (unreached pit floors) miss more than their width says.
+
+    Half the pixels predict SD 0.2 nm but miss by SD 0.6 nm; the others predict and miss by SD 2 nm.  One margin
+    per certainty group over-covers the honest pixels and under-covers the over-confident ones; a margin per bin
+    of the predicted width over the frame's broadening covers 90 % of each on fresh draws.
+    """
+    n, size = 40, 24
+    broadening = np.full(n, 1.0)
+    narrow = (np.arange(size)[None, None, :] < size // 2) & np.ones((n, size, 1), bool)
+    predicted = np.where(narrow, 0.2, 2.0)
+    quantiles = Z[None, :, None, None] * predicted[:, None]
+    certain = np.zeros((n, size, size))
+    actual = np.where(narrow, 0.6, 2.0)
+
+    def draw(seed):
+        return np.random.default_rng(seed).normal(0, 1, certain.shape) * actual
+
+    relative = relative_width(quantiles, broadening)
+    width_edges = [float(np.median(relative))]
+    assert relative[narrow].max() < width_edges[0] <= relative[~narrow].min()
+    margins = fit_margins(quantiles, draw(1), certain, 0.9, broadening=broadening, width_edges=width_edges)
+    assert margins["uncertain 0 w0"] > 0.5 > margins["uncertain 0 w1"]
+    fresh = draw(2)
+    lower, upper = conformal_interval(quantiles, 0.9, margins, certain, broadening, (), width_edges)
+    inside = (lower <= fresh) & (fresh <= upper)
+    assert inside[narrow].mean() == pytest.approx(0.9, abs=0.015)
+    assert inside[~narrow].mean() == pytest.approx(0.9, abs=0.015)
+    # one frame at a time (scalar broadening, as deconvolve applies it) gives the same interval
+    one_lower, one_upper = conformal_interval(quantiles[3], 0.9, margins, certain[3], 1.0, (), width_edges)
+    np.testing.assert_array_equal(one_lower, lower[3])
+    np.testing.assert_array_equal(one_upper, upper[3])
+    plain = fit_margins(quantiles, draw(1), certain, 0.9)
+    lower, upper = conformal_interval(quantiles, 0.9, plain, certain)
+    inside = (lower <= fresh) & (fresh <= upper)
+    assert inside[narrow].mean() < 0.85 and inside[~narrow].mean() > 0.93
+
+
 def test_margins_fitted_on_the_reported_interval_cover_the_nominal_share_of_it():
     """The pipeline reports [min(lower, result), max(upper, result)]; margins fitted on that reach 90 % of it."""
     rng = np.random.default_rng(3)
@@ -108,7 +147,8 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     assert card["intervals"] == json.loads(json.dumps(entry))
     assert entry["calibrated_on"] == "pipeline" and entry["pairs"] == 18 and entry["calibration_seed"] == 5
     assert entry["network_level"]["0.9"]["margins"] == network_level["0.9"]["margins"]
-    assert len(entry["broadening_edges_nm"]) == 1 and entry["groups"] == group_names(entry["broadening_edges_nm"])
+    assert len(entry["broadening_edges_nm"]) == 1 and len(entry["relative_width_edges"]) == 2
+    assert entry["groups"] == group_names(entry["broadening_edges_nm"], entry["relative_width_edges"])
     assert set(entry["0.9"]["coverage_by_kind"]) == set(WideSpec().scenes)
     # in-sample, conformal margins cover at least the nominal share over all calibration pixels
     pixels = entry["0.9"]["pixels_per_group"]
@@ -119,7 +159,7 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     model = load_model(folder)
     out = frame_quantiles(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
     lower, _ = conformal_interval(out["quantiles"], 0.9, entry["0.9"]["margins"], out["certain"],
-                                  out["broadening_nm"], entry["broadening_edges_nm"])
+                                  out["broadening_nm"], entry["broadening_edges_nm"], entry["relative_width_edges"])
     result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
     np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
 
@@ -140,18 +180,22 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)
     assert main(["calibrate", str(folder), "--n-per-kind", "1"]) == 0
-    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--aim-90", "0.92"]) == 0  # again
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
+                 "--aim-90", "0.92"]) == 0  # again
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
     assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
-    assert card["intervals"]["command"].endswith("--aim-90 0.92") and card["intervals"]["aim_90"] == 0.92
+    assert card["intervals"]["command"].endswith("--width-bins 1 --aim-90 0.92") and card["intervals"]["aim_90"] == 0.92
+    assert card["intervals"]["relative_width_edges"] == []
     with pytest.raises(InputError, match="one 2-D frame"):
         frame_quantiles(np.zeros((2, 16, 16)), pixel_size_nm=1.0, tip=None, model=folder)
     with pytest.raises(InputError, match="n_per_kind"):
         calibrate_pipeline(folder, n_per_kind=0)
+    with pytest.raises(InputError, match="width_bins"):
+        calibrate_pipeline(folder, width_bins=0)
     baseline = tmp_path / "baseline"
     from dataclasses import replace
 

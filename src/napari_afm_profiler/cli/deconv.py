@@ -108,13 +108,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from napari_afm_profiler.deconv.pipeline_calibration import calibrate_pipeline_steps
 
     command = (f"afm-profiler calibrate {shlex.quote(str(args.model))} --n-per-kind {args.n_per_kind} "
-               f"--seed {args.seed} --bins {args.bins} --aim-90 {args.aim_90:g}")
+               f"--seed {args.seed} --bins {args.bins} --width-bins {args.width_bins} --aim-90 {args.aim_90:g}")
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
-                                     command=command, aim_90=args.aim_90)
+                                     width_bins=args.width_bins, command=command, aim_90=args.aim_90)
     entry = drain(steps, lambda p: print(f"pair {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}), groups: "
-          f"{', '.join(entry['groups'])}; broadening edges {[round(e, 3) for e in entry['broadening_edges_nm']]} nm")
+          f"{', '.join(entry['groups'])}; broadening edges {[round(e, 3) for e in entry['broadening_edges_nm']]} nm; "
+          f"relative-width edges {[round(e, 3) for e in entry['relative_width_edges']]}")
     for level in ("0.9", "0.5"):
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
@@ -229,7 +230,7 @@ def add_deconv_parsers(sub: Any) -> None:
     add_tip_arguments(d)
     d.set_defaults(func=cmd_deconvolve)
 
-    from napari_afm_profiler.deconv.names import BROADENING_BINS, PIPELINE_CALIBRATION_SEED
+    from napari_afm_profiler.deconv.names import BROADENING_BINS, PIPELINE_CALIBRATION_SEED, WIDTH_BINS
 
     c = sub.add_parser("calibrate", help="calibrate a tip-conditioned model's 50 %% and 90 %% intervals on the "
                                          "whole pipeline's outputs (virtual pairs; updates the model card)")
@@ -239,6 +240,9 @@ def add_deconv_parsers(sub: Any) -> None:
                    help="seed of the calibration pairs (never a training, validation or test seed)")
     c.add_argument("--bins", type=int, default=BROADENING_BINS,
                    help="bins of the frame's broadening per certainty group (1: certainty groups only)")
+    c.add_argument("--width-bins", type=int, default=WIDTH_BINS,
+                   help="bins of each pixel's predicted 90 %% half-width over the frame's broadening, within each "
+                        "of those groups (1: no split)")
     c.add_argument("--aim-90", type=float, default=0.9,
                    help="share of the calibration pixels the 90 %% interval is fitted to cover (a little above 0.9 "
                         "keeps the least covered scene kind above 85 %%)")

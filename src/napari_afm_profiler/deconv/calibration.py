@@ -18,7 +18,11 @@ pipeline (resampling, the bound by the erosion, the certainty map of the image a
 the shipped model is calibrated on the pipeline's outputs (:mod:`.pipeline_calibration`).  There
 the groups are split further by how much the tip broadened the frame (:func:`broadening_nm`, the
 mean of image minus result): images the tip changed a lot miss the truth more often, whatever
-their kind, and the bins' edges are stored with the margins (``broadening_edges_nm``).
+their kind, and the bins' edges are stored with the margins (``broadening_edges_nm``).  Cards
+calibrated since session 35 split each of those groups once more by the pixel's
+:func:`relative_width`, the predicted 90 % half-width over the frame's broadening: a pixel that
+claims a narrow interval in a frame the tip broadened a lot (an unreached pit floor) misses more
+often than its width says (``relative_width_edges``).
 """
 
 from __future__ import annotations
@@ -41,9 +45,12 @@ the same coverage per kind to 0.005)."""
 GROUPS = ("certain", "uncertain")
 """Mondrian groups: pixels where the certainty map says the tip touched, and the others."""
 
+BROADENING_FLOOR_NM = 1e-3
+"""The broadening below which :func:`relative_width` divides by this instead (a frame the tip left unchanged)."""
 
-def group_names(edges: Sequence[float] = ()) -> list[str]:
-    """Return the Mondrian group names: :data:`GROUPS`, each split into ``len(edges) + 1`` broadening bins.
+
+def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = ()) -> list[str]:
+    """Return the Mondrian group names: :data:`GROUPS` split into broadening bins and then relative-width bins.
 
     Examples
     --------
@@ -51,10 +58,37 @@ def group_names(edges: Sequence[float] = ()) -> list[str]:
     ['certain', 'uncertain']
     >>> group_names([0.3])
     ['certain 0', 'uncertain 0', 'certain 1', 'uncertain 1']
+    >>> group_names((), [2.0])
+    ['certain 0 w0', 'uncertain 0 w0', 'certain 0 w1', 'uncertain 0 w1']
     """
-    if not len(edges):
+    if not len(edges) and not len(width_edges):
         return list(GROUPS)
-    return [f"{name} {b}" for b in range(len(edges) + 1) for name in GROUPS]
+    widths = [f" w{k}" for k in range(len(width_edges) + 1)] if len(width_edges) else [""]
+    return [f"{name} {b}{w}" for b in range(len(edges) + 1) for w in widths for name in GROUPS]
+
+
+def relative_width(quantiles: np.ndarray, broadening: float | np.ndarray) -> np.ndarray:
+    """Return each pixel's predicted 90 % half-width (floored) over its frame's broadening.
+
+    Parameters
+    ----------
+    quantiles : (..., 5, ny, nx) ndarray
+        The network's quantiles, nm.
+    broadening : float or ndarray
+        :func:`broadening_nm` of the frame (scalar), or of each frame (shape ``(n,)``); values
+        below :data:`BROADENING_FLOOR_NM` count as that floor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> q = np.array([-1.0, -0.5, 0.0, 0.5, 1.0]).reshape(5, 1, 1)
+    >>> round(float(relative_width(q, 2.2)[0, 0]), 3)  # (1.0 + 0.1 floor) / 2.2
+    0.5
+    """
+    _, _, width = _bounds(quantiles, 0.9)
+    b = np.maximum(np.asarray(broadening, np.float64), BROADENING_FLOOR_NM)
+    b = np.reshape(b, np.shape(b) + (1,) * (width.ndim - np.ndim(b)))
+    return (width / b.astype(width.dtype)).astype(width.dtype, copy=False)
 
 
 def broadening_nm(image: np.ndarray, surface: np.ndarray) -> float:
@@ -64,16 +98,35 @@ def broadening_nm(image: np.ndarray, surface: np.ndarray) -> float:
     return float(gap[finite].mean()) if finite.any() else 0.0
 
 
-def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0,
-                edges: Sequence[float] = ()) -> np.ndarray:
-    """Return each pixel's index into :func:`group_names` ``(edges)``.
+def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
+                relative: np.ndarray | None = None, width_edges: Sequence[float] = ()) -> np.ndarray:
+    """Return each pixel's index into :func:`group_names` ``(edges, width_edges)`` (uint8: a frame can be 8192²).
 
-    ``broadening`` is one value per frame: a scalar, or shape ``(n,)`` for ``certain`` of shape ``(n, ny, nx)``.
+    ``broadening`` is one value per frame: a scalar, or shape ``(n,)`` for ``certain`` of shape
+    ``(n, ny, nx)``.  ``relative`` (:func:`relative_width`, the shape of ``certain``) is needed
+    only with ``width_edges``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> certain = np.array([[1.0, 0.0], [1.0, 0.0]])
+    >>> group_index(certain, 0.5, [0.1], np.array([[1.0, 1.0], [3.0, 3.0]]), [2.0]).tolist()
+    [[4, 5], [6, 7]]
     """
     touched = np.asarray(certain) > 0.5
     bins = np.searchsorted(np.asarray(edges, np.float64), np.asarray(broadening, np.float64), side="right")
-    bins = np.reshape(bins, np.shape(bins) + (1,) * (touched.ndim - np.ndim(bins)))
-    return (2 * bins + np.where(touched, 0, 1)).astype(np.int64)
+    bins = np.reshape(bins, np.shape(bins) + (1,) * (touched.ndim - np.ndim(bins))).astype(np.uint8)
+    n_widths = len(width_edges) + 1
+    if len(group_names(edges, width_edges)) > 255:
+        raise ValueError(f"{len(edges) + 1} x {n_widths} bins make too many groups")
+    index = np.where(touched, np.uint8(0), np.uint8(1))
+    index += (2 * n_widths * bins).astype(np.uint8)
+    if n_widths > 1:
+        if relative is None:
+            raise ValueError("relative widths are needed to split the groups by width_edges")
+        for edge in width_edges:  # one comparison at a time: no int64 index map for a large frame
+            index += np.uint8(2) * (relative >= edge)
+    return index
 
 
 def interval(quantiles: np.ndarray, level: float, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +157,7 @@ def _bounds(quantiles: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray
 
 def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str, float],
                        certain: np.ndarray, broadening: float | np.ndarray = 0.0,
-                       edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+                       edges: Sequence[float] = (), width_edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``level`` interval from quantiles ``(..., 5, ny, nx)`` with fitted normalised ``margins``.
 
     Parameters
@@ -121,6 +174,8 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
         :func:`broadening_nm` of each frame (used only with ``edges``).
     edges : sequence of float
         The broadening bins' edges, nm; none: the two groups of :data:`GROUPS`.
+    width_edges : sequence of float
+        The :func:`relative_width` bins' edges; none: no split by width.
 
     Examples
     --------
@@ -131,19 +186,22 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     (-3.3, 4.3)
     """
     lower, upper, width = _bounds(quantiles, level)
-    table = np.array([float(margins[name]) for name in group_names(edges)], dtype=width.dtype)
-    if np.ndim(broadening) == 0:  # one frame: two margins, no index map (an 8192² frame is large)
+    table = np.array([float(margins[name]) for name in group_names(edges, width_edges)], dtype=width.dtype)
+    if np.ndim(broadening) == 0 and not len(width_edges):  # one frame: two margins, no index map
         b = int(np.searchsorted(np.asarray(edges, np.float64), float(broadening), side="right"))
         margin = np.where(np.asarray(certain) > 0.5, table[2 * b], table[2 * b + 1])
     else:
-        margin = table[group_index(certain, broadening, edges)]
+        relative = relative_width(quantiles, broadening) if len(width_edges) else None
+        margin = table[group_index(certain, broadening, edges, relative, width_edges)]
+        del relative
     margin *= width
     return lower - margin, upper + margin
 
 
 def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,
                 broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
-                surface: np.ndarray | None = None, aim: float | None = None) -> dict[str, float]:
+                width_edges: Sequence[float] = (), surface: np.ndarray | None = None,
+                aim: float | None = None) -> dict[str, float]:
     """Fit the normalised margin of each group so that ``level`` of its pixels fall inside (split conformal).
 
     The score of a pixel is how far the truth lies outside ``[q_lo, q_hi]`` in units of the
@@ -151,8 +209,8 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     finite-sample correction.  With ``surface`` (the pipeline's result) the scores are those of
     the interval the pipeline reports, ``[min(lower, surface), max(upper, surface)]``: truth
     above the result only needs the upper side, truth below it only the lower side.  A group
-    without pixels keeps the largest of the others' margins.  ``broadening`` and ``edges`` split
-    the groups as in :func:`conformal_interval`.  ``aim`` (default ``level``) is the share the
+    without pixels keeps the largest of the others' margins.  ``broadening``, ``edges`` and
+    ``width_edges`` split the groups as in :func:`conformal_interval`.  ``aim`` (default ``level``) is the share the
     margins are fitted to cover, for an interval still built from ``level``'s quantiles.
     """
     aim = level if aim is None else aim
@@ -163,15 +221,17 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     else:
         # truth exactly on the result is inside whatever the margin: the lowest score a margin can undo
         scores = np.where(truth < surface, below, np.where(truth > surface, above, -1.0))
-    index = group_index(certain, broadening, edges)
+    relative = relative_width(quantiles, broadening) if len(width_edges) else None
+    index = group_index(certain, broadening, edges, relative, width_edges)
     margins: dict[str, float] = {}
-    for i, name in enumerate(group_names(edges)):
+    names = group_names(edges, width_edges)
+    for i, name in enumerate(names):
         s = scores[index == i]
         if s.size:
             q = min(1.0, np.ceil((s.size + 1) * aim) / s.size)
             margins[name] = float(np.quantile(s, q, method="higher"))
     fallback = max(margins.values()) if margins else 0.0
-    return {name: margins.get(name, fallback) for name in group_names(edges)}
+    return {name: margins.get(name, fallback) for name in names}
 
 
 def coverage(quantiles: np.ndarray, truth: np.ndarray, level: float, scale: float | None = None, *,
@@ -201,13 +261,14 @@ def fit_scale(quantiles: np.ndarray, truth: np.ndarray, level: float) -> float:
 
 
 def calibrated_interval(quantiles: np.ndarray, level: float, entry: Mapping[str, Any] | None,
-                        certain: np.ndarray, broadening: float = 0.0,
-                        edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+                        certain: np.ndarray, broadening: float = 0.0, edges: Sequence[float] = (),
+                        width_edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Apply a card's ``intervals[level]`` entry: its margins when it has them, else its scale (1 if none).
 
-    ``edges`` are the card's ``broadening_edges_nm`` (none for margins of the two plain groups).
+    ``edges`` and ``width_edges`` are the card's ``broadening_edges_nm`` and
+    ``relative_width_edges`` (none for margins of the two plain groups).
     """
     entry = entry or {}
     if "margins" in entry:
-        return conformal_interval(quantiles, level, entry["margins"], certain, broadening, edges)
+        return conformal_interval(quantiles, level, entry["margins"], certain, broadening, edges, width_edges)
     return interval(quantiles, level, float(entry.get("scale", 1.0)))

@@ -99,11 +99,11 @@ class LoadedModel:
         """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map.
 
         ``broadening`` is the frame's :func:`~napari_afm_profiler.deconv.calibration.broadening_nm`;
-        cards calibrated on the pipeline split their margins by it.
+        cards calibrated on the pipeline split their margins by it (and by each pixel's width relative to it).
         """
         intervals = self.card.get("intervals") or {}
         return calibrated_interval(quantiles, level, intervals.get(str(level)), certain, broadening,
-                                   intervals.get("broadening_edges_nm", ()))
+                                   intervals.get("broadening_edges_nm", ()), intervals.get("relative_width_edges", ()))
 
 
 def model_folder(name_or_path: str | Path) -> Path:
