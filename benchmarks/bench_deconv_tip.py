@@ -84,6 +84,7 @@ def main() -> None:
                *(["previous model"] if previous else []), *(["paper encoder-decoder"] if baseline else [])]
     stats: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     coverage: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    blind_coverage: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     levels = np.round(np.arange(0.1, 1.0, 0.1), 2)
     reliability = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
@@ -97,7 +98,12 @@ def main() -> None:
         preds["ours, true tip"] = res.surface
         preds["ours, nominal tip"] = run_model(model, image, px, None).surface
         if args.estimate:
-            preds["ours, blind-estimated tip"] = run_model(model, image, px, "estimate").surface
+            blind = run_model(model, image, px, "estimate")
+            preds["ours, blind-estimated tip"] = blind.surface
+            if blind.lower is not None:
+                blind_coverage[pair.scene].append((
+                    float(np.mean((blind.lower50 <= true) & (true <= blind.upper50))),
+                    float(np.mean((blind.lower <= true) & (true <= blind.upper))), float(np.mean(blind.uncertainty))))
             preds["ours, blind tip, typical-tip limit"] = run_model(model, image, px, "estimate",
                                                                     tip_estimator=None).surface
         if previous:
@@ -142,13 +148,19 @@ def main() -> None:
         print(f"| {method} | {ratio:.2f} | {int(sum(s['worse'] for s in rows))} of {len(rows)} | "
               f"{int(sum(s['worse5'] for s in rows))} | {np.mean([s['dig'] for s in rows]):.2%} |")
     if coverage:
-        print("\nCalibrated intervals (ours, true tip): share of pixels whose true height lies inside, per scene "
+        print("\nCalibrated intervals (ours, true tip; with --estimate also the blind mode's, whose bounds are the "
+              "mean of its three readings'): share of pixels whose true height lies inside, per scene "
               "(goal for 90 %: 85-95 %)\n")
-        print("| scene | 50 % interval | 90 % interval | 90 % half-width, mean (nm) |")
-        print("|---|---|---|---|")
+        blind_columns = " | blind: 50 % | blind: 90 % | blind: 90 % half-width (nm)" if blind_coverage else ""
+        print(f"| scene | 50 % interval | 90 % interval | 90 % half-width, mean (nm){blind_columns} |")
+        print("|---|---|---|---|" + "---|---|---|" * bool(blind_coverage))
         for scene in scenes:
             c = np.array(coverage[scene]).reshape(-1, 3)
-            print(f"| {scene} | {np.mean(c[:, 0]):.1%} | {np.mean(c[:, 1]):.1%} | {np.mean(c[:, 2]):.2f} |")
+            row = f"| {scene} | {np.mean(c[:, 0]):.1%} | {np.mean(c[:, 1]):.1%} | {np.mean(c[:, 2]):.2f} |"
+            if blind_coverage:
+                b = np.array(blind_coverage[scene]).reshape(-1, 3)
+                row += f" {np.mean(b[:, 0]):.1%} | {np.mean(b[:, 1]):.1%} | {np.mean(b[:, 2]):.2f} |"
+            print(row)
         if reliability:
             print("\nReliability curve (all scenes): nominal coverage -> observed share of pixels inside\n")
             print("| nominal | " + " | ".join(f"{lv:.0%}" for lv in levels) + " |")

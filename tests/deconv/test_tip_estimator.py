@@ -156,7 +156,7 @@ def test_the_tips_read_from_the_image_are_the_estimators_parametric_tips_checked
 
 
 def test_a_deconvolution_with_several_readings_averages_their_results():
-    """The result for the readings -1, 0, +1 SD is the mean of the three single-tip results; the interval their union."""
+    """The result for the readings -1, 0, +1 SD is the mean of the three single-tip results, and so are its bounds."""
     from napari_afm_profiler.deconv.infer import deconvolve
     from napari_afm_profiler.deconv.tips import estimate_from_image, tips_read_from_image
 
@@ -170,8 +170,10 @@ def test_a_deconvolution_with_several_readings_averages_their_results():
         result = deconvolve(pair.image, pixel_size_nm=px, tip="estimate", tip_estimator=estimator)
     assert len(tips) == len(estimator.readings_z) == 3
     np.testing.assert_allclose(result.surface, np.mean([r.surface for r in singles], axis=0), atol=1e-5)
-    np.testing.assert_allclose(result.lower, np.min([r.lower for r in singles], axis=0), atol=1e-5)
-    np.testing.assert_allclose(result.upper, np.max([r.upper for r in singles], axis=0), atol=1e-5)
+    np.testing.assert_allclose(result.lower, np.mean([r.lower for r in singles], axis=0), atol=1e-5)
+    np.testing.assert_allclose(result.upper50, np.mean([r.upper50 for r in singles], axis=0), atol=1e-5)
+    np.testing.assert_allclose(result.uncertainty, np.mean([r.uncertainty for r in singles], axis=0), atol=1e-5)
+    assert (result.lower <= result.surface + 1e-4).all() and (result.surface <= result.upper + 1e-4).all()
     assert any("averages the results for apex radii" in note for note in result.notes)
     # the consistency map is that of the mean surface with the bluntest reading
     expected = np.maximum(pair.image - dilate(result.surface, tips[-1].heights), 0)
