@@ -17,6 +17,7 @@ from napari_afm_profiler.deconv.calibration import (  # noqa: E402
     fit_margins,
     group_index,
     group_names,
+    pixel_regime,
     relative_width,
 )
 from napari_afm_profiler.deconv.conditioning import N_CONDITION  # noqa: E402
@@ -105,6 +106,36 @@ def test_relative_width_bins_cover_pixels_that_claim_too_narrow_an_interval():
     assert inside[narrow].mean() < 0.85 and inside[~narrow].mean() > 0.93
 
 
+def test_pixel_regimes_give_resampled_frames_their_own_margins():
+    """Frames coarser than the trained pixel range (resampled for the network) miss by more: their own margins fix it."""
+    n, size = 60, 16
+    px = np.where(np.arange(n) % 3 == 0, 3.0, 1.0)  # a third of the frames at 3 nm/px, outside 0.5-2 nm
+    regime = np.array([pixel_regime(p, (0.5, 2.0)) for p in px])
+    assert set(regime) == {0, 2}
+    quantiles = np.broadcast_to(Z[None, :, None, None], (n, 5, size, size))
+    certain = np.zeros((n, size, size))
+    spread = np.where(px > 2.0, 2.5, 1.0)[:, None, None]
+
+    def draw(seed):
+        return np.random.default_rng(seed).normal(0, 1, certain.shape) * spread
+
+    margins = fit_margins(quantiles, draw(1), certain, 0.9, regime=regime)
+    assert sorted(margins) == sorted(group_names(regimes=True))
+    assert margins["uncertain coarser"] > margins["uncertain"]
+    assert margins["uncertain finer"] == max(margins.values())  # no finer frames: the largest margin
+    fresh = draw(2)
+    lower, upper = conformal_interval(quantiles, 0.9, margins, certain, 0.0, (), (), regime)
+    inside = (lower <= fresh) & (fresh <= upper)
+    for r in (0, 2):
+        assert inside[regime == r].mean() == pytest.approx(0.9, abs=0.015)
+    one_lower, _ = conformal_interval(quantiles[0], 0.9, margins, certain[0], 0.0, (), (), int(regime[0]))
+    np.testing.assert_array_equal(one_lower, lower[0])
+    plain = fit_margins(quantiles, draw(1), certain, 0.9)
+    lower, upper = conformal_interval(quantiles, 0.9, plain, certain)
+    inside = (lower <= fresh) & (fresh <= upper)
+    assert inside[regime == 2].mean() < 0.8
+
+
 def test_margins_fitted_on_the_reported_interval_cover_the_nominal_share_of_it():
     """The pipeline reports [min(lower, result), max(upper, result)]; margins fitted on that reach 90 % of it."""
     rng = np.random.default_rng(3)
@@ -148,7 +179,8 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     assert entry["calibrated_on"] == "pipeline" and entry["pairs"] == 18 and entry["calibration_seed"] == 5
     assert entry["network_level"]["0.9"]["margins"] == network_level["0.9"]["margins"]
     assert len(entry["broadening_edges_nm"]) == 1 and len(entry["relative_width_edges"]) == 2
-    assert entry["groups"] == group_names(entry["broadening_edges_nm"], entry["relative_width_edges"])
+    assert entry["groups"] == group_names(entry["broadening_edges_nm"], entry["relative_width_edges"], True)
+    assert entry["pixel_regimes"] and entry["trained_pixel_size_nm"] == list(load_model(folder).pixel_size_range)
     assert set(entry["0.9"]["coverage_by_kind"]) == set(WideSpec().scenes)
     # in-sample, conformal margins cover at least the nominal share over all calibration pixels
     pixels = entry["0.9"]["pixels_per_group"]
@@ -158,8 +190,10 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     tip = Tip(heights=pair.tip, pixel_size_nm=(pair.pixel_size_nm,) * 2)
     model = load_model(folder)
     out = frame_quantiles(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
+    regime = pixel_regime(pair.pixel_size_nm, entry["trained_pixel_size_nm"])
     lower, _ = conformal_interval(out["quantiles"], 0.9, entry["0.9"]["margins"], out["certain"],
-                                  out["broadening_nm"], entry["broadening_edges_nm"], entry["relative_width_edges"])
+                                  out["broadening_nm"], entry["broadening_edges_nm"], entry["relative_width_edges"],
+                                  regime)
     result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
     np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
 
@@ -181,21 +215,24 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     shutil.copytree(tiny_model, folder)
     assert main(["calibrate", str(folder), "--n-per-kind", "1"]) == 0
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--aim-90", "0.92"]) == 0  # again
+                 "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes"]) == 0  # again
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
     assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
-    assert card["intervals"]["command"].endswith("--width-bins 1 --aim-90 0.92") and card["intervals"]["aim_90"] == 0.92
-    assert card["intervals"]["relative_width_edges"] == []
+    assert "--width-bins 1 --aim-90 0.92 --pixel-size" in card["intervals"]["command"]
+    assert card["intervals"]["aim_90"] == 0.92
+    assert card["intervals"]["relative_width_edges"] == [] and card["intervals"]["pixel_size_nm"] == [2.0, 4.0]
     with pytest.raises(InputError, match="one 2-D frame"):
         frame_quantiles(np.zeros((2, 16, 16)), pixel_size_nm=1.0, tip=None, model=folder)
     with pytest.raises(InputError, match="n_per_kind"):
         calibrate_pipeline(folder, n_per_kind=0)
     with pytest.raises(InputError, match="width_bins"):
         calibrate_pipeline(folder, width_bins=0)
+    with pytest.raises(InputError, match="pixel_size_nm"):
+        calibrate_pipeline(folder, pixel_size_nm=(2.0, 0.0))
     baseline = tmp_path / "baseline"
     from dataclasses import replace
 

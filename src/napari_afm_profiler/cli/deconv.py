@@ -39,7 +39,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                          paper_noise_nm=None if args.paper_noise is None else tuple(args.paper_noise),
                          erosion_noise_correction=args.noise_corrected_erosion,
                          wide=replace(base.wide, tilt_probability=args.tilt_probability,
-                                      noise_nm=tuple(args.wide_noise) if args.wide_noise else base.wide.noise_nm),
+                                      noise_nm=tuple(args.wide_noise) if args.wide_noise else base.wide.noise_nm,
+                                      pixel_size_nm=tuple(args.wide_pixel_size) if args.wide_pixel_size
+                                      else base.wide.pixel_size_nm),
                          certainty_tolerance=base.certainty_tolerance if args.certainty_tolerance is None
                          else args.certainty_tolerance,
                          roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
@@ -108,13 +110,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from napari_afm_profiler.deconv.pipeline_calibration import calibrate_pipeline_steps
 
     command = (f"afm-profiler calibrate {shlex.quote(str(args.model))} --n-per-kind {args.n_per_kind} "
-               f"--seed {args.seed} --bins {args.bins} --width-bins {args.width_bins} --aim-90 {args.aim_90:g}")
+               f"--seed {args.seed} --bins {args.bins} --width-bins {args.width_bins} --aim-90 {args.aim_90:g} "
+               f"--pixel-size {args.pixel_size[0]:g} {args.pixel_size[1]:g}"
+               + (" --no-pixel-regimes" if args.no_pixel_regimes else ""))
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
-                                     width_bins=args.width_bins, command=command, aim_90=args.aim_90)
+                                     width_bins=args.width_bins, command=command, aim_90=args.aim_90,
+                                     pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes)
     entry = drain(steps, lambda p: print(f"pair {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
-    print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}), groups: "
-          f"{', '.join(entry['groups'])}; broadening edges {[round(e, 3) for e in entry['broadening_edges_nm']]} nm; "
+    print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
+          f"{entry['pixel_size_nm'][0]:g}-{entry['pixel_size_nm'][1]:g} nm), {len(entry['groups'])} groups"
+          f"{' (within, finer and coarser than the trained pixel range)' if entry['pixel_regimes'] else ''}; "
+          f"broadening edges {[round(e, 3) for e in entry['broadening_edges_nm']]} nm; "
           f"relative-width edges {[round(e, 3) for e in entry['relative_width_edges']]}")
     for level in ("0.9", "0.5"):
         by_kind = entry[level]["coverage_by_kind"]
@@ -189,6 +196,9 @@ def add_deconv_parsers(sub: Any) -> None:
                         "as at inference)")
     p.add_argument("--wide-noise", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                    help="with --generator wide: noise SD range in nm, log-uniform (default 0.02 0.5)")
+    p.add_argument("--wide-pixel-size", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="with --generator wide: pixel size range in nm, log-uniform (default 0.5 2); the model "
+                        "resamples images outside it into it")
     p.add_argument("--noise-corrected-erosion", action="store_true",
                    help="bound the result by the erosion raised by its expected noise bias (noisy flat scenes "
                         "otherwise come out two to three noise SDs too low)")
@@ -230,7 +240,12 @@ def add_deconv_parsers(sub: Any) -> None:
     add_tip_arguments(d)
     d.set_defaults(func=cmd_deconvolve)
 
-    from napari_afm_profiler.deconv.names import BROADENING_BINS, PIPELINE_CALIBRATION_SEED, WIDTH_BINS
+    from napari_afm_profiler.deconv.names import (
+        BROADENING_BINS,
+        CALIBRATION_PIXEL_SIZES_NM,
+        PIPELINE_CALIBRATION_SEED,
+        WIDTH_BINS,
+    )
 
     c = sub.add_parser("calibrate", help="calibrate a tip-conditioned model's 50 %% and 90 %% intervals on the "
                                          "whole pipeline's outputs (virtual pairs; updates the model card)")
@@ -246,6 +261,12 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--aim-90", type=float, default=0.9,
                    help="share of the calibration pixels the 90 %% interval is fitted to cover (a little above 0.9 "
                         "keeps the least covered scene kind above 85 %%)")
+    c.add_argument("--pixel-size", type=float, nargs=2, default=list(CALIBRATION_PIXEL_SIZES_NM), metavar=("LO", "HI"),
+                   help="pixel sizes of the calibration pairs, nm (log-uniform; images outside the model's trained "
+                        "range are resampled, and their intervals are calibrated with the others)")
+    c.add_argument("--no-pixel-regimes", action="store_true",
+                   help="one set of margins for every pixel size (default: separate margins for images within, "
+                        "finer than and coarser than the model's trained pixel range)")
     c.set_defaults(func=cmd_calibrate)
 
     e = sub.add_parser("train-tip-estimator", help="train the network that reads the tip's model, apex radius and "

@@ -22,11 +22,15 @@ their kind, and the bins' edges are stored with the margins (``broadening_edges_
 calibrated since session 35 split each of those groups once more by the pixel's
 :func:`relative_width`, the predicted 90 % half-width over the frame's broadening: a pixel that
 claims a narrow interval in a frame the tip broadened a lot (an unreached pit floor) misses more
-often than its width says (``relative_width_edges``).
+often than its width says (``relative_width_edges``), and by the frame's pixel size against the
+model's trained range (:data:`PIXEL_REGIMES`, ``pixel_regimes``): an image outside it is
+resampled for the network and back, and with margins fitted inside the range the 90 % interval
+covered only 80 % of the pixels of images coarser than it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,12 +49,18 @@ the same coverage per kind to 0.005)."""
 GROUPS = ("certain", "uncertain")
 """Mondrian groups: pixels where the certainty map says the tip touched, and the others."""
 
+PIXEL_REGIMES = ("within", "finer", "coarser")
+"""Frames whose pixel size lies within the model's trained range, below it and above it (resampled)."""
+
 BROADENING_FLOOR_NM = 1e-3
 """The broadening below which :func:`relative_width` divides by this instead (a frame the tip left unchanged)."""
 
 
-def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = ()) -> list[str]:
-    """Return the Mondrian group names: :data:`GROUPS` split into broadening bins and then relative-width bins.
+def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = (), regimes: bool = False) -> list[str]:
+    """Return the Mondrian group names: :data:`GROUPS` split into broadening bins, relative-width bins and pixel regimes.
+
+    With ``regimes`` the names of frames within the trained pixel range come first, unchanged,
+    then the same names for finer and for coarser frames (:data:`PIXEL_REGIMES`).
 
     Examples
     --------
@@ -60,11 +70,33 @@ def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = ()) 
     ['certain 0', 'uncertain 0', 'certain 1', 'uncertain 1']
     >>> group_names((), [2.0])
     ['certain 0 w0', 'uncertain 0 w0', 'certain 0 w1', 'uncertain 0 w1']
+    >>> group_names(regimes=True)
+    ['certain', 'uncertain', 'certain finer', 'uncertain finer', 'certain coarser', 'uncertain coarser']
     """
     if not len(edges) and not len(width_edges):
-        return list(GROUPS)
-    widths = [f" w{k}" for k in range(len(width_edges) + 1)] if len(width_edges) else [""]
-    return [f"{name} {b}{w}" for b in range(len(edges) + 1) for w in widths for name in GROUPS]
+        names = list(GROUPS)
+    else:
+        widths = [f" w{k}" for k in range(len(width_edges) + 1)] if len(width_edges) else [""]
+        names = [f"{name} {b}{w}" for b in range(len(edges) + 1) for w in widths for name in GROUPS]
+    if not regimes:
+        return names
+    return names + [f"{name} {regime}" for regime in PIXEL_REGIMES[1:] for name in names]
+
+
+def pixel_regime(pixel_size_nm: float | tuple[float, float], trained_range: Sequence[float]) -> int:
+    """Return the index in :data:`PIXEL_REGIMES` of a frame's pixel size (geometric mean of dy, dx) against a range.
+
+    Examples
+    --------
+    >>> pixel_regime(1.0, (0.5, 2.0)), pixel_regime((0.25, 0.25), (0.5, 2.0)), pixel_regime(3.0, (0.5, 2.0))
+    (0, 1, 2)
+    """
+    dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else pixel_size_nm
+    px = math.sqrt(float(dy) * float(dx))
+    lo, hi = (float(v) for v in trained_range)
+    if px < lo * (1 - 1e-6):
+        return 1
+    return 2 if px > hi * (1 + 1e-6) else 0
 
 
 def relative_width(quantiles: np.ndarray, broadening: float | np.ndarray) -> np.ndarray:
@@ -99,12 +131,13 @@ def broadening_nm(image: np.ndarray, surface: np.ndarray) -> float:
 
 
 def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
-                relative: np.ndarray | None = None, width_edges: Sequence[float] = ()) -> np.ndarray:
-    """Return each pixel's index into :func:`group_names` ``(edges, width_edges)`` (uint8: a frame can be 8192²).
+                relative: np.ndarray | None = None, width_edges: Sequence[float] = (),
+                regime: int | np.ndarray | None = None) -> np.ndarray:
+    """Return each pixel's index into :func:`group_names` ``(edges, width_edges, regime is not None)`` (uint8).
 
-    ``broadening`` is one value per frame: a scalar, or shape ``(n,)`` for ``certain`` of shape
-    ``(n, ny, nx)``.  ``relative`` (:func:`relative_width`, the shape of ``certain``) is needed
-    only with ``width_edges``.
+    ``broadening`` and ``regime`` (:func:`pixel_regime`) are one value per frame: a scalar, or
+    shape ``(n,)`` for ``certain`` of shape ``(n, ny, nx)``.  ``relative`` (:func:`relative_width`,
+    the shape of ``certain``) is needed only with ``width_edges``.  uint8: a frame can be 8192².
 
     Examples
     --------
@@ -117,7 +150,7 @@ def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0, edges
     bins = np.searchsorted(np.asarray(edges, np.float64), np.asarray(broadening, np.float64), side="right")
     bins = np.reshape(bins, np.shape(bins) + (1,) * (touched.ndim - np.ndim(bins))).astype(np.uint8)
     n_widths = len(width_edges) + 1
-    if len(group_names(edges, width_edges)) > 255:
+    if len(group_names(edges, width_edges, regime is not None)) > 255:
         raise ValueError(f"{len(edges) + 1} x {n_widths} bins make too many groups")
     index = np.where(touched, np.uint8(0), np.uint8(1))
     index += (2 * n_widths * bins).astype(np.uint8)
@@ -126,6 +159,9 @@ def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0, edges
             raise ValueError("relative widths are needed to split the groups by width_edges")
         for edge in width_edges:  # one comparison at a time: no int64 index map for a large frame
             index += np.uint8(2) * (relative >= edge)
+    if regime is not None:
+        offset = np.asarray(regime, np.uint8) * np.uint8(len(group_names(edges, width_edges)))
+        index += np.reshape(offset, np.shape(offset) + (1,) * (touched.ndim - np.ndim(offset)))
     return index
 
 
@@ -157,7 +193,8 @@ def _bounds(quantiles: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray
 
 def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str, float],
                        certain: np.ndarray, broadening: float | np.ndarray = 0.0,
-                       edges: Sequence[float] = (), width_edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+                       edges: Sequence[float] = (), width_edges: Sequence[float] = (),
+                       regime: int | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``level`` interval from quantiles ``(..., 5, ny, nx)`` with fitted normalised ``margins``.
 
     Parameters
@@ -176,6 +213,8 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
         The broadening bins' edges, nm; none: the two groups of :data:`GROUPS`.
     width_edges : sequence of float
         The :func:`relative_width` bins' edges; none: no split by width.
+    regime : int or ndarray, optional
+        :func:`pixel_regime` of the frame (or of each frame); none: no split by pixel size.
 
     Examples
     --------
@@ -186,13 +225,14 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     (-3.3, 4.3)
     """
     lower, upper, width = _bounds(quantiles, level)
-    table = np.array([float(margins[name]) for name in group_names(edges, width_edges)], dtype=width.dtype)
-    if np.ndim(broadening) == 0 and not len(width_edges):  # one frame: two margins, no index map
+    names = group_names(edges, width_edges, regime is not None)
+    table = np.array([float(margins[name]) for name in names], dtype=width.dtype)
+    if np.ndim(broadening) == 0 and not len(width_edges) and regime is None:  # two margins, no index map
         b = int(np.searchsorted(np.asarray(edges, np.float64), float(broadening), side="right"))
         margin = np.where(np.asarray(certain) > 0.5, table[2 * b], table[2 * b + 1])
     else:
         relative = relative_width(quantiles, broadening) if len(width_edges) else None
-        margin = table[group_index(certain, broadening, edges, relative, width_edges)]
+        margin = table[group_index(certain, broadening, edges, relative, width_edges, regime)]
         del relative
     margin *= width
     return lower - margin, upper + margin
@@ -200,8 +240,8 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
 
 def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,
                 broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
-                width_edges: Sequence[float] = (), surface: np.ndarray | None = None,
-                aim: float | None = None) -> dict[str, float]:
+                width_edges: Sequence[float] = (), regime: int | np.ndarray | None = None,
+                surface: np.ndarray | None = None, aim: float | None = None) -> dict[str, float]:
     """Fit the normalised margin of each group so that ``level`` of its pixels fall inside (split conformal).
 
     The score of a pixel is how far the truth lies outside ``[q_lo, q_hi]`` in units of the
@@ -209,9 +249,10 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     finite-sample correction.  With ``surface`` (the pipeline's result) the scores are those of
     the interval the pipeline reports, ``[min(lower, surface), max(upper, surface)]``: truth
     above the result only needs the upper side, truth below it only the lower side.  A group
-    without pixels keeps the largest of the others' margins.  ``broadening``, ``edges`` and
-    ``width_edges`` split the groups as in :func:`conformal_interval`.  ``aim`` (default ``level``) is the share the
-    margins are fitted to cover, for an interval still built from ``level``'s quantiles.
+    without pixels keeps the largest of the others' margins.  ``broadening``, ``edges``,
+    ``width_edges`` and ``regime`` split the groups as in :func:`conformal_interval`.  ``aim``
+    (default ``level``) is the share the margins are fitted to cover, for an interval still built
+    from ``level``'s quantiles.
     """
     aim = level if aim is None else aim
     lower, upper, width = _bounds(quantiles, level)
@@ -222,9 +263,9 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
         # truth exactly on the result is inside whatever the margin: the lowest score a margin can undo
         scores = np.where(truth < surface, below, np.where(truth > surface, above, -1.0))
     relative = relative_width(quantiles, broadening) if len(width_edges) else None
-    index = group_index(certain, broadening, edges, relative, width_edges)
+    index = group_index(certain, broadening, edges, relative, width_edges, regime)
     margins: dict[str, float] = {}
-    names = group_names(edges, width_edges)
+    names = group_names(edges, width_edges, regime is not None)
     for i, name in enumerate(names):
         s = scores[index == i]
         if s.size:
@@ -262,13 +303,16 @@ def fit_scale(quantiles: np.ndarray, truth: np.ndarray, level: float) -> float:
 
 def calibrated_interval(quantiles: np.ndarray, level: float, entry: Mapping[str, Any] | None,
                         certain: np.ndarray, broadening: float = 0.0, edges: Sequence[float] = (),
-                        width_edges: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+                        width_edges: Sequence[float] = (), regime: int | None = None,
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """Apply a card's ``intervals[level]`` entry: its margins when it has them, else its scale (1 if none).
 
     ``edges`` and ``width_edges`` are the card's ``broadening_edges_nm`` and
-    ``relative_width_edges`` (none for margins of the two plain groups).
+    ``relative_width_edges`` (none for margins of the two plain groups); ``regime`` the frame's
+    :func:`pixel_regime` when the card's margins are split by it.
     """
     entry = entry or {}
     if "margins" in entry:
-        return conformal_interval(quantiles, level, entry["margins"], certain, broadening, edges, width_edges)
+        return conformal_interval(quantiles, level, entry["margins"], certain, broadening, edges, width_edges,
+                                  regime)
     return interval(quantiles, level, float(entry.get("scale", 1.0)))

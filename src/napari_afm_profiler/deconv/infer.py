@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from scipy import ndimage as ndi
 
-from napari_afm_profiler.deconv.calibration import broadening_nm, calibrated_interval
+from napari_afm_profiler.deconv.calibration import broadening_nm, calibrated_interval, pixel_regime
 from napari_afm_profiler.deconv.conditioning import (
     CERTAINTY_TOLERANCE,
     condition_maps,
@@ -94,16 +94,23 @@ class LoadedModel:
         """Whether the network takes the tip (erosion, certainty and tip profile) as input."""
         return self.card.get("architecture") == "tip-conditioned-unet"
 
-    def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray,
-                 broadening: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray, broadening: float = 0.0,
+                 pixel_size_nm: float | tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map.
 
         ``broadening`` is the frame's :func:`~napari_afm_profiler.deconv.calibration.broadening_nm`;
-        cards calibrated on the pipeline split their margins by it (and by each pixel's width relative to it).
+        cards calibrated on the pipeline split their margins by it (and by each pixel's width
+        relative to it, and by the frame's ``pixel_size_nm`` against the trained range).
         """
         intervals = self.card.get("intervals") or {}
+        regime = None
+        if intervals.get("pixel_regimes"):
+            if pixel_size_nm is None:
+                raise ValueError(f"{self.path.name}'s intervals depend on the pixel size: give pixel_size_nm")
+            regime = pixel_regime(pixel_size_nm, self.pixel_size_range)
         return calibrated_interval(quantiles, level, intervals.get(str(level)), certain, broadening,
-                                   intervals.get("broadening_edges_nm", ()), intervals.get("relative_width_edges", ()))
+                                   intervals.get("broadening_edges_nm", ()), intervals.get("relative_width_edges", ()),
+                                   regime)
 
 
 def model_folder(name_or_path: str | Path) -> Path:
@@ -461,7 +468,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         if keep_quantiles:
             result.update(quantiles=quantiles.copy(), certain=certain_native, broadening_nm=broadening)
         for level, suffix in ((0.9, ""), (0.5, "50")):
-            lower, upper = model.interval(quantiles, level, certain_native, broadening)  # float32
+            lower, upper = model.interval(quantiles, level, certain_native, broadening, px)  # float32
             np.minimum(lower, surface, out=lower, casting="same_kind")
             np.maximum(upper, surface, out=upper, casting="same_kind")
             result.update({f"lower{suffix}": lower, f"upper{suffix}": upper})

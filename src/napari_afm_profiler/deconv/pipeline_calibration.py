@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Generator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,16 @@ from napari_afm_profiler.deconv.calibration import (
     fit_margins,
     group_index,
     group_names,
+    pixel_regime,
     relative_width,
 )
 from napari_afm_profiler.deconv.infer import frame_quantiles, load_model
-from napari_afm_profiler.deconv.names import BROADENING_BINS, PIPELINE_CALIBRATION_SEED, WIDTH_BINS
+from napari_afm_profiler.deconv.names import (
+    BROADENING_BINS,
+    CALIBRATION_PIXEL_SIZES_NM,
+    PIPELINE_CALIBRATION_SEED,
+    WIDTH_BINS,
+)
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.progress import drain
@@ -52,7 +59,8 @@ def _edges(values: np.ndarray, bins: int) -> list[float]:
 def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int = 60,
                              seed: int = PIPELINE_CALIBRATION_SEED, bins: int = BROADENING_BINS,
                              width_bins: int = WIDTH_BINS, write: bool = True, command: str | None = None,
-                             aim_90: float = 0.9) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+                             aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
+                             pixel_regimes: bool = True) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
     Parameters
@@ -77,6 +85,13 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         Pixels of one scene miss together (a pit's floor has one depth), so the coverage per
         kind spreads around the overall one; aiming a little above 0.9 lifts the least covered
         kind back into the 85-95 % the interval promises (benchmarks/RESULTS.md).
+    pixel_size_nm : (lo, hi)
+        The calibration pairs' pixel sizes (log-uniform), nm.  Wider than the model's trained
+        range on purpose: images outside it are resampled, and their intervals must hold too.
+    pixel_regimes : bool
+        Split the groups once more by the frame's pixel size against the model's trained range
+        (within, finer, coarser: :func:`~.calibration.pixel_regime`).  A regime without
+        calibration pairs keeps the largest margin of the others.
 
     Returns
     -------
@@ -87,7 +102,8 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     --------
     >>> from napari_afm_profiler.progress import drain
     >>> seen = []
-    >>> steps = calibrate_pipeline_steps("default", n_per_kind=1, bins=2, width_bins=1, write=False)
+    >>> steps = calibrate_pipeline_steps("default", n_per_kind=1, bins=2, width_bins=1, pixel_regimes=False,
+    ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
     (('pairs', 9, 9), 1, ['certain 0', 'certain 1'])
@@ -103,9 +119,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     if training.get("generator") != "wide" or training.get("dataset"):
         warnings.warn(f"{loaded.path.name} was not trained on the wide generator: its intervals are calibrated "
                       "on wide virtual pairs, which may lie outside what it learned", UserWarning, stacklevel=2)
+    spec = replace(WideSpec(), pixel_size_nm=(float(pixel_size_nm[0]), float(pixel_size_nm[1])))
+    spec.check()
     total = n_per_kind * len(WIDE_SCENES)
-    kinds, quantiles, certain, truth, surface, broadening = [], [], [], [], [], []
-    for i, pair in enumerate(pairs_per_scene(WideSpec(), seed, n_per_kind)):
+    kinds, quantiles, certain, truth, surface, broadening, regimes = [], [], [], [], [], [], []
+    for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
         yield "pairs", i, total
         px = pair.pixel_size_nm
         out = frame_quantiles(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
@@ -116,12 +134,14 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         truth.append(np.asarray(pair.surface, np.float32))
         surface.append(out["surface"].astype(np.float32))
         broadening.append(out["broadening_nm"])
+        regimes.append(pixel_regime(px, loaded.pixel_size_range))
     yield "pairs", total, total
     shapes = {q.shape for q in quantiles}
     if len(shapes) != 1:  # the generators make one shape; pad-free stacking needs it
         raise InputError(f"calibration pairs of different shapes: {sorted(shapes)}")
     q, c, t, s, b = (np.stack(v) for v in (quantiles, certain, truth, surface, broadening))
     kinds_arr = np.array(kinds)
+    regime = np.array(regimes, np.uint8) if pixel_regimes else None
     edges = _edges(b, bins)
     relative = relative_width(q, b)
     width_edges = _edges(relative[~c], width_bins)
@@ -130,20 +150,22 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                   "margin per certainty group (tip touched or not), bin of the frame's broadening and bin of the "
                   "pixel's relative width (predicted 90 % half-width / the frame's broadening)",
         "calibrated_on": "pipeline", "calibration_seed": int(seed), "pairs": int(len(kinds)),
-        "n_per_kind": int(n_per_kind), "groups": group_names(edges, width_edges), "broadening_edges_nm": edges,
+        "n_per_kind": int(n_per_kind), "pixel_size_nm": list(spec.pixel_size_nm),
+        "pixel_regimes": bool(pixel_regimes), "trained_pixel_size_nm": list(loaded.pixel_size_range),
+        "groups": group_names(edges, width_edges, pixel_regimes), "broadening_edges_nm": edges,
         "relative_width_edges": width_edges, "width_floor_nm": WIDTH_FLOOR_NM, "aim_90": float(aim_90),
     }
     previous = loaded.card.get("intervals") or {}
     network_level = previous.get("network_level") if previous.get("calibrated_on") == "pipeline" else previous
     if network_level:  # training's own calibration, kept for the record
         entry["network_level"] = network_level
-    index = group_index(c, b, edges, relative, width_edges)  # the same groups for both levels
+    index = group_index(c, b, edges, relative, width_edges, regime)  # the same groups for both levels
     del relative
     pixels = {name: int((index == g).sum()) for g, name in enumerate(entry["groups"])}
     for level in LEVELS:
-        margins = fit_margins(q, t, c, level, broadening=b, edges=edges, width_edges=width_edges, surface=s,
-                              aim=aim_90 if level == 0.9 else level)
-        lower, upper = conformal_interval(q, level, margins, c, b, edges, width_edges)
+        margins = fit_margins(q, t, c, level, broadening=b, edges=edges, width_edges=width_edges, regime=regime,
+                              surface=s, aim=aim_90 if level == 0.9 else level)
+        lower, upper = conformal_interval(q, level, margins, c, b, edges, width_edges, regime)
         inside = (np.minimum(lower, s) <= t) & (t <= np.maximum(upper, s))
         entry[str(level)] = {
             "margins": margins,
@@ -163,14 +185,16 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
 def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        seed: int = PIPELINE_CALIBRATION_SEED, bins: int = BROADENING_BINS,
                        width_bins: int = WIDTH_BINS, write: bool = True, command: str | None = None,
-                       aim_90: float = 0.9) -> dict[str, Any]:
+                       aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
+                       pixel_regimes: bool = True) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
     --------
-    >>> entry = calibrate_pipeline("default", n_per_kind=1, bins=1, width_bins=1, write=False)  # 9 pairs
+    >>> entry = calibrate_pipeline("default", n_per_kind=1, bins=1, width_bins=1, pixel_regimes=False, write=False)
     >>> entry["pairs"], entry["groups"], entry["calibrated_on"]
     (9, ['certain', 'uncertain'], 'pipeline')
     """
     return drain(calibrate_pipeline_steps(model, n_per_kind=n_per_kind, seed=seed, bins=bins, width_bins=width_bins,
-                                          write=write, command=command, aim_90=aim_90))
+                                          write=write, command=command, aim_90=aim_90, pixel_size_nm=pixel_size_nm,
+                                          pixel_regimes=pixel_regimes))
