@@ -7,8 +7,10 @@ left rods and mixed scenes near 82-84 % for a nominal 90 %.  Here the model runs
 :func:`~napari_afm_profiler.deconv.infer.deconvolve` runs it, given the true tip, on pairs of
 the wide generator from a seed used for nothing else, ``n_per_kind`` of each scene kind.  The
 margins are fitted on the interval the pipeline reports, per certainty group and per bin of the
-frame's broadening and of the pixel's relative width (:mod:`.calibration`), and written into the
-model card together with the seed, the pairs and the in-sample coverage per kind.
+frame's broadening and of the pixel's relative width, and per pixel regime (:mod:`.calibration`),
+and written into the model card together with the seed, the pairs and the in-sample coverage per
+kind.  The pairs' pixel sizes span 0.25-4 nm, wider than the network's trained range: images
+outside it are resampled, and margins fitted inside it covered only 80 % of 2-4 nm images.
 
 The paper's classes are left out on purpose: the network is much surer there, and with them in
 the calibration set the wide kinds fell to 82 % while the paper's classes stayed at 89-99 %.
@@ -147,8 +149,9 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     width_edges = _edges(relative[~c], width_bins)
     entry: dict[str, Any] = {
         "method": "conformalised quantiles, normalised scores, fitted on the pipeline's reported interval; one "
-                  "margin per certainty group (tip touched or not), bin of the frame's broadening and bin of the "
-                  "pixel's relative width (predicted 90 % half-width / the frame's broadening)",
+                  "margin per certainty group (tip touched or not), bin of the frame's broadening, bin of the "
+                  "pixel's relative width (predicted 90 % half-width / the frame's broadening)"
+                  + (" and pixel regime (within, finer or coarser than the trained range)" if pixel_regimes else ""),
         "calibrated_on": "pipeline", "calibration_seed": int(seed), "pairs": int(len(kinds)),
         "n_per_kind": int(n_per_kind), "pixel_size_nm": list(spec.pixel_size_nm),
         "pixel_regimes": bool(pixel_regimes), "trained_pixel_size_nm": list(loaded.pixel_size_range),
