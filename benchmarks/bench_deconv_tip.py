@@ -4,7 +4,8 @@ Test pairs come from the wide generator (:mod:`napari_afm_profiler.synth.wide`) 
 nowhere else (``--seed``, default 424242: not the training seed 0, the validation seed 1000003 or
 the calibration seed 2000006), ``--n`` per scene kind.  Every pair has its own tip (cone, pyramid,
 paraboloid; apex radius 2-30 nm; half-angle 10-35 deg; asymmetric and double tips), pixel size
-(0.5-2 nm), noise and scan artifacts.  Methods:
+(0.5-2 nm, or ``--pixel-size LO HI``: issue 18's distribution spans 0.25-4 nm), noise and scan
+artifacts.  Methods:
 
 * raw image;
 * Villarrubia erosion with the true tip;
@@ -22,7 +23,7 @@ method is worse than the raw image, the share of pixels more than 1 nm below the
 follows, then the case of issue 18's report (hemispherical domes of radius 16-20 nm imaged by
 the nominal cone), then the intervals' coverage on the paper's classes (``--n-paper`` per class).
 
-Run: ``python benchmarks/bench_deconv_tip.py [--n 30] [--estimate] [--previous F] [--write]``
+Run: ``python benchmarks/bench_deconv_tip.py [--n 30] [--estimate] [--pixel-size 0.25 4] [--previous F] [--write]``
 """
 
 from __future__ import annotations
