@@ -150,7 +150,8 @@ def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0, edges
     bins = np.searchsorted(np.asarray(edges, np.float64), np.asarray(broadening, np.float64), side="right")
     bins = np.reshape(bins, np.shape(bins) + (1,) * (touched.ndim - np.ndim(bins))).astype(np.uint8)
     n_widths = len(width_edges) + 1
-    if len(group_names(edges, width_edges, regime is not None)) > 255:
+    n_base = len(group_names(edges, width_edges))  # the groups of one pixel regime
+    if n_base * (len(PIXEL_REGIMES) if regime is not None else 1) > 255:
         raise ValueError(f"{len(edges) + 1} x {n_widths} bins make too many groups")
     index = np.where(touched, np.uint8(0), np.uint8(1))
     index += (2 * n_widths * bins).astype(np.uint8)
@@ -160,7 +161,7 @@ def group_index(certain: np.ndarray, broadening: float | np.ndarray = 0.0, edges
         for edge in width_edges:  # one comparison at a time: no int64 index map for a large frame
             index += np.uint8(2) * (relative >= edge)
     if regime is not None:
-        offset = np.asarray(regime, np.uint8) * np.uint8(len(group_names(edges, width_edges)))
+        offset = np.asarray(regime, np.uint8) * np.uint8(n_base)
         index += np.reshape(offset, np.shape(offset) + (1,) * (touched.ndim - np.ndim(offset)))
     return index
 
