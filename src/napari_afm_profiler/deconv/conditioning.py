@@ -39,12 +39,21 @@ def usable_tip(tip: np.ndarray, image: np.ndarray) -> np.ndarray:
 
     Tip material deeper than the image's height range never touches the surface, so the
     erosion is unchanged; clipping makes a deep measured tip and a shallow modelled one give
-    the network the same profile.
+    the network the same profile.  Pixels with no tip material (NaN, -inf) are as deep as the
+    clip for the same reason: a needle whose array is NaN beside the apex is the sharpest tip,
+    not the bluntest.
+
+    Examples
+    --------
+    >>> needle = np.full((5, 5), np.nan); needle[2, 2] = 0.0
+    >>> image = np.zeros((8, 8)); image[0, 0] = 3.0  # height range 3 nm: clipped 4 nm below the apex
+    >>> usable_tip(needle, image)[2]
+    array([-4., -4.,  0., -4., -4.])
     """
     tip = crop_tip(np.asarray(tip, np.float64), min(image.shape))
     finite = np.isfinite(image)
     depth = (float(np.ptp(image[finite])) if finite.any() else 0.0) + 1.0
-    return np.where(np.isfinite(tip), np.maximum(tip - np.nanmax(tip), -depth), np.nan)
+    return np.where(np.isfinite(tip), np.maximum(tip - np.nanmax(tip), -depth), -depth)
 
 
 def tip_profile(tip: np.ndarray, pixel_size_nm: float) -> np.ndarray:

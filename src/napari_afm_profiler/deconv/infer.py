@@ -44,10 +44,12 @@ from napari_afm_profiler.deconv.model import QUANTILES, build_model
 from napari_afm_profiler.deconv.tips import (
     ESTIMATE,
     TipChoice,
+    TipCroppedWarning,
     TipRangeWarning,
     limit_blind_estimate,
     noise_level,
     resolve_tip,
+    tip_crop_loss,
     tip_outside_training,
     tips_read_from_image,
 )
@@ -628,6 +630,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         if limited:
             notes.append(limited)
     readings = readings or (used,)
+    cropped = tip_crop_loss(max(readings, key=lambda reading: reading.size), frames[0])
+    if cropped:
+        notes.append(cropped)
+        warnings.warn(cropped, TipCroppedWarning, stacklevel=3)
     if loaded.tip_conditioned:
         outside = tip_outside_training(used, frames[0], loaded.card)
         if outside:

@@ -154,6 +154,58 @@ class TipRangeWarning(UserWarning):
     """The tip is much blunter or sharper than every tip the model was trained with."""
 
 
+class TipCroppedWarning(UserWarning):
+    """The tip is larger than the image, and the part cropped off could have touched its features."""
+
+
+def tip_crop_loss(tip: Tip, image: np.ndarray) -> str | None:
+    """Say in a sentence when cropping ``tip`` to ``image`` cuts off tip material that could touch, else None.
+
+    Deconvolution crops a tip to the image's size (the erosion cannot use a larger one).  That
+    is exact when the part cut off lies deeper below the apex than the image's height range:
+    such material never touches.  A shallower part could have touched the image's tall
+    features, so the erosion there, and the result bounded by it, may lie too high.
+
+    Parameters
+    ----------
+    tip : Tip
+        On the image's grid.
+    image : (ny, nx) ndarray, nm
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> image = np.zeros((33, 33)); image[16, 16] = 10.0
+    >>> blunt = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=60.0, size=61)
+    >>> tip_crop_loss(blunt, image).startswith("the tip (61 x 61 px) is larger than the image")
+    True
+    >>> tip_crop_loss(make_tip("cone", pixel_size_nm=1.0, radius_nm=5.0, half_angle_deg=15.0, size=61), image) is None
+    True
+    """
+    heights = np.asarray(tip.heights, np.float64)
+    n = heights.shape[0]
+    kept = min(image.shape)
+    kept -= 1 - kept % 2
+    if n <= kept:
+        return None
+    finite = np.isfinite(image)
+    z_range = float(np.ptp(image[finite])) if finite.any() else 0.0
+    depth = np.nanmax(heights) - heights
+    cut = (n - kept) // 2
+    outside = np.ones(heights.shape, bool)
+    outside[cut:cut + kept, cut:cut + kept] = False
+    lost = outside & np.isfinite(depth) & (depth < z_range)
+    if not lost.any():
+        return None
+    return (f"the tip ({n} x {n} px) is larger than the image ({image.shape[0]} x {image.shape[1]} px) and was cropped "
+            f"to {kept} px; the part cut off lies as little as {float(depth[lost].min()):.2g} nm below the apex, within "
+            f"the image's height range ({z_range:.2g} nm), so near tall features the erosion and the result may lie "
+            "too high: image a larger area or give a smaller tip")
+
+
 #: a ring of the tip counts as outside the training tips when it is this many times shallower
 #: than the shallowest of them, or deeper than the deepest (and at least 0.2 nm deep there)
 RANGE_FACTOR = 2.0

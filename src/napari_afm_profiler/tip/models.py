@@ -244,6 +244,25 @@ def make_tip(shape: str, *, pixel_size_nm: float | tuple[float, float], radius_n
     return Tip(heights=heights, pixel_size_nm=(dy, dx), shape=shape, parameters=stored)
 
 
+def check_no_positive_infinity(tip: np.ndarray) -> None:
+    """Refuse a tip array with +inf heights: NaN and -inf mark pixels with no tip material, +inf means nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_no_positive_infinity(np.array([[np.nan, -1.0, np.nan], [-1.0, 0.0, -1.0], [np.nan, -1.0, -np.inf]]))
+    >>> bad = np.array([[np.inf, -1.0, -1.0], [-1.0, 0.0, -1.0], [-1.0, -1.0, -1.0]])
+    >>> check_no_positive_infinity(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    napari_afm_profiler.errors.InputError: the tip has +inf heights at 1 pixel(s): tip heights must be finite ...
+    """
+    bad = int(np.count_nonzero(np.isposinf(tip)))
+    if bad:
+        raise InputError(f"the tip has +inf heights at {bad} pixel(s): tip heights must be finite (NaN or -inf mark "
+                         "pixels that are not part of the tip)")
+
+
 def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None = None,
                    reflect: bool = False) -> Tip:
     """Wrap a tip array (from an image layer, a file or an estimate) as a :class:`Tip`.
@@ -285,6 +304,7 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     c = arr.shape[0] // 2
     if not np.isfinite(arr[c, c]):
         raise InputError("the tip's centre pixel (its apex) is not a finite height")
+    check_no_positive_infinity(arr)
     if np.nanmax(arr) > arr[c, c]:
         # Gwyddion accepts such tips (only T - max(T) matters), so we do too, but the image
         # they make is shifted by the offset of the maximum from the centre

@@ -25,7 +25,7 @@ import numpy as np
 
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.tip import _kernels
-from napari_afm_profiler.tip.models import Tip, tip_for_pixel_size
+from napari_afm_profiler.tip.models import Tip, check_no_positive_infinity, tip_for_pixel_size
 
 #: Gwyddion quantises heights to this many levels of the image range for the certainty map.
 CERTAINTY_LEVELS = 10000
@@ -78,6 +78,7 @@ def check_tip(tip: np.ndarray | Tip, image_shape: tuple[int, ...], *,
                          f"({image_shape[-2]}x{image_shape[-1]} px); use a smaller tip or a larger image")
     if not np.isfinite(arr[n // 2, n // 2]):
         raise InputError("tip apex (centre pixel) is not a finite height")
+    check_no_positive_infinity(arr)
     return arr
 
 
