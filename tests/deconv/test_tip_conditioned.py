@@ -130,6 +130,23 @@ def test_missing_pixel_size_and_bad_tips_are_refused(conditioned):
         deconvolve(image, pixel_size_nm=1.0, tip=np.zeros((4, 4)), model=model)
 
 
+def test_a_coarse_scan_whose_resampled_copy_would_not_fit_is_refused_by_name(conditioned):
+    """An 80 um scan at 267 nm/px would be upsampled to 40 000^2 px for the network (tens of GB):
+    refused at once, naming the sizes and the erosion as the alternative."""
+    out, _ = conditioned
+    model = load_model(out)
+    scan = np.random.default_rng(0).normal(0.0, 5.0, (300, 300))
+    lo, hi = model.pixel_size_range
+    px = 80_000.0 / 300
+    side = round(300 * px / hi)
+    with pytest.raises(InputError, match=rf"resampled to {side} x {side} px .* beyond the 8192 x 8192 px .*tip erode"):
+        deconvolve(scan, pixel_size_nm=px, model=model)
+    # a 10 um scan of 1024^2 px (about 10 nm/px, upsampled 5x) stays within the limit
+    from napari_afm_profiler.deconv.infer import _check_work_size
+
+    _check_work_size((1024, 1024), (9.77, 9.77), hi, (5002, 5002))
+
+
 def test_a_wrong_tip_is_flagged_by_the_consistency_check(conditioned):
     """Deconvolving with a far blunter tip than the one that imaged the scene digs where the image says nothing."""
     out, _ = conditioned
