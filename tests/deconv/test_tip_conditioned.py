@@ -141,10 +141,11 @@ def test_a_coarse_scan_whose_resampled_copy_would_not_fit_is_refused_by_name(con
     side = round(300 * px / hi)
     with pytest.raises(InputError, match=rf"resampled to {side} x {side} px .* beyond the 8192 x 8192 px .*tip erode"):
         deconvolve(scan, pixel_size_nm=px, model=model)
-    # a 10 um scan of 1024^2 px (about 10 nm/px, upsampled 5x) stays within the limit
-    from napari_afm_profiler.deconv.infer import _check_work_size
+    # the tip estimator, which the Tip dock calls directly, refuses it the same way
+    from napari_afm_profiler.deconv.tip_estimator import guess_tip
 
-    _check_work_size((1024, 1024), (9.77, 9.77), hi, (5002, 5002))
+    with pytest.raises(InputError, match=r"resampled to \d+ x \d+ px .* the tip estimator .*far below one pixel"):
+        guess_tip(scan, px)
 
 
 def test_a_wrong_tip_is_flagged_by_the_consistency_check(conditioned):

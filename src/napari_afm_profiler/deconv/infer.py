@@ -54,7 +54,7 @@ from napari_afm_profiler.deconv.tips import (
     tips_read_from_image,
 )
 from napari_afm_profiler.errors import AFMFormatError, InputError
-from napari_afm_profiler.pixels import pixel_size_pair
+from napari_afm_profiler.pixels import check_resampled_size, pixel_size_pair
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
 from napari_afm_profiler.tip.models import Tip, TipResampledWarning, tip_for_pixel_size
@@ -339,24 +339,6 @@ def _tiled(predict, maps: np.ndarray, tile: int, margin: int, multiple: int,
     return out
 
 
-MAX_WORK_SIDE_PX = 8192
-"""Largest frame (side, px, on the network's grid) a deconvolution takes: 8192^2 peaks below 8 GB
-(benchmarks/RESULTS.md, "Large images").  A coarse scan is upsampled to the model's grid, so a
-300^2 px scan at 266 nm/px would need 40 000^2 px: refused by name instead of exhausting memory."""
-
-
-def _check_work_size(image_shape: tuple[int, ...], px: tuple[float, float], target: float,
-                     work_shape: tuple[int, int]) -> None:
-    """Refuse, naming the sizes, a frame whose resampled copy on the network's grid exceeds :data:`MAX_WORK_SIDE_PX`."""
-    if work_shape[0] * work_shape[1] <= MAX_WORK_SIDE_PX**2:
-        return
-    raise InputError(f"the image ({image_shape[-2]} x {image_shape[-1]} px at {px[0]:.4g} x {px[1]:.4g} nm/px) would be "
-                     f"resampled to {work_shape[0]} x {work_shape[1]} px at the model's {target:g} nm/px, beyond the "
-                     f"{MAX_WORK_SIDE_PX} x {MAX_WORK_SIDE_PX} px a deconvolution is sized for (8 GB of memory): crop "
-                     "the region of interest, or use the Villarrubia erosion alone (afm-profiler tip erode), which "
-                     "works at the image's own pixel size")
-
-
 def _work_grid(model: LoadedModel, px: tuple[float, float]) -> float:
     """Return the pixel size the network runs at: the image's, brought into the model's trained range."""
     lo, hi = model.pixel_size_range
@@ -616,8 +598,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         raise InputError(f"deconvolution needs a 2-D image or a 3-D stack of at least 8 x 8 px; got shape {arr.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
     target = _work_grid(loaded, px)
-    work_shape = (round(arr.shape[-2] * px[0] / target), round(arr.shape[-1] * px[1] / target))
-    _check_work_size(arr.shape, px, target, work_shape)
+    work_shape = check_resampled_size(arr.shape, px, target, step="a deconvolution", alternative=(
+        "crop the region of interest, or use the Villarrubia erosion alone (afm-profiler tip erode), which works at "
+        "the image's own pixel size"))
     notes: list[str] = []
     if max(work_shape) > int(tile):
         # measured (one backward pass, cached per network) only when the image is cut into tiles

@@ -34,6 +34,7 @@ from torch.nn import functional as F  # noqa: N812
 
 from napari_afm_profiler.deconv.model import ResBlock, dihedral
 from napari_afm_profiler.errors import AFMFormatError, InputError
+from napari_afm_profiler.pixels import check_resampled_size
 
 #: tip models the estimator tells apart, in the order of its class outputs
 ESTIMATOR_SHAPES = ("cone", "pyramid", "paraboloid")
@@ -257,6 +258,9 @@ def guess_tip(image: np.ndarray, pixel_size_nm: float | tuple[float, float],
     lo, hi = loaded.card["pixel_size_range_nm"]
     target = float(np.clip(math.sqrt(py * px), lo, hi))
     if abs(py - target) > 1e-6 * target or abs(px - target) > 1e-6 * target:
+        check_resampled_size(arr.shape, (py, px), target, step="the tip estimator", alternative=(
+            "at pixels this coarse the tip's apex is far below one pixel and the image cannot tell it; give the tip "
+            "(a model or a measured array) or estimate it on a smaller scan of the same tip"))
         arr = ndimage.zoom(arr, (py / target, px / target), order=1)
     if min(arr.shape) < 16:
         raise InputError(f"the image is too small for the tip estimator at {target:.3g} nm/px ({arr.shape})")
