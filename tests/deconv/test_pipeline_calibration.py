@@ -225,6 +225,15 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert "--width-bins 1 --aim-90 0.92 --pixel-size" in card["intervals"]["command"]
     assert card["intervals"]["aim_90"] == 0.92
     assert card["intervals"]["relative_width_edges"] == [] and card["intervals"]["pixel_size_nm"] == [2.0, 4.0]
+    # beyond the pairs' pixel sizes the erosion's interval, fitted on pairs from 4 nm up
+    assert card["intervals"]["coarse"]["pixel_size_nm"] == [4.0, 16.0] and card["intervals"]["coarse"]["pairs"] == 9
+    assert card["intervals"]["command"].endswith("--coarse-up-to 16") and "beyond 4 nm pixels" in printed
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
+                 "--no-erosion-regime"]) == 0
+    card = json.loads((folder / "config.json").read_text())
+    assert "coarse" not in card["intervals"] and card["intervals"]["command"].endswith("--no-erosion-regime")
+    with pytest.raises(InputError, match="coarse pixel sizes must start"):
+        calibrate_pipeline(folder, n_per_kind=1, coarse_pixel_size_nm=(8.0, 16.0), write=False)
     with pytest.raises(InputError, match="one 2-D frame"):
         frame_quantiles(np.zeros((2, 16, 16)), pixel_size_nm=1.0, tip=None, model=folder)
     with pytest.raises(InputError, match="n_per_kind"):

@@ -112,11 +112,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     command = (f"afm-profiler calibrate {shlex.quote(str(args.model))} --n-per-kind {args.n_per_kind} "
                f"--seed {args.seed} --bins {args.bins} --width-bins {args.width_bins} --aim-90 {args.aim_90:g} "
                f"--pixel-size {args.pixel_size[0]:g} {args.pixel_size[1]:g}"
-               + (" --no-pixel-regimes" if args.no_pixel_regimes else ""))
+               + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
+               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
+    coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
                                      width_bins=args.width_bins, command=command, aim_90=args.aim_90,
-                                     pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes)
-    entry = drain(steps, lambda p: print(f"pair {p[1]}/{p[2]}", file=sys.stderr, flush=True)
+                                     pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
+                                     coarse_pixel_size_nm=coarse)
+    entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
           f"{entry['pixel_size_nm'][0]:g}-{entry['pixel_size_nm'][1]:g} nm), {len(entry['groups'])} groups"
@@ -127,6 +130,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
               + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
+    if "coarse" in entry:
+        lo, hi = entry["coarse"]["pixel_size_nm"]
+        print(f"beyond {lo:g} nm pixels the result is the erosion; its interval, fitted on {entry['coarse']['pairs']} "
+              f"pairs of {lo:g}-{hi:g} nm pixels (seed {entry['coarse']['calibration_seed']}), in-sample 90 % "
+              "coverage per kind: " + ", ".join(f"{k} {v:.1%}" for k, v in entry["coarse"]["0.9"]["coverage_by_kind"].items()))
     return 0
 
 
@@ -243,6 +251,7 @@ def add_deconv_parsers(sub: Any) -> None:
     from napari_afm_profiler.deconv.names import (
         BROADENING_BINS,
         CALIBRATION_PIXEL_SIZES_NM,
+        COARSE_CALIBRATION_PIXEL_SIZES_NM,
         PIPELINE_CALIBRATION_SEED,
         WIDTH_BINS,
     )
@@ -267,6 +276,11 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--no-pixel-regimes", action="store_true",
                    help="one set of margins for every pixel size (default: separate margins for images within, "
                         "finer than and coarser than the model's trained pixel range)")
+    c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
+                   help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
+                        "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")
+    c.add_argument("--no-erosion-regime", action="store_true",
+                   help="run the network at every pixel size (coarse images upsampled to its grid)")
     c.set_defaults(func=cmd_calibrate)
 
     e = sub.add_parser("train-tip-estimator", help="train the network that reads the tip's model, apex radius and "

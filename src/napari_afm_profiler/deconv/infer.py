@@ -32,6 +32,7 @@ import torch
 from scipy import ndimage as ndi
 
 from napari_afm_profiler.deconv.calibration import broadening_nm, calibrated_interval, pixel_regime
+from napari_afm_profiler.deconv.coarse import erosion_interval, erosion_limit_nm, erosion_surface
 from napari_afm_profiler.deconv.conditioning import (
     CERTAINTY_TOLERANCE,
     condition_maps,
@@ -406,12 +407,34 @@ def _averaged_readings(total: dict[str, Any], frame: np.ndarray, bluntest: Tip) 
     return total
 
 
+def _erosion_frame(model: LoadedModel, image: np.ndarray, tip: Tip, with_consistency: bool) -> dict[str, Any]:
+    """Deconvolve a frame coarser than the model's calibrated pixel sizes: the noise-corrected erosion (:mod:`.coarse`)."""
+    finite = np.isfinite(image)
+    filled = _fill_nan(np.asarray(image, np.float64))
+    native_tip = usable_tip(tip.heights, filled)
+    noise = noise_level(image)
+    surface, certain = erosion_surface(filled, native_tip, noise)
+    result: dict[str, Any] = {"surface": surface}
+    for level, suffix in ((0.9, ""), (0.5, "50")):
+        lower, upper = erosion_interval(filled, surface, certain, noise, level, model.card["intervals"]["coarse"])
+        result.update({f"lower{suffix}": lower, f"upper{suffix}": upper})
+    result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
+    if with_consistency:
+        result["consistency"] = _consistency(filled, surface, native_tip)
+    for value in result.values():
+        value[..., ~finite] = np.nan
+    result["noise_nm"] = noise
+    return result
+
+
 def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float], tip: Tip, uncertainty: bool,
                  tile: int, margin: int, keep_quantiles: bool = False, with_consistency: bool = True,
-                 ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+                 erosion_only: bool = False) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     finite = np.isfinite(image)
     if not finite.any():
         raise InputError("the image has no finite pixels")
+    if erosion_only:
+        return _erosion_frame(model, image, tip, with_consistency)
     filled = _fill_nan(np.asarray(image, np.float64))
     target = _work_grid(model, px)
     same_grid = abs(px[0] - target) < 1e-6 * target and abs(px[1] - target) < 1e-6 * target
@@ -598,11 +621,21 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         raise InputError(f"deconvolution needs a 2-D image or a 3-D stack of at least 8 x 8 px; got shape {arr.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
     target = _work_grid(loaded, px)
-    work_shape = check_resampled_size(arr.shape, px, target, step="a deconvolution", alternative=(
-        "crop the region of interest, or use the Villarrubia erosion alone (afm-profiler tip erode), which works at "
-        "the image's own pixel size"))
+    limit = erosion_limit_nm(loaded.card.get("intervals")) if loaded.tip_conditioned else None
+    erosion_only = limit is not None and math.sqrt(px[0] * px[1]) > limit
+    # the erosion works on the image's own grid; only the network needs a resampled copy
+    work_shape = arr.shape[-2:] if erosion_only else check_resampled_size(
+        arr.shape, px, target, step="a deconvolution", alternative=(
+            "crop the region of interest, or use the Villarrubia erosion alone (afm-profiler tip erode), which works "
+            "at the image's own pixel size"))
     notes: list[str] = []
-    if max(work_shape) > int(tile):
+    if erosion_only:
+        notes.append(f"pixels of {math.sqrt(px[0] * px[1]):.3g} nm are coarser than the {limit:g} nm up to which the "
+                     "model's intervals are calibrated: the result is the erosion by the tip (raised by the noise's "
+                     "expected pull where the tip did not certainly touch) on the image's own grid, with an interval "
+                     "calibrated for it; at such pixels the network gained nothing over the erosion on validation "
+                     "images (benchmarks/RESULTS.md)")
+    if max(work_shape) > int(tile) and not erosion_only:
         # measured (one backward pass, cached per network) only when the image is cut into tiles
         radius = _receptive_radius(loaded.network)
         margin = radius if overlap is None else int(overlap)
@@ -641,7 +674,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         if outside:
             notes.append(outside)
             warnings.warn(outside, TipRangeWarning, stacklevel=3)
-    if abs(px[0] - target) > 1e-6 * target or abs(px[1] - target) > 1e-6 * target:
+    if not erosion_only and (abs(px[0] - target) > 1e-6 * target or abs(px[1] - target) > 1e-6 * target):
         lo, hi = loaded.pixel_size_range
         message = (f"image resampled from {px[0]:.4g} x {px[1]:.4g} nm/px to {target:.4g} nm/px (the model was "
                    f"trained at {lo:g}-{hi:g} nm/px) and back")
@@ -660,7 +693,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         total = None
         for reading in readings:
             total = _add_reading(total, (yield from _frame_steps(loaded, met, px, reading, uncertainty, int(tile),
-                                                                  margin, with_consistency=len(readings) == 1)))
+                                                                  margin, with_consistency=len(readings) == 1,
+                                                                  erosion_only=erosion_only)))
         out = _averaged_readings(total, met, readings[-1])
         if ramp is None:
             results.append(out)

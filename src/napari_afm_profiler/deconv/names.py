@@ -20,6 +20,10 @@ calibration pairs, 3 bins lifted the least covered kind (pits, whose unreached f
 intervals) by 1-3 points and lowered the most covered (fractal surfaces) by 1-2, with intervals
 no wider; 4 or 6 bins did the same (benchmarks/RESULTS.md)."""
 
+COARSE_CALIBRATION_PIXEL_SIZES_NM = (4.0, 16.0)
+"""Pixel sizes of the pairs the erosion's interval is fitted on (:mod:`.coarse`), nm: beyond the
+calibration pairs' range the result is the noise-corrected erosion, on the image's own grid."""
+
 CALIBRATION_PIXEL_SIZES_NM = (0.25, 4.0)
 """Pixel sizes of the calibration pairs (log-uniform), nm: the range issue 18's distribution names.
 Images outside the model's trained range are resampled; with margins fitted on 0.5-2 nm pairs

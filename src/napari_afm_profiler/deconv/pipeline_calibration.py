@@ -12,6 +12,10 @@ and written into the model card together with the seed, the pairs and the in-sam
 kind.  The pairs' pixel sizes span 0.25-4 nm, wider than the network's trained range: images
 outside it are resampled, and margins fitted inside it covered only 80 % of 2-4 nm images.
 
+Beyond the calibration pairs' pixel sizes the pipeline returns the noise-corrected erosion
+(:mod:`.coarse`); its interval is fitted here too, on pairs of ``coarse_pixel_size_nm`` from the
+next seed.
+
 The paper's classes are left out on purpose: the network is much surer there, and with them in
 the calibration set the wide kinds fell to 82 % while the paper's classes stayed at 89-99 %.
 """
@@ -37,13 +41,17 @@ from napari_afm_profiler.deconv.calibration import (
     pixel_regime,
     relative_width,
 )
+from napari_afm_profiler.deconv.coarse import erosion_surface, fit_erosion_intervals, interval_scale
+from napari_afm_profiler.deconv.conditioning import usable_tip
 from napari_afm_profiler.deconv.infer import frame_quantiles, load_model
 from napari_afm_profiler.deconv.names import (
     BROADENING_BINS,
     CALIBRATION_PIXEL_SIZES_NM,
+    COARSE_CALIBRATION_PIXEL_SIZES_NM,
     PIPELINE_CALIBRATION_SEED,
     WIDTH_BINS,
 )
+from napari_afm_profiler.deconv.tips import noise_level
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.progress import drain
@@ -62,7 +70,9 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              seed: int = PIPELINE_CALIBRATION_SEED, bins: int = BROADENING_BINS,
                              width_bins: int = WIDTH_BINS, write: bool = True, command: str | None = None,
                              aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
-                             pixel_regimes: bool = True) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+                             pixel_regimes: bool = True,
+                             coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
+                             ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
     Parameters
@@ -94,6 +104,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         Split the groups once more by the frame's pixel size against the model's trained range
         (within, finer, coarser: :func:`~.calibration.pixel_regime`).  A regime without
         calibration pairs keeps the largest margin of the others.
+    coarse_pixel_size_nm : (lo, hi) or None
+        Pixel sizes of the pairs (``n_per_kind`` per kind, seed ``seed + 1``) the erosion's
+        interval is fitted on; ``lo`` must be ``pixel_size_nm``'s upper end, beyond which
+        deconvolution returns the erosion.  None: no erosion regime (the network everywhere).
 
     Returns
     -------
@@ -108,7 +122,9 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
-    (('pairs', 9, 9), 1, ['certain 0', 'certain 1'])
+    (('coarse pairs', 9, 9), 1, ['certain 0', 'certain 1'])
+    >>> entry["coarse"]["pixel_size_nm"], sorted(entry["coarse"]["0.9"])
+    ([4.0, 16.0], ['certain', 'coverage_by_kind', 'uncertain'])
     """
     if n_per_kind < 1 or bins < 1 or width_bins < 1:
         raise InputError(f"n_per_kind, bins and width_bins must be >= 1; got {n_per_kind}, {bins} and {width_bins}")
@@ -123,6 +139,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                       "on wide virtual pairs, which may lie outside what it learned", UserWarning, stacklevel=2)
     spec = replace(WideSpec(), pixel_size_nm=(float(pixel_size_nm[0]), float(pixel_size_nm[1])))
     spec.check()
+    if coarse_pixel_size_nm is not None and not (
+            abs(coarse_pixel_size_nm[0] - pixel_size_nm[1]) < 1e-9 and coarse_pixel_size_nm[1] > coarse_pixel_size_nm[0]):
+        raise InputError(f"coarse pixel sizes must start where the calibration pairs' end ({pixel_size_nm[1]:g} nm) "
+                         f"and rise; got {coarse_pixel_size_nm}")
     total = n_per_kind * len(WIDE_SCENES)
     kinds, quantiles, certain, truth, surface, broadening, regimes = [], [], [], [], [], [], []
     for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
@@ -175,6 +195,8 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
             "coverage_by_kind": {k: float(inside[kinds_arr == k].mean()) for k in dict.fromkeys(kinds)},
             "pixels_per_group": pixels,
         }
+    if coarse_pixel_size_nm is not None:
+        entry["coarse"] = yield from _coarse_entry(spec, seed + 1, n_per_kind, coarse_pixel_size_nm, aim_90)
     entry["command"] = command
     if write:
         card_file = loaded.path / "config.json"
@@ -185,11 +207,35 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     return entry
 
 
+def _coarse_entry(spec: WideSpec, seed: int, n_per_kind: int, pixel_size_nm: tuple[float, float],
+                  aim_90: float) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+    """Fit the erosion's interval (:mod:`.coarse`) on wide pairs of coarse pixels, as deconvolution computes it."""
+    coarse = replace(spec, pixel_size_nm=(float(pixel_size_nm[0]), float(pixel_size_nm[1])))
+    coarse.check()
+    total = n_per_kind * len(WIDE_SCENES)
+    scores, certain, kinds = [], [], []
+    for i, pair in enumerate(pairs_per_scene(coarse, seed, n_per_kind)):
+        yield "coarse pairs", i, total
+        noise = noise_level(pair.image)
+        surface, touched = erosion_surface(pair.image, usable_tip(pair.tip, pair.image), noise)
+        scores.append((pair.surface - surface) / interval_scale(noise, pair.image, surface))
+        certain.append(touched)
+        kinds.append(pair.scene)
+    yield "coarse pairs", total, total
+    entry = {"method": "the noise-corrected erosion; split-conformal quantiles of (truth - result) / scale per "
+                       "certainty group, scale the frame's noise level floored at 0.05 nm plus half the pixel's dig "
+                       "(image - result)",
+             "pixel_size_nm": list(coarse.pixel_size_nm), "calibration_seed": int(seed), "pairs": len(kinds)}
+    return dict(entry, **fit_erosion_intervals(scores, certain, kinds, aim_90))
+
+
 def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        seed: int = PIPELINE_CALIBRATION_SEED, bins: int = BROADENING_BINS,
                        width_bins: int = WIDTH_BINS, write: bool = True, command: str | None = None,
                        aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
-                       pixel_regimes: bool = True) -> dict[str, Any]:
+                       pixel_regimes: bool = True,
+                       coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
+                       ) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -200,4 +246,4 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
     """
     return drain(calibrate_pipeline_steps(model, n_per_kind=n_per_kind, seed=seed, bins=bins, width_bins=width_bins,
                                           write=write, command=command, aim_90=aim_90, pixel_size_nm=pixel_size_nm,
-                                          pixel_regimes=pixel_regimes))
+                                          pixel_regimes=pixel_regimes, coarse_pixel_size_nm=coarse_pixel_size_nm))
