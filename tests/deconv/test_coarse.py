@@ -70,3 +70,11 @@ def test_a_stack_and_nan_pixels_in_the_erosion_regime(model):
     assert result.surface.shape == (2, *image.shape)
     assert np.isnan(result.surface[0, 5:9, 5:9]).all() and np.isfinite(result.surface[1]).all()
     assert np.isfinite(result.uncertainty[0][np.isfinite(image)]).all()
+
+
+def test_a_blind_tip_on_a_coarse_scan_is_the_limited_blind_bound_not_the_estimator(model):
+    pair = make_wide_pair(replace(WideSpec(), pixel_size_nm=(10.0, 10.0), scenes=("ridges",)), 97533)
+    result = deconvolve(pair.image, pixel_size_nm=10.0, tip="estimate", model=model)
+    assert any("tip estimator (trained at 0.5-2 nm) is not used" in note for note in result.notes)
+    assert "estimated blindly" in result.summary["tip"] and "tip_read_from_image" not in result.summary
+    assert np.all(result.surface <= pair.image + 1e-9)
