@@ -78,3 +78,13 @@ def test_a_blind_tip_on_a_coarse_scan_is_the_limited_blind_bound_not_the_estimat
     assert any("tip estimator (trained at 0.5-2 nm) is not used" in note for note in result.notes)
     assert "estimated blindly" in result.summary["tip"] and "tip_read_from_image" not in result.summary
     assert np.all(result.surface <= pair.image + 1e-9)
+
+
+def test_a_tiny_stm_frame_is_too_small_to_read_a_tip_from_and_says_so():
+    """128^2 px at 0.0156 nm/px (an STM frame in the sample files) covers 2 nm: smaller than any tip's apex."""
+    from napari_afm_profiler.deconv.tip_estimator import guess_tip
+    from napari_afm_profiler.errors import InputError
+
+    frame = np.random.default_rng(0).normal(0.0, 0.01, (128, 128))
+    with pytest.raises(InputError, match=r"covers only 2 x 2 nm, too little to read a tip from.*give the tip"):
+        guess_tip(frame, 0.015625)

@@ -263,7 +263,10 @@ def guess_tip(image: np.ndarray, pixel_size_nm: float | tuple[float, float],
             "(a model or a measured array) or estimate it on a smaller scan of the same tip"))
         arr = ndimage.zoom(arr, (py / target, px / target), order=1)
     if min(arr.shape) < 16:
-        raise InputError(f"the image is too small for the tip estimator at {target:.3g} nm/px ({arr.shape})")
+        ny, nx = np.asarray(image).shape
+        raise InputError(f"the image covers only {ny * py:.3g} x {nx * px:.3g} nm, too little to read a tip from: "
+                         f"the tip estimator needs at least 16 x 16 px at {target:.3g} nm/px "
+                         f"({16 * target:.3g} x {16 * target:.3g} nm); give the tip instead")
     xs, scalars = [], []
     for win in _windows(arr.shape):
         x, s = estimator_inputs(arr[win], target)  # each window its own plane and noise level, as in training
