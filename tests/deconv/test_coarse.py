@@ -88,3 +88,14 @@ def test_a_tiny_stm_frame_is_too_small_to_read_a_tip_from_and_says_so():
     frame = np.random.default_rng(0).normal(0.0, 0.01, (128, 128))
     with pytest.raises(InputError, match=r"covers only 2 x 2 nm, too little to read a tip from.*give the tip"):
         guess_tip(frame, 0.015625)
+
+
+def test_pixels_finer_than_the_calibrated_range_say_the_interval_is_too_narrow(model):
+    from napari_afm_profiler.deconv.infer import PixelSizeWarning
+
+    pair = make_wide_pair(replace(WideSpec(), pixel_size_nm=(0.1, 0.1), scenes=("caps",)), 97534)
+    tip = Tip(heights=pair.tip, pixel_size_nm=(0.1, 0.1))
+    with pytest.warns(PixelSizeWarning, match="finer than the 0.25 nm down to which the intervals are calibrated"):
+        result = deconvolve(pair.image, pixel_size_nm=0.1, tip=tip, model=model)
+    assert any("read it as too narrow" in note for note in result.notes)
+    assert not any(note.startswith("uncertainty: half-width") for note in result.notes)
