@@ -621,8 +621,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         raise InputError(f"deconvolution needs a 2-D image or a 3-D stack of at least 8 x 8 px; got shape {arr.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
     target = _work_grid(loaded, px)
+    px_mean = math.sqrt(px[0] * px[1])
     limit = erosion_limit_nm(loaded.card.get("intervals")) if loaded.tip_conditioned else None
-    erosion_only = limit is not None and math.sqrt(px[0] * px[1]) > limit
+    erosion_only = limit is not None and px_mean > limit
     # the erosion works on the image's own grid; only the network needs a resampled copy
     work_shape = arr.shape[-2:] if erosion_only else check_resampled_size(
         arr.shape, px, target, step="a deconvolution", alternative=(
@@ -630,7 +631,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
             "at the image's own pixel size"))
     notes: list[str] = []
     if erosion_only:
-        notes.append(f"pixels of {math.sqrt(px[0] * px[1]):.3g} nm are coarser than the {limit:g} nm up to which the "
+        notes.append(f"pixels of {px_mean:.3g} nm are coarser than the {limit:g} nm up to which the "
                      "model's intervals are calibrated: the result is the erosion by the tip (raised by the noise's "
                      "expected pull where the tip did not certainly touch) on the image's own grid, with an interval "
                      "calibrated for it; at such pixels the network gained nothing over the erosion on validation "
@@ -730,9 +731,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                          f"image's noise, {noise:.2g} nm, pulls the plain erosion down by that much on average)")
     if loaded.tip_conditioned:
         finest = (loaded.card.get("intervals") or {}).get("pixel_size_nm", (0.0, 0.0))[0]
-        if math.sqrt(px[0] * px[1]) < float(finest):
+        if px_mean < float(finest):
             # validation seed 424242 at 0.0625-0.25 nm: 64.6-88.2 % per kind (benchmarks/RESULTS.md)
-            message = (f"uncertainty: pixels of {math.sqrt(px[0] * px[1]):.3g} nm are finer than the {finest:g} nm down "
+            message = (f"uncertainty: pixels of {px_mean:.3g} nm are finer than the {finest:g} nm down "
                        "to which the intervals are calibrated; at 0.06-0.25 nm the 90 % interval held the true height "
                        "in only 65-88 % of pixels of virtual images, so read it as too narrow")
             notes.append(message)
