@@ -74,6 +74,20 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     assert len(read["tip_read_from_image"]["readings_radius_nm"]) == 3
 
 
+def test_a_coarse_scan_in_the_dock_says_it_got_the_erosion(make_napari_viewer, wait_worker):
+    image, _ = _dome_image()
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(image, name="survey", scale=(20.0, 20.0), units=("nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value = layer
+    dock.tip.value = "tip model (parameters below)"
+    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", 10.0, 20.0
+    wait_worker(dock.run())
+    assert dock.status.value.startswith("pixels this coarse get the erosion by the tip")
+    result = viewer.layers["survey · deconvolved"]
+    assert result.metadata["deconvolution"]["method"] == "erosion" and result.data.shape == image.shape
+
+
 def test_level_then_deconvolve_puts_the_removed_tilt_back(make_napari_viewer, wait_worker):
     """The Level dock records the tilt it took out; the Deconvolve dock gives it to the network and says so."""
     from napari_afm_profiler.tip import dilate, make_tip

@@ -719,7 +719,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
 
     consistency = stacked("consistency")
     noise = float(np.median([r["noise_nm"] for r in results]))
-    summary = {"tip": description, "tip_size_px": used.size, **consistency_summary(consistency, noise)}
+    summary = {"tip": description, "tip_size_px": used.size, "method": "erosion" if erosion_only else "network",
+               **consistency_summary(consistency, noise)}
     if "read_from_image" in used.parameters:
         summary["tip_read_from_image"] = used.parameters["read_from_image"]
     notes.append(consistency_sentence(summary))

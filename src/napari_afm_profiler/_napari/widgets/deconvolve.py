@@ -188,9 +188,12 @@ class DeconvolveWidget(Container):
 
 def _in_words(summary: dict[str, Any]) -> str:
     share = summary["share_above_3_noise"]
+    # pixels coarser than the model's calibrated range: the result is the erosion, not the network's
+    how = ("pixels this coarse get the erosion by the tip, not the network (it gains nothing there); "
+           if summary.get("method") == "erosion" else "")
     if summary["flagged"]:
-        return (f"done, but check the result: in {share:.0%} of the image the deconvolved surface does not "
+        return (f"{how}done, but check the result: in {share:.0%} of the image the deconvolved surface does not "
                 "reproduce the image when imaged by the tip (see the consistency layer). The tip may be wrong, or "
                 "the image has features the network has not seen; trust the erosion there.")
-    return (f"done: the result, imaged by the tip, reproduces the image within the noise in {1 - share:.0%} of "
+    return (f"{how}done: the result, imaged by the tip, reproduces the image within the noise in {1 - share:.0%} of "
             "pixels")
