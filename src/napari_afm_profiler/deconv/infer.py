@@ -676,7 +676,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if cropped:
         notes.append(cropped)
         warnings.warn(cropped, TipCroppedWarning, stacklevel=3)
-    if loaded.tip_conditioned:
+    if loaded.tip_conditioned and not erosion_only:  # the range of the network's training: no network, no range
         outside = tip_outside_training(used, frames[0], loaded.card)
         if outside:
             notes.append(outside)
