@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
-from napari_afm_profiler.tip.models import Tip, TipResampledWarning, make_tip, tip_for_pixel_size, tip_from_array
+from napari_afm_profiler.tip.models import (
+    Tip,
+    TipResampledWarning,
+    crop_tip,
+    make_tip,
+    tip_for_pixel_size,
+    tip_from_array,
+)
 
 TipChoice = None | str | Path | np.ndarray | Tip | Mapping[str, Any]
 """What ``deconvolve(tip=...)`` accepts."""
@@ -187,8 +194,7 @@ def tip_crop_loss(tip: Tip, image: np.ndarray) -> str | None:
     """
     heights = np.asarray(tip.heights, np.float64)
     n = heights.shape[0]
-    kept = min(image.shape)
-    kept -= 1 - kept % 2
+    kept = crop_tip(heights, min(image.shape)).shape[0]  # the crop deconvolution applies (usable_tip)
     if n <= kept:
         return None
     finite = np.isfinite(image)
