@@ -19,6 +19,7 @@ from napari_afm_profiler.deconv.calibration import (  # noqa: E402
     group_names,
     pixel_regime,
     relative_width,
+    width_floor,
 )
 from napari_afm_profiler.deconv.conditioning import N_CONDITION  # noqa: E402
 from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model  # noqa: E402
@@ -106,6 +107,41 @@ def test_relative_width_bins_cover_pixels_that_claim_too_narrow_an_interval():
     assert inside[narrow].mean() < 0.85 and inside[~narrow].mean() > 0.93
 
 
+def test_a_floor_that_grows_with_the_noise_covers_clean_and_noisy_frames_alike():
+    """Where the network is sure (zero width) the result still misses by the image's noise.
+
+    Half the frames have noise SD 0.15 nm, half 0.45 nm.  With the constant 0.1 nm floor one margin
+    per group must cover both: the clean frames are over-covered, the noisy ones under-covered.
+    With 3 noise SDs added to the floor the scores are nearly free of the noise level, and each
+    half is covered close to 90 % on fresh draws.
+    """
+    n, size = 60, 24
+    noise = np.where(np.arange(n) % 2 == 0, 0.15, 0.45)
+    quantiles = np.zeros((n, 5, size, size))
+    certain = np.ones((n, size, size))
+
+    def draw(seed):
+        return np.random.default_rng(seed).normal(0, 1, certain.shape) * noise[:, None, None]
+
+    fresh = draw(2)
+
+    def covered(factor):
+        margins = fit_margins(quantiles, draw(1), certain, 0.9, noise_nm=noise, noise_factor=factor)
+        lower, upper = conformal_interval(quantiles, 0.9, margins, certain, noise_nm=noise, noise_factor=factor)
+        inside = (lower <= fresh) & (fresh <= upper)
+        return inside[noise < 0.3].mean(), inside[noise > 0.3].mean(), lower
+
+    clean, noisy, _ = covered(0.0)
+    assert clean > 0.98 and noisy < 0.84
+    clean, noisy, lower = covered(3.0)
+    assert clean == pytest.approx(0.9, abs=0.03) and noisy == pytest.approx(0.9, abs=0.03)
+    # one frame at a time (a scalar noise level, as deconvolve applies it) gives the same interval
+    margins = fit_margins(quantiles, draw(1), certain, 0.9, noise_nm=noise, noise_factor=3.0)
+    one, _ = conformal_interval(quantiles[1], 0.9, margins, certain[1], noise_nm=float(noise[1]), noise_factor=3.0)
+    np.testing.assert_allclose(one, lower[1])
+    assert width_floor(np.nan, 3.0) == pytest.approx(0.1) and width_floor(0.2) == 0.1
+
+
 def test_pixel_regimes_give_resampled_frames_their_own_margins():
     """Frames coarser than the trained pixel range (resampled for the network) miss by more: their own margins fix it."""
     n, size = 60, 16
@@ -181,6 +217,7 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     assert len(entry["broadening_edges_nm"]) == 1 and len(entry["relative_width_edges"]) == 2
     assert entry["groups"] == group_names(entry["broadening_edges_nm"], entry["relative_width_edges"], True)
     assert entry["pixel_regimes"] and entry["trained_pixel_size_nm"] == list(load_model(folder).pixel_size_range)
+    assert entry["noise_width_factor"] == 3.0
     assert set(entry["0.9"]["coverage_by_kind"]) == set(WideSpec().scenes)
     # in-sample, conformal margins cover at least the nominal share over all calibration pixels
     pixels = entry["0.9"]["pixels_per_group"]
@@ -193,9 +230,10 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     regime = pixel_regime(pair.pixel_size_nm, entry["trained_pixel_size_nm"])
     lower, _ = conformal_interval(out["quantiles"], 0.9, entry["0.9"]["margins"], out["certain"],
                                   out["broadening_nm"], entry["broadening_edges_nm"], entry["relative_width_edges"],
-                                  regime)
+                                  regime, noise_nm=out["noise_nm"], noise_factor=3.0)
     result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
     np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
+    assert out["noise_nm"] > 0.01  # the wide generator's noise: the floor above differs from the constant one
 
 
 def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
@@ -223,7 +261,13 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
     assert "--width-bins 1 --aim-90 0.92 --pixel-size" in card["intervals"]["command"]
-    assert card["intervals"]["aim_90"] == 0.92
+    assert card["intervals"]["aim_90"] == 0.92 and card["intervals"]["noise_width_factor"] == 3.0
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
+                 "--noise-width-factor", "0", "--no-erosion-regime"]) == 0  # the constant floor of older cards
+    card = json.loads((folder / "config.json").read_text())
+    assert card["intervals"]["noise_width_factor"] == 0.0 and "--noise-width-factor 0" in card["intervals"]["command"]
+    with pytest.raises(InputError, match="noise_width_factor"):
+        calibrate_pipeline(folder, n_per_kind=1, noise_width_factor=-1.0, write=False)
     assert card["intervals"]["relative_width_edges"] == [] and card["intervals"]["pixel_size_nm"] == [2.0, 4.0]
     # beyond the pairs' pixel sizes the erosion's interval, fitted on pairs from 4 nm up
     assert card["intervals"]["coarse"]["pixel_size_nm"] == [4.0, 16.0] and card["intervals"]["coarse"]["pairs"] == 9

@@ -113,12 +113,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                f"--seed {args.seed} --bins {args.bins} --width-bins {args.width_bins} --aim-90 {args.aim_90:g} "
                f"--pixel-size {args.pixel_size[0]:g} {args.pixel_size[1]:g}"
                + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
+               + f" --noise-width-factor {args.noise_width_factor:g}"
                + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
                                      width_bins=args.width_bins, command=command, aim_90=args.aim_90,
                                      pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
-                                     coarse_pixel_size_nm=coarse)
+                                     coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor)
     entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
@@ -252,6 +253,7 @@ def add_deconv_parsers(sub: Any) -> None:
         BROADENING_BINS,
         CALIBRATION_PIXEL_SIZES_NM,
         COARSE_CALIBRATION_PIXEL_SIZES_NM,
+        NOISE_WIDTH_FACTOR,
         PIPELINE_CALIBRATION_SEED,
         WIDTH_BINS,
     )
@@ -276,6 +278,9 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--no-pixel-regimes", action="store_true",
                    help="one set of margins for every pixel size (default: separate margins for images within, "
                         "finer than and coarser than the model's trained pixel range)")
+    c.add_argument("--noise-width-factor", type=float, default=NOISE_WIDTH_FACTOR, metavar="SDS",
+                   help="noise SDs of each image added to the intervals' width floor of 0.1 nm, so that clean and "
+                        "noisy images are covered alike (0: the constant floor of older cards)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")

@@ -25,7 +25,10 @@ claims a narrow interval in a frame the tip broadened a lot (an unreached pit fl
 often than its width says (``relative_width_edges``), and by the frame's pixel size against the
 model's trained range (:data:`PIXEL_REGIMES`, ``pixel_regimes``): an image outside it is
 resampled for the network and back, and with margins fitted inside the range the 90 % interval
-covered only 80 % of the pixels of images coarser than it.
+covered only 80 % of the pixels of images coarser than it.  Cards calibrated since session 37 add
+:data:`~.names.NOISE_WIDTH_FACTOR` times the frame's noise level to the width floor
+(``noise_width_factor``): with a floor of 0.1 nm alone, nearly noise-free frames were covered
+94 % and the noisiest quarter 89 %.
 """
 
 from __future__ import annotations
@@ -186,16 +189,37 @@ def interval(quantiles: np.ndarray, level: float, scale: float = 1.0) -> tuple[n
     return lower, upper
 
 
-def _bounds(quantiles: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def width_floor(noise_nm: float | np.ndarray = 0.0, noise_factor: float = 0.0) -> float | np.ndarray:
+    """Return the width floor of a frame (or of each frame): :data:`WIDTH_FLOOR_NM` plus ``noise_factor`` noise SDs, nm.
+
+    Examples
+    --------
+    >>> width_floor()
+    0.1
+    >>> round(float(width_floor(0.2, 3.0)), 3)
+    0.7
+    """
+    if not noise_factor:
+        return WIDTH_FLOOR_NM
+    noise = np.maximum(np.nan_to_num(np.asarray(noise_nm, np.float64)), 0.0)
+    return WIDTH_FLOOR_NM + float(noise_factor) * (float(noise) if noise.ndim == 0 else noise)
+
+
+def _bounds(quantiles: np.ndarray, level: float, floor: float | np.ndarray = WIDTH_FLOOR_NM,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo, hi = (QUANTILES.index(t) for t in LEVELS[level])
     lower, upper = quantiles[..., lo, :, :], quantiles[..., hi, :, :]
-    return lower, upper, 0.5 * np.abs(upper - lower) + WIDTH_FLOOR_NM
+    half = 0.5 * np.abs(upper - lower)
+    if np.ndim(floor):  # one floor per frame, broadcast over its pixels
+        floor = np.reshape(floor, np.shape(floor) + (1,) * (half.ndim - np.ndim(floor))).astype(half.dtype)
+    return lower, upper, half + floor
 
 
 def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str, float],
                        certain: np.ndarray, broadening: float | np.ndarray = 0.0,
                        edges: Sequence[float] = (), width_edges: Sequence[float] = (),
-                       regime: int | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       regime: int | np.ndarray | None = None, *, noise_nm: float | np.ndarray = 0.0,
+                       noise_factor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``level`` interval from quantiles ``(..., 5, ny, nx)`` with fitted normalised ``margins``.
 
     Parameters
@@ -216,6 +240,10 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
         The :func:`relative_width` bins' edges; none: no split by width.
     regime : int or ndarray, optional
         :func:`pixel_regime` of the frame (or of each frame); none: no split by pixel size.
+    noise_nm : float or ndarray
+        The noise level of the frame (or of each frame), nm; used only with ``noise_factor``.
+    noise_factor : float
+        Noise SDs added to the width floor (:func:`width_floor`); the card's ``noise_width_factor``.
 
     Examples
     --------
@@ -224,8 +252,12 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     >>> lower, upper = conformal_interval(q, 0.9, {"certain": 0.0, "uncertain": 0.5}, np.zeros((1, 1)))
     >>> round(float(lower[0, 0]), 3), round(float(upper[0, 0]), 3)  # half-width 2.5 + 0.1 floor
     (-3.3, 4.3)
+    >>> lower, upper = conformal_interval(q, 0.9, {"certain": 0.0, "uncertain": 0.5}, np.zeros((1, 1)),
+    ...                                   noise_nm=0.2, noise_factor=3.0)
+    >>> round(float(lower[0, 0]), 3), round(float(upper[0, 0]), 3)  # floor 0.1 + 3 x 0.2
+    (-3.6, 4.6)
     """
-    lower, upper, width = _bounds(quantiles, level)
+    lower, upper, width = _bounds(quantiles, level, width_floor(noise_nm, noise_factor))
     names = group_names(edges, width_edges, regime is not None)
     table = np.array([float(margins[name]) for name in names], dtype=width.dtype)
     if np.ndim(broadening) == 0 and not len(width_edges) and regime is None:  # two margins, no index map
@@ -242,7 +274,8 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
 def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,
                 broadening: float | np.ndarray = 0.0, edges: Sequence[float] = (),
                 width_edges: Sequence[float] = (), regime: int | np.ndarray | None = None,
-                surface: np.ndarray | None = None, aim: float | None = None) -> dict[str, float]:
+                surface: np.ndarray | None = None, aim: float | None = None, noise_nm: float | np.ndarray = 0.0,
+                noise_factor: float = 0.0) -> dict[str, float]:
     """Fit the normalised margin of each group so that ``level`` of its pixels fall inside (split conformal).
 
     The score of a pixel is how far the truth lies outside ``[q_lo, q_hi]`` in units of the
@@ -251,12 +284,13 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     the interval the pipeline reports, ``[min(lower, surface), max(upper, surface)]``: truth
     above the result only needs the upper side, truth below it only the lower side.  A group
     without pixels keeps the largest of the others' margins.  ``broadening``, ``edges``,
-    ``width_edges`` and ``regime`` split the groups as in :func:`conformal_interval`.  ``aim``
-    (default ``level``) is the share the margins are fitted to cover, for an interval still built
-    from ``level``'s quantiles.
+    ``width_edges`` and ``regime`` split the groups as in :func:`conformal_interval`, and
+    ``noise_nm`` with ``noise_factor`` raise the width floor as there.  ``aim`` (default
+    ``level``) is the share the margins are fitted to cover, for an interval still built from
+    ``level``'s quantiles.
     """
     aim = level if aim is None else aim
-    lower, upper, width = _bounds(quantiles, level)
+    lower, upper, width = _bounds(quantiles, level, width_floor(noise_nm, noise_factor))
     below, above = (lower - truth) / width, (truth - upper) / width
     if surface is None:
         scores = np.maximum(below, above)
@@ -304,16 +338,17 @@ def fit_scale(quantiles: np.ndarray, truth: np.ndarray, level: float) -> float:
 
 def calibrated_interval(quantiles: np.ndarray, level: float, entry: Mapping[str, Any] | None,
                         certain: np.ndarray, broadening: float = 0.0, edges: Sequence[float] = (),
-                        width_edges: Sequence[float] = (), regime: int | None = None,
-                        ) -> tuple[np.ndarray, np.ndarray]:
+                        width_edges: Sequence[float] = (), regime: int | None = None, *,
+                        noise_nm: float = 0.0, noise_factor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Apply a card's ``intervals[level]`` entry: its margins when it has them, else its scale (1 if none).
 
     ``edges`` and ``width_edges`` are the card's ``broadening_edges_nm`` and
     ``relative_width_edges`` (none for margins of the two plain groups); ``regime`` the frame's
-    :func:`pixel_regime` when the card's margins are split by it.
+    :func:`pixel_regime` when the card's margins are split by it; ``noise_factor`` the card's
+    ``noise_width_factor`` (0 for older cards) and ``noise_nm`` the frame's noise level.
     """
     entry = entry or {}
     if "margins" in entry:
         return conformal_interval(quantiles, level, entry["margins"], certain, broadening, edges, width_edges,
-                                  regime)
+                                  regime, noise_nm=noise_nm, noise_factor=noise_factor)
     return interval(quantiles, level, float(entry.get("scale", 1.0)))

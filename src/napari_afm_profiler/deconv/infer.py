@@ -98,12 +98,14 @@ class LoadedModel:
         return self.card.get("architecture") == "tip-conditioned-unet"
 
     def interval(self, quantiles: np.ndarray, level: float, certain: np.ndarray, broadening: float = 0.0,
-                 pixel_size_nm: float | tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 pixel_size_nm: float | tuple[float, float] | None = None, noise_nm: float = 0.0,
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """Return the calibrated ``level`` interval from the network's quantiles ``(5, ny, nx)`` and the certainty map.
 
         ``broadening`` is the frame's :func:`~napari_afm_profiler.deconv.calibration.broadening_nm`;
         cards calibrated on the pipeline split their margins by it (and by each pixel's width
-        relative to it, and by the frame's ``pixel_size_nm`` against the trained range).
+        relative to it, and by the frame's ``pixel_size_nm`` against the trained range), and
+        newer ones widen each pixel's floor by the frame's ``noise_nm``.
         """
         intervals = self.card.get("intervals") or {}
         regime = None
@@ -113,7 +115,8 @@ class LoadedModel:
             regime = pixel_regime(pixel_size_nm, self.pixel_size_range)
         return calibrated_interval(quantiles, level, intervals.get(str(level)), certain, broadening,
                                    intervals.get("broadening_edges_nm", ()), intervals.get("relative_width_edges", ()),
-                                   regime)
+                                   regime, noise_nm=noise_nm,
+                                   noise_factor=float(intervals.get("noise_width_factor", 0.0)))
 
 
 def model_folder(name_or_path: str | Path) -> Path:
@@ -493,7 +496,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         if keep_quantiles:
             result.update(quantiles=quantiles.copy(), certain=certain_native, broadening_nm=broadening)
         for level, suffix in ((0.9, ""), (0.5, "50")):
-            lower, upper = model.interval(quantiles, level, certain_native, broadening, px)  # float32
+            lower, upper = model.interval(quantiles, level, certain_native, broadening, px, noise_native)  # float32
             np.minimum(lower, surface, out=lower, casting="same_kind")
             np.maximum(upper, surface, out=upper, casting="same_kind")
             result.update({f"lower{suffix}": lower, f"upper{suffix}": upper})

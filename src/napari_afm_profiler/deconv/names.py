@@ -20,6 +20,15 @@ calibration pairs, 3 bins lifted the least covered kind (pits, whose unreached f
 intervals) by 1-3 points and lowered the most covered (fractal surfaces) by 1-2, with intervals
 no wider; 4 or 6 bins did the same (benchmarks/RESULTS.md)."""
 
+NOISE_WIDTH_FACTOR = 3.0
+"""Noise SDs of the frame added to :data:`~.calibration.WIDTH_FLOOR_NM` (cards calibrated since session 37).
+
+The result misses the truth by noise-sized amounts even where the network is sure (the erosion
+of a noisy image), so a constant floor over-covers clean frames and under-covers noisy ones: on
+the wide validation seeds, quarters of the frames by noise level were covered 94.1 / 93.4 / 91.6 /
+89.4 % with the floor alone and 92.5 / 92.1 / 92.0 / 92.2 % with 3 SDs added (1, 2, 4 and 6 SDs
+tried; the mean 90 % half-width fell 6 %, benchmarks/RESULTS.md)."""
+
 COARSE_CALIBRATION_PIXEL_SIZES_NM = (4.0, 16.0)
 """Pixel sizes of the pairs the erosion's interval is fitted on (:mod:`.coarse`), nm: beyond the
 calibration pairs' range the result is the noise-corrected erosion, on the image's own grid."""

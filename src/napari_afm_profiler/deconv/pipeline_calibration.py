@@ -48,6 +48,7 @@ from napari_afm_profiler.deconv.names import (
     BROADENING_BINS,
     CALIBRATION_PIXEL_SIZES_NM,
     COARSE_CALIBRATION_PIXEL_SIZES_NM,
+    NOISE_WIDTH_FACTOR,
     PIPELINE_CALIBRATION_SEED,
     WIDTH_BINS,
 )
@@ -72,6 +73,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
                              pixel_regimes: bool = True,
                              coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
+                             noise_width_factor: float = NOISE_WIDTH_FACTOR,
                              ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
@@ -108,6 +110,9 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         Pixel sizes of the pairs (``n_per_kind`` per kind, seed ``seed + 1``) the erosion's
         interval is fitted on; ``lo`` must be ``pixel_size_nm``'s upper end, beyond which
         deconvolution returns the erosion.  None: no erosion regime (the network everywhere).
+    noise_width_factor : float
+        Noise SDs of each frame added to the width floor (:func:`~.calibration.width_floor`);
+        0: the constant floor of older cards.
 
     Returns
     -------
@@ -130,6 +135,8 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         raise InputError(f"n_per_kind, bins and width_bins must be >= 1; got {n_per_kind}, {bins} and {width_bins}")
     if not 0.5 < aim_90 < 1.0:
         raise InputError(f"aim_90 must lie between 0.5 and 1; got {aim_90}")
+    if not 0.0 <= noise_width_factor <= 100.0:
+        raise InputError(f"noise_width_factor must lie between 0 and 100 noise SDs; got {noise_width_factor}")
     loaded = load_model(model)
     if not loaded.tip_conditioned:
         raise InputError(f"{loaded.path.name} is not tip-conditioned: only tip-conditioned models have intervals")
@@ -144,7 +151,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         raise InputError(f"coarse pixel sizes must start where the calibration pairs' end ({pixel_size_nm[1]:g} nm) "
                          f"and rise; got {coarse_pixel_size_nm}")
     total = n_per_kind * len(WIDE_SCENES)
-    kinds, quantiles, certain, truth, surface, broadening, regimes = [], [], [], [], [], [], []
+    kinds, quantiles, certain, truth, surface, broadening, regimes, noise = [], [], [], [], [], [], [], []
     for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
         yield "pairs", i, total
         px = pair.pixel_size_nm
@@ -156,12 +163,13 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         truth.append(np.asarray(pair.surface, np.float32))
         surface.append(out["surface"].astype(np.float32))
         broadening.append(out["broadening_nm"])
+        noise.append(out["noise_nm"])
         regimes.append(pixel_regime(px, loaded.pixel_size_range))
     yield "pairs", total, total
     shapes = {q.shape for q in quantiles}
     if len(shapes) != 1:  # the generators make one shape; pad-free stacking needs it
         raise InputError(f"calibration pairs of different shapes: {sorted(shapes)}")
-    q, c, t, s, b = (np.stack(v) for v in (quantiles, certain, truth, surface, broadening))
+    q, c, t, s, b, n = (np.stack(v) for v in (quantiles, certain, truth, surface, broadening, noise))
     kinds_arr = np.array(kinds)
     regime = np.array(regimes, np.uint8) if pixel_regimes else None
     edges = _edges(b, bins)
@@ -171,12 +179,15 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         "method": "conformalised quantiles, normalised scores, fitted on the pipeline's reported interval; one "
                   "margin per certainty group (tip touched or not), bin of the frame's broadening, bin of the "
                   "pixel's relative width (predicted 90 % half-width / the frame's broadening)"
-                  + (" and pixel regime (within, finer or coarser than the trained range)" if pixel_regimes else ""),
+                  + (" and pixel regime (within, finer or coarser than the trained range)" if pixel_regimes else "")
+                  + (f"; width floor {WIDTH_FLOOR_NM} nm + {noise_width_factor:g} x the frame's noise level"
+                     if noise_width_factor else ""),
         "calibrated_on": "pipeline", "calibration_seed": int(seed), "pairs": int(len(kinds)),
         "n_per_kind": int(n_per_kind), "pixel_size_nm": list(spec.pixel_size_nm),
         "pixel_regimes": bool(pixel_regimes), "trained_pixel_size_nm": list(loaded.pixel_size_range),
         "groups": group_names(edges, width_edges, pixel_regimes), "broadening_edges_nm": edges,
-        "relative_width_edges": width_edges, "width_floor_nm": WIDTH_FLOOR_NM, "aim_90": float(aim_90),
+        "relative_width_edges": width_edges, "width_floor_nm": WIDTH_FLOOR_NM, "noise_width_factor": float(noise_width_factor),
+        "aim_90": float(aim_90),
     }
     previous = loaded.card.get("intervals") or {}
     network_level = previous.get("network_level") if previous.get("calibrated_on") == "pipeline" else previous
@@ -187,8 +198,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     pixels = {name: int((index == g).sum()) for g, name in enumerate(entry["groups"])}
     for level in LEVELS:
         margins = fit_margins(q, t, c, level, broadening=b, edges=edges, width_edges=width_edges, regime=regime,
-                              surface=s, aim=aim_90 if level == 0.9 else level)
-        lower, upper = conformal_interval(q, level, margins, c, b, edges, width_edges, regime)
+                              surface=s, aim=aim_90 if level == 0.9 else level, noise_nm=n,
+                              noise_factor=noise_width_factor)
+        lower, upper = conformal_interval(q, level, margins, c, b, edges, width_edges, regime, noise_nm=n,
+                                          noise_factor=noise_width_factor)
         inside = (np.minimum(lower, s) <= t) & (t <= np.maximum(upper, s))
         entry[str(level)] = {
             "margins": margins,
@@ -235,7 +248,7 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
                        pixel_regimes: bool = True,
                        coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
-                       ) -> dict[str, Any]:
+                       noise_width_factor: float = NOISE_WIDTH_FACTOR) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -246,4 +259,5 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
     """
     return drain(calibrate_pipeline_steps(model, n_per_kind=n_per_kind, seed=seed, bins=bins, width_bins=width_bins,
                                           write=write, command=command, aim_90=aim_90, pixel_size_nm=pixel_size_nm,
-                                          pixel_regimes=pixel_regimes, coarse_pixel_size_nm=coarse_pixel_size_nm))
+                                          pixel_regimes=pixel_regimes, coarse_pixel_size_nm=coarse_pixel_size_nm,
+                                          noise_width_factor=noise_width_factor))
