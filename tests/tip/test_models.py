@@ -144,3 +144,20 @@ def test_offset_tip_images_a_spike_at_its_place_on_another_grid(offset):
     reference = dilate(surface, make_tip("cone", pixel_size_nm=0.5, radius_nm=5.0, half_angle_deg=25.0, size=41))
     assert np.unravel_index(np.argmax(image), image.shape) == (20, 20) and image.max() == pytest.approx(30.0)
     assert np.max(np.abs(image - reference)) < 0.5
+
+
+@pytest.mark.parametrize("shape", ["cone", "pyramid", "paraboloid"])
+def test_max_size_samples_exactly_the_centre_a_crop_would_keep(shape):
+    from napari_afm_profiler.tip.models import crop_tip
+
+    angle = None if shape == "paraboloid" else 25.0
+    kwargs = dict(pixel_size_nm=0.25, radius_nm=12.0, half_angle_deg=angle, height_nm=15.0, rotation_deg=20.0)
+    full = make_tip(shape, **kwargs).heights
+    assert full.shape[0] > 41
+    capped = make_tip(shape, max_size=42, **kwargs).heights  # made odd: 41
+    np.testing.assert_array_equal(capped, crop_tip(full, 41))
+    np.testing.assert_array_equal(make_tip(shape, max_size=full.shape[0] + 10, **kwargs).heights, full)
+    np.testing.assert_array_equal(make_tip(shape, size=61, max_size=41, **kwargs).heights,
+                                  crop_tip(make_tip(shape, size=61, **kwargs).heights, 41))
+    with pytest.raises(InputError, match="max_size"):
+        make_tip(shape, max_size=0, **kwargs)

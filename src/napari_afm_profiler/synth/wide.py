@@ -250,20 +250,23 @@ def _scene_surface(scene: str, spec: WideSpec, px: float, rng: np.random.Generat
     return surface
 
 
-def _asymmetric(left: np.ndarray, right: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Join two halves of a tip along a random line through the apex (different side angles)."""
+def _asymmetric(left: np.ndarray, right: np.ndarray, theta: float) -> np.ndarray:
+    """Join two halves of a tip along the line through the apex at angle ``theta`` (different side angles)."""
     n = left.shape[0]
     c = n // 2
     yy, xx = np.mgrid[0:n, 0:n] - c
-    theta = rng.uniform(0, 2 * math.pi)
     side = (xx * math.cos(theta) + yy * math.sin(theta)) >= 0
     return np.where(side, left, right)
 
 
-def draw_tip(spec: WideSpec, px: float, z_range: float, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
+def draw_tip(spec: WideSpec, px: float, z_range: float, rng: np.random.Generator,
+             max_size: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw one tip of the ranges of ``spec`` on a grid of ``px`` nm, deep enough for ``z_range`` nm.
 
-    Returns the dilation-convention heights (apex 0 at the centre) and what was drawn.
+    ``max_size`` (px): the caller crops the tip to this about its apex (:func:`crop_tip`), so a
+    wider tip is sampled only as wide as the crop needs (a double tip's second apex included);
+    the cropped tip is the same.  Returns the dilation-convention heights (apex 0 at the centre)
+    and what was drawn.
     """
     shape = str(rng.choice(spec.tip_shapes))
     radius = _log_uniform(rng, spec.tip_radius_nm)
@@ -271,27 +274,34 @@ def draw_tip(spec: WideSpec, px: float, z_range: float, rng: np.random.Generator
     depth = max(z_range, 1.0) + 1.0
     rotation = float(rng.uniform(0, 90))
 
-    def sample(half_angle: float, size: int | None = None) -> np.ndarray:
+    def sample(half_angle: float, size: int | None, cap: int | None) -> np.ndarray:
         return make_tip(shape, pixel_size_nm=px, radius_nm=radius,
                         half_angle_deg=half_angle if shape != "paraboloid" else None, height_nm=depth, size=size,
-                        rotation_deg=rotation).heights
+                        rotation_deg=rotation, max_size=cap).heights
 
     params: dict[str, Any] = {"shape": shape, "radius_nm": radius, "half_angle_deg": angle if shape != "paraboloid"
                               else None, "asymmetric": False, "double": False}
-    tip = sample(angle)
-    if shape != "paraboloid" and rng.random() < spec.asymmetric_probability:
+    asymmetric = shape != "paraboloid" and rng.random() < spec.asymmetric_probability
+    if asymmetric:
         other = float(np.clip(angle + rng.uniform(-15, 15), spec.tip_half_angle_deg[0], 45.0))
-        wide = max(angle, other)
-        size = make_tip(shape, pixel_size_nm=px, radius_nm=radius, half_angle_deg=wide, height_nm=depth,
-                        rotation_deg=rotation).heights.shape[0]
-        tip = _asymmetric(sample(angle, size), sample(other, size), rng)
+        theta = rng.uniform(0, 2 * math.pi)
         params.update(asymmetric=True, other_half_angle_deg=other)
+
+    def body(cap: int | None) -> np.ndarray:
+        if not asymmetric:
+            return sample(angle, None, cap)
+        size = sample(max(angle, other), None, cap).shape[0]  # wide enough for the wider side
+        return _asymmetric(sample(angle, size, cap), sample(other, size, cap), theta)
+
+    tip = body(max_size)
     if rng.random() < spec.double_probability:
         distance = rng.uniform(2.0, 15.0)
         lift = rng.uniform(0.5, 10.0)
         azimuth = rng.uniform(0, 2 * math.pi)
         shift = (distance * math.sin(azimuth) / px, distance * math.cos(azimuth) / px)
         pad = int(math.ceil(max(abs(shift[0]), abs(shift[1])))) + 1
+        if max_size is not None and tip.shape[0] >= max_size - 1:  # capped: the second apex sees beyond the crop
+            tip = body(tip.shape[0] + 2 * pad)
         grown = np.pad(np.nan_to_num(tip, nan=-1e6), pad, constant_values=-1e6)
         second = ndi.shift(grown, shift, order=0, mode="constant", cval=-1e6) - lift
         tip = np.maximum(grown, second)
@@ -337,7 +347,7 @@ def make_wide_pair(spec: WideSpec, seed: int | np.random.SeedSequence) -> WidePa
         surface = surface + slope * (xx * math.cos(azimuth) + yy * math.sin(azimuth))
         tilt = {"tilt_deg": math.degrees(math.atan(slope)), "tilt_azimuth_deg": math.degrees(azimuth)}
     surface -= float(np.median(surface))
-    tip, tip_params = draw_tip(spec, px, float(np.ptp(surface)), rng)
+    tip, tip_params = draw_tip(spec, px, float(np.ptp(surface)), rng, max_size=min(spec.shape))
     tip = crop_tip(tip, min(spec.shape))
     image = dilate(surface, tip)
     noise = _log_uniform(rng, spec.noise_nm)

@@ -167,15 +167,30 @@ def _sample(profile: Callable[..., np.ndarray], half: int, dy: float, dx: float,
 
 
 def _auto_half_width(profile: Callable[..., np.ndarray], dy: float, dx: float, params: dict[str, Any],
-                     height_nm: float) -> int:
-    """Smallest half-width whose whole border lies at least ``height_nm`` above the apex."""
-    for half in range(1, MAX_HALF_WIDTH + 1):
+                     height_nm: float, max_half: int | None = None) -> int:
+    """Smallest half-width whose whole border lies at least ``height_nm`` above the apex (at most ``max_half``).
+
+    Every profile of :data:`TIP_SHAPES` is convex about its apex, so a ring's lowest point rises
+    with the ring's half-width: with ``max_half`` the search is a bisection, and a ring at
+    ``max_half`` still too low means the tip is wider than that.
+    """
+    def reaches(half: int) -> bool:
         ring = np.arange(-half, half + 1, dtype=np.float64)
         edge = np.full_like(ring, float(half))
         ys = np.concatenate([ring, ring, edge, -edge]) * dy
         xs = np.concatenate([edge, -edge, ring, ring]) * dx
-        depth = profile(ys, xs, **params)
-        if np.all(depth >= height_nm):
+        return bool(np.all(profile(ys, xs, **params) >= height_nm))
+
+    if max_half is not None and max_half < MAX_HALF_WIDTH:
+        if not reaches(max_half):
+            return max_half
+        low, high = 0, max_half  # reaches(high); not known for low (0 is no tip)
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (low, mid) if reaches(mid) else (mid, high)
+        return high
+    for half in range(1, MAX_HALF_WIDTH + 1):
+        if reaches(half):
             return half
     raise InputError(f"the tip would need more than {2 * MAX_HALF_WIDTH + 1} px to reach {height_nm:g} nm "
                      f"at this pixel size; give a size or a smaller height")
@@ -183,7 +198,7 @@ def _auto_half_width(profile: Callable[..., np.ndarray], dy: float, dx: float, p
 
 def make_tip(shape: str, *, pixel_size_nm: float | tuple[float, float], radius_nm: float,
              half_angle_deg: float | None = None, size: int | None = None, height_nm: float | None = None,
-             rotation_deg: float = 0.0) -> Tip:
+             rotation_deg: float = 0.0, max_size: int | None = None) -> Tip:
     """Sample a tip model on a pixel grid.
 
     Parameters
@@ -206,6 +221,11 @@ def make_tip(shape: str, *, pixel_size_nm: float | tuple[float, float], radius_n
         when ``size`` is not given.
     rotation_deg : float, optional
         In-plane rotation of the pyramid.
+    max_size : int, optional
+        Widest tip to sample, px (made odd): a tip that would be wider is sampled only that wide,
+        exactly the centre :func:`crop_tip` would keep.  A wide tip on a fine grid takes seconds to
+        sample (a rounded pyramid is found pixel by pixel); a virtual image needs no more of it
+        than its own width.
 
     Returns
     -------
@@ -226,15 +246,20 @@ def make_tip(shape: str, *, pixel_size_nm: float | tuple[float, float], radius_n
     _check_parameters(shape, params)
     dy, dx = _pair(pixel_size_nm)
     profile = TIP_SHAPES[shape][0]
+    max_half = None
+    if max_size is not None:
+        if int(max_size) != max_size or max_size < 1:
+            raise InputError(f"max_size must be a whole number of pixels >= 1; got {max_size!r}")
+        max_half = (int(max_size) - 1) // 2
     if size is None:
         height = 100.0 if height_nm is None else float(height_nm)
         if not height > 0:
             raise InputError(f"tip height must be > 0 nm; got {height_nm!r}")
-        half = _auto_half_width(profile, dy, dx, params, height)
+        half = _auto_half_width(profile, dy, dx, params, height, max_half)
     else:
         if int(size) != size or size < 1 or size % 2 == 0:
             raise InputError(f"tip size must be an odd number of pixels; got {size!r}")
-        half = int(size) // 2
+        half = int(size) // 2 if max_half is None else min(int(size) // 2, max_half)
     depth = _sample(profile, half, dy, dx, params)
     if height_nm is not None:
         depth = np.minimum(depth, float(height_nm))
