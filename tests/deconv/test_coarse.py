@@ -97,12 +97,34 @@ def test_a_tiny_stm_frame_is_too_small_to_read_a_tip_from_and_says_so():
         guess_tip(frame, 0.015625)
 
 
-def test_pixels_finer_than_the_calibrated_range_say_the_interval_is_too_narrow(model):
+def test_pixels_finer_than_the_calibrated_range_say_the_interval_may_be_too_narrow(model):
     from napari_afm_profiler.deconv.infer import PixelSizeWarning
 
-    pair = make_wide_pair(replace(WideSpec(), pixel_size_nm=(0.1, 0.1), scenes=("caps",)), 97534)
-    tip = Tip(heights=pair.tip, pixel_size_nm=(0.1, 0.1))
-    with pytest.warns(PixelSizeWarning, match="finer than the 0.25 nm down to which the intervals are calibrated"):
-        result = deconvolve(pair.image, pixel_size_nm=0.1, tip=tip, model=model)
-    assert any("read it as too narrow" in note for note in result.notes)
+    intervals = model.card["intervals"]
+    finest = (intervals.get("fine") or intervals)["pixel_size_nm"][0]
+    px = 0.6 * finest
+    pair = make_wide_pair(replace(WideSpec(), pixel_size_nm=(px, px), scenes=("caps",)), 97534)
+    tip = Tip(heights=pair.tip, pixel_size_nm=(px, px))
+    with pytest.warns(PixelSizeWarning, match=f"finer than the {finest:g} nm down to which the intervals are calibrated"):
+        result = deconvolve(pair.image, pixel_size_nm=px, tip=tip, model=model)
+    assert any("may be too narrow" in note for note in result.notes)
     assert not any(note.startswith("uncertainty: half-width") for note in result.notes)
+
+
+def test_fine_pixels_get_margins_of_their_own_that_cover_a_fresh_seed(model):
+    """Frames finer than the main calibration pairs (downsampled for the network) have their own margins."""
+    fine = model.card["intervals"].get("fine")
+    if fine is None:
+        pytest.skip("the default model's card has no fine regime")
+    lo, hi = fine["pixel_size_nm"]
+    inside = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for pair in pairs_per_scene(replace(WideSpec(), pixel_size_nm=(lo, hi)), 97535, 2):
+            px = pair.pixel_size_nm
+            result = deconvolve(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
+                                model=model)
+            inside.append(np.mean((result.lower <= pair.surface) & (pair.surface <= result.upper)))
+    assert not any("intervals are calibrated" in str(w.message) for w in caught)  # calibrated here: no warning
+    assert any(note.startswith("uncertainty: half-width") for note in result.notes)
+    assert 0.85 <= np.mean(inside) <= 0.97

@@ -172,6 +172,35 @@ def test_pixel_regimes_give_resampled_frames_their_own_margins():
     assert inside[regime == 2].mean() < 0.8
 
 
+def test_the_finest_frames_get_margins_of_their_own_and_older_margins_still_apply():
+    """Frames finer than the calibration pairs miss by more: the finest regime fixes it; cards without it still work."""
+    n, size = 60, 16
+    px = np.where(np.arange(n) % 3 == 0, 0.1, 1.0)
+    regime = np.array([pixel_regime(p, (0.5, 2.0), finest_below=0.25) for p in px])
+    assert set(regime) == {0, 3}
+    quantiles = np.broadcast_to(Z[None, :, None, None], (n, 5, size, size))
+    certain = np.zeros((n, size, size))
+    spread = np.where(px < 0.25, 3.0, 1.0)[:, None, None]
+
+    def draw(seed):
+        return np.random.default_rng(seed).normal(0, 1, certain.shape) * spread
+
+    margins = fit_margins(quantiles, draw(1), certain, 0.9, regime=regime)
+    assert sorted(margins) == sorted(group_names(regimes=True, finest=True))
+    assert margins["uncertain finest"] > margins["uncertain"]
+    fresh = draw(2)
+    lower, upper = conformal_interval(quantiles, 0.9, margins, certain, 0.0, (), (), regime)
+    inside = (lower <= fresh) & (fresh <= upper)
+    for r in (0, 3):
+        assert inside[regime == r].mean() == pytest.approx(0.9, abs=0.015)
+    # margins fitted without the finest regime (older cards) apply to frames of regimes 0-2 as before
+    older = fit_margins(quantiles[regime == 0], draw(1)[regime == 0], certain[regime == 0], 0.9,
+                        regime=regime[regime == 0])
+    assert not any(name.endswith("finest") for name in older)
+    one, _ = conformal_interval(quantiles[1], 0.9, older, certain[1], 0.0, (), (), 0)
+    assert np.all(one < 0)
+
+
 def test_margins_fitted_on_the_reported_interval_cover_the_nominal_share_of_it():
     """The pipeline reports [min(lower, result), max(upper, result)]; margins fitted on that reach 90 % of it."""
     rng = np.random.default_rng(3)
@@ -215,13 +244,16 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     assert entry["calibrated_on"] == "pipeline" and entry["pairs"] == 18 and entry["calibration_seed"] == 5
     assert entry["network_level"]["0.9"]["margins"] == network_level["0.9"]["margins"]
     assert len(entry["broadening_edges_nm"]) == 1 and len(entry["relative_width_edges"]) == 2
-    assert entry["groups"] == group_names(entry["broadening_edges_nm"], entry["relative_width_edges"], True)
+    assert entry["groups"] == group_names(entry["broadening_edges_nm"], entry["relative_width_edges"], True, True)
+    assert entry["fine"]["pixel_size_nm"] == [0.0625, 0.25] and entry["fine"]["pairs"] == 18
+    assert entry["fine"]["calibration_seed"] == 7 and set(entry["fine"]["0.9"]["coverage_by_kind"]) == set(WideSpec().scenes)
     assert entry["pixel_regimes"] and entry["trained_pixel_size_nm"] == list(load_model(folder).pixel_size_range)
     assert entry["noise_width_factor"] == 3.0
     assert set(entry["0.9"]["coverage_by_kind"]) == set(WideSpec().scenes)
     # in-sample, conformal margins cover at least the nominal share over all calibration pixels
     pixels = entry["0.9"]["pixels_per_group"]
-    assert sum(pixels.values()) == 18 * 128 * 128
+    assert sum(pixels.values()) == (18 + 18) * 128 * 128  # the fine pairs in the finest groups
+    assert sum(v for k, v in pixels.items() if k.endswith("finest")) == 18 * 128 * 128
     # deconvolve applies the new margins: its interval is the one computed from the frame's quantiles
     pair = make_wide_pair(WideSpec(), 99)
     tip = Tip(heights=pair.tip, pixel_size_nm=(pair.pixel_size_nm,) * 2)
@@ -252,6 +284,13 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     folder = tmp_path / "model"
     shutil.copytree(tiny_model, folder)
     assert main(["calibrate", str(folder), "--n-per-kind", "1"]) == 0
+    card = json.loads((folder / "config.json").read_text())
+    assert card["intervals"]["fine"]["pixel_size_nm"] == [0.0625, 0.25]
+    assert "--fine-down-to 0.0625" in card["intervals"]["command"] and "below 0.25 nm pixels" in capsys.readouterr().out
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--no-fine-regime", "--no-erosion-regime"]) == 0
+    card = json.loads((folder / "config.json").read_text())
+    assert "fine" not in card["intervals"] and "--no-fine-regime" in card["intervals"]["command"]
+    assert not any(name.endswith("finest") for name in card["intervals"]["groups"])
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
                  "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes"]) == 0  # again
     printed = capsys.readouterr().out
@@ -262,12 +301,6 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
     assert "--width-bins 1 --aim-90 0.92 --pixel-size" in card["intervals"]["command"]
     assert card["intervals"]["aim_90"] == 0.92 and card["intervals"]["noise_width_factor"] == 3.0
-    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--noise-width-factor", "0", "--no-erosion-regime"]) == 0  # the constant floor of older cards
-    card = json.loads((folder / "config.json").read_text())
-    assert card["intervals"]["noise_width_factor"] == 0.0 and "--noise-width-factor 0" in card["intervals"]["command"]
-    with pytest.raises(InputError, match="noise_width_factor"):
-        calibrate_pipeline(folder, n_per_kind=1, noise_width_factor=-1.0, write=False)
     assert card["intervals"]["relative_width_edges"] == [] and card["intervals"]["pixel_size_nm"] == [2.0, 4.0]
     # beyond the pairs' pixel sizes the erosion's interval, fitted on pairs from 4 nm up
     assert card["intervals"]["coarse"]["pixel_size_nm"] == [4.0, 16.0] and card["intervals"]["coarse"]["pairs"] == 9
@@ -276,6 +309,14 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
                  "--no-erosion-regime"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert "coarse" not in card["intervals"] and card["intervals"]["command"].endswith("--no-erosion-regime")
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
+                 "--noise-width-factor", "0", "--no-erosion-regime"]) == 0  # the constant floor of older cards
+    card = json.loads((folder / "config.json").read_text())
+    assert card["intervals"]["noise_width_factor"] == 0.0 and "--noise-width-factor 0" in card["intervals"]["command"]
+    with pytest.raises(InputError, match="noise_width_factor"):
+        calibrate_pipeline(folder, n_per_kind=1, noise_width_factor=-1.0, write=False)
+    with pytest.raises(InputError, match="fine pixel sizes must end"):
+        calibrate_pipeline(folder, n_per_kind=1, fine_pixel_size_nm=(0.0625, 0.2), write=False)
     with pytest.raises(InputError, match="coarse pixel sizes must start"):
         calibrate_pipeline(folder, n_per_kind=1, coarse_pixel_size_nm=(8.0, 16.0), write=False)
     with pytest.raises(InputError, match="one 2-D frame"):

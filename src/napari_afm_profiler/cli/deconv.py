@@ -114,12 +114,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                f"--pixel-size {args.pixel_size[0]:g} {args.pixel_size[1]:g}"
                + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
                + f" --noise-width-factor {args.noise_width_factor:g}"
+               + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
                + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
+    fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
                                      width_bins=args.width_bins, command=command, aim_90=args.aim_90,
                                      pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
-                                     coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor)
+                                     coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor,
+                                     fine_pixel_size_nm=fine)
     entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
@@ -131,6 +134,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
               + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
+    if "fine" in entry:
+        lo, hi = entry["fine"]["pixel_size_nm"]
+        print(f"below {hi:g} nm pixels the intervals have margins of their own, fitted on {entry['fine']['pairs']} "
+              f"pairs of {lo:g}-{hi:g} nm (seed {entry['fine']['calibration_seed']}); in-sample 90 % coverage per "
+              "kind: " + ", ".join(f"{k} {v:.1%}" for k, v in entry["fine"]["0.9"]["coverage_by_kind"].items()))
     if "coarse" in entry:
         lo, hi = entry["coarse"]["pixel_size_nm"]
         print(f"beyond {lo:g} nm pixels the result is the erosion; its interval, fitted on {entry['coarse']['pairs']} "
@@ -253,6 +261,7 @@ def add_deconv_parsers(sub: Any) -> None:
         BROADENING_BINS,
         CALIBRATION_PIXEL_SIZES_NM,
         COARSE_CALIBRATION_PIXEL_SIZES_NM,
+        FINE_CALIBRATION_PIXEL_SIZES_NM,
         NOISE_WIDTH_FACTOR,
         PIPELINE_CALIBRATION_SEED,
         WIDTH_BINS,
@@ -281,6 +290,12 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--noise-width-factor", type=float, default=NOISE_WIDTH_FACTOR, metavar="SDS",
                    help="noise SDs of each image added to the intervals' width floor of 0.1 nm, so that clean and "
                         "noisy images are covered alike (0: the constant floor of older cards)")
+    c.add_argument("--fine-down-to", type=float, default=FINE_CALIBRATION_PIXEL_SIZES_NM[0], metavar="NM",
+                   help="images finer than --pixel-size's lower end get margins of their own, fitted on pairs from "
+                        "this pixel size up to there, nm (with pixel regimes only)")
+    c.add_argument("--no-fine-regime", action="store_true",
+                   help="no margins of their own for images finer than --pixel-size's lower end (they get the "
+                        "finer regime's, and a warning that their interval is not calibrated)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")

@@ -52,18 +52,23 @@ the same coverage per kind to 0.005)."""
 GROUPS = ("certain", "uncertain")
 """Mondrian groups: pixels where the certainty map says the tip touched, and the others."""
 
-PIXEL_REGIMES = ("within", "finer", "coarser")
-"""Frames whose pixel size lies within the model's trained range, below it and above it (resampled)."""
+PIXEL_REGIMES = ("within", "finer", "coarser", "finest")
+"""Frames whose pixel size lies within the model's trained range, below it and above it (resampled),
+and, for cards with margins of their own for them (since session 37), below the main calibration
+pairs' pixel sizes (0.25 nm): downsampled more than twofold for the network, their intervals
+calibrated on the main pairs covered only 54-96 % per kind on validation."""
 
 BROADENING_FLOOR_NM = 1e-3
 """The broadening below which :func:`relative_width` divides by this instead (a frame the tip left unchanged)."""
 
 
-def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = (), regimes: bool = False) -> list[str]:
+def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = (), regimes: bool = False,
+                finest: bool = False) -> list[str]:
     """Return the Mondrian group names: :data:`GROUPS` split into broadening bins, relative-width bins and pixel regimes.
 
     With ``regimes`` the names of frames within the trained pixel range come first, unchanged,
-    then the same names for finer and for coarser frames (:data:`PIXEL_REGIMES`).
+    then the same names for finer and for coarser frames (:data:`PIXEL_REGIMES`), and with
+    ``finest`` for the finest frames too.
 
     Examples
     --------
@@ -75,6 +80,8 @@ def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = (), 
     ['certain 0 w0', 'uncertain 0 w0', 'certain 0 w1', 'uncertain 0 w1']
     >>> group_names(regimes=True)
     ['certain', 'uncertain', 'certain finer', 'uncertain finer', 'certain coarser', 'uncertain coarser']
+    >>> group_names(regimes=True, finest=True)[-2:]
+    ['certain finest', 'uncertain finest']
     """
     if not len(edges) and not len(width_edges):
         names = list(GROUPS)
@@ -83,20 +90,27 @@ def group_names(edges: Sequence[float] = (), width_edges: Sequence[float] = (), 
         names = [f"{name} {b}{w}" for b in range(len(edges) + 1) for w in widths for name in GROUPS]
     if not regimes:
         return names
-    return names + [f"{name} {regime}" for regime in PIXEL_REGIMES[1:] for name in names]
+    return names + [f"{name} {regime}" for regime in PIXEL_REGIMES[1:4 if finest else 3] for name in names]
 
 
-def pixel_regime(pixel_size_nm: float | tuple[float, float], trained_range: Sequence[float]) -> int:
+def pixel_regime(pixel_size_nm: float | tuple[float, float], trained_range: Sequence[float],
+                 finest_below: float | None = None) -> int:
     """Return the index in :data:`PIXEL_REGIMES` of a frame's pixel size (geometric mean of dy, dx) against a range.
+
+    ``finest_below`` (nm): frames finer than this are the finest regime (3); none: they are finer (1).
 
     Examples
     --------
     >>> pixel_regime(1.0, (0.5, 2.0)), pixel_regime((0.25, 0.25), (0.5, 2.0)), pixel_regime(3.0, (0.5, 2.0))
     (0, 1, 2)
+    >>> pixel_regime(0.1, (0.5, 2.0)), pixel_regime(0.1, (0.5, 2.0), finest_below=0.25)
+    (1, 3)
     """
     dy, dx = (pixel_size_nm, pixel_size_nm) if np.ndim(pixel_size_nm) == 0 else pixel_size_nm
     px = math.sqrt(float(dy) * float(dx))
     lo, hi = (float(v) for v in trained_range)
+    if finest_below is not None and px < float(finest_below) * (1 - 1e-6):
+        return 3
     if px < lo * (1 - 1e-6):
         return 1
     return 2 if px > hi * (1 + 1e-6) else 0
@@ -258,7 +272,7 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     (-3.6, 4.6)
     """
     lower, upper, width = _bounds(quantiles, level, width_floor(noise_nm, noise_factor))
-    names = group_names(edges, width_edges, regime is not None)
+    names = group_names(edges, width_edges, regime is not None, _has_finest(margins))
     table = np.array([float(margins[name]) for name in names], dtype=width.dtype)
     if np.ndim(broadening) == 0 and not len(width_edges) and regime is None:  # two margins, no index map
         b = int(np.searchsorted(np.asarray(edges, np.float64), float(broadening), side="right"))
@@ -269,6 +283,10 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
         del relative
     margin *= width
     return lower - margin, upper + margin
+
+
+def _has_finest(margins: Mapping[str, float]) -> bool:
+    return any(name.endswith(" finest") for name in margins)
 
 
 def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, level: float, *,
@@ -300,7 +318,8 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     relative = relative_width(quantiles, broadening) if len(width_edges) else None
     index = group_index(certain, broadening, edges, relative, width_edges, regime)
     margins: dict[str, float] = {}
-    names = group_names(edges, width_edges, regime is not None)
+    finest = regime is not None and bool(np.any(np.asarray(regime) == PIXEL_REGIMES.index("finest")))
+    names = group_names(edges, width_edges, regime is not None, finest)
     for i, name in enumerate(names):
         s = scores[index == i]
         if s.size:

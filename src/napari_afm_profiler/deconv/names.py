@@ -29,6 +29,11 @@ the wide validation seeds, quarters of the frames by noise level were covered 94
 89.4 % with the floor alone and 92.5 / 92.1 / 92.0 / 92.2 % with 3 SDs added (1, 2, 4 and 6 SDs
 tried; the mean 90 % half-width fell 6 %, benchmarks/RESULTS.md)."""
 
+FINE_CALIBRATION_PIXEL_SIZES_NM = (0.0625, 0.25)
+"""Pixel sizes of the pairs that calibrate frames finer than the calibration pairs (the finest
+regime), nm: downsampled more than twofold for the network, such frames were covered only 54-96 %
+per kind with the finer regime's margins (validation seed 424242, benchmarks/RESULTS.md)."""
+
 COARSE_CALIBRATION_PIXEL_SIZES_NM = (4.0, 16.0)
 """Pixel sizes of the pairs the erosion's interval is fitted on (:mod:`.coarse`), nm: beyond the
 calibration pairs' range the result is the noise-corrected erosion, on the image's own grid."""

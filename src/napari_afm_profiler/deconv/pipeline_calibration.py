@@ -33,6 +33,7 @@ import numpy as np
 
 from napari_afm_profiler.deconv.calibration import (
     LEVELS,
+    PIXEL_REGIMES,
     WIDTH_FLOOR_NM,
     conformal_interval,
     fit_margins,
@@ -48,6 +49,7 @@ from napari_afm_profiler.deconv.names import (
     BROADENING_BINS,
     CALIBRATION_PIXEL_SIZES_NM,
     COARSE_CALIBRATION_PIXEL_SIZES_NM,
+    FINE_CALIBRATION_PIXEL_SIZES_NM,
     NOISE_WIDTH_FACTOR,
     PIPELINE_CALIBRATION_SEED,
     WIDTH_BINS,
@@ -74,6 +76,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              pixel_regimes: bool = True,
                              coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
                              noise_width_factor: float = NOISE_WIDTH_FACTOR,
+                             fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
                              ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
@@ -113,6 +116,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     noise_width_factor : float
         Noise SDs of each frame added to the width floor (:func:`~.calibration.width_floor`);
         0: the constant floor of older cards.
+    fine_pixel_size_nm : (lo, hi) or None
+        Pixel sizes of the pairs (``n_per_kind`` per kind, seed ``seed + 2``) that calibrate the
+        finest regime; ``hi`` must be ``pixel_size_nm``'s lower end.  Frames finer than that get
+        these margins (within the pixel regimes only).  None, or no ``pixel_regimes``: they get
+        the finer regime's, and deconvolution warns that their interval is not calibrated.
 
     Returns
     -------
@@ -146,49 +154,53 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                       "on wide virtual pairs, which may lie outside what it learned", UserWarning, stacklevel=2)
     spec = replace(WideSpec(), pixel_size_nm=(float(pixel_size_nm[0]), float(pixel_size_nm[1])))
     spec.check()
+    fine = fine_pixel_size_nm if pixel_regimes else None
+    if fine is not None and not (abs(fine[1] - pixel_size_nm[0]) < 1e-9 and 0 < fine[0] < fine[1]):
+        raise InputError(f"fine pixel sizes must end where the calibration pairs' start ({pixel_size_nm[0]:g} nm) "
+                         f"and start above 0; got {fine_pixel_size_nm}")
     if coarse_pixel_size_nm is not None and not (
             abs(coarse_pixel_size_nm[0] - pixel_size_nm[1]) < 1e-9 and coarse_pixel_size_nm[1] > coarse_pixel_size_nm[0]):
         raise InputError(f"coarse pixel sizes must start where the calibration pairs' end ({pixel_size_nm[1]:g} nm) "
                          f"and rise; got {coarse_pixel_size_nm}")
-    total = n_per_kind * len(WIDE_SCENES)
-    kinds, quantiles, certain, truth, surface, broadening, regimes, noise = [], [], [], [], [], [], [], []
-    for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
-        yield "pairs", i, total
-        px = pair.pixel_size_nm
-        out = frame_quantiles(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
-                              model=loaded)
-        kinds.append(pair.scene)
-        quantiles.append(out["quantiles"].astype(np.float32))
-        certain.append(out["certain"] > 0.5)
-        truth.append(np.asarray(pair.surface, np.float32))
-        surface.append(out["surface"].astype(np.float32))
-        broadening.append(out["broadening_nm"])
-        noise.append(out["noise_nm"])
-        regimes.append(pixel_regime(px, loaded.pixel_size_range))
-    yield "pairs", total, total
-    shapes = {q.shape for q in quantiles}
+    rows = yield from _pipeline_outputs(loaded, spec, seed, n_per_kind, "pairs")
+    main = len(rows["kind"])
+    if fine is not None:  # below the pairs' pixel sizes: the finest regime, margins of its own
+        fine_spec = replace(spec, pixel_size_nm=(float(fine[0]), float(fine[1])))
+        fine_spec.check()
+        fine_rows = yield from _pipeline_outputs(loaded, fine_spec, seed + 2, n_per_kind, "fine pairs")
+        fine_rows["regime"] = [PIXEL_REGIMES.index("finest")] * len(fine_rows["kind"])
+        rows = {key: rows[key] + fine_rows[key] for key in rows}
+    shapes = {q.shape for q in rows["quantiles"]}
     if len(shapes) != 1:  # the generators make one shape; pad-free stacking needs it
         raise InputError(f"calibration pairs of different shapes: {sorted(shapes)}")
-    q, c, t, s, b, n = (np.stack(v) for v in (quantiles, certain, truth, surface, broadening, noise))
-    kinds_arr = np.array(kinds)
-    regime = np.array(regimes, np.uint8) if pixel_regimes else None
-    edges = _edges(b, bins)
+    q, c, t, s, b, n = (np.stack(rows[key]) for key in ("quantiles", "certain", "truth", "surface", "broadening",
+                                                          "noise"))
+    del rows["quantiles"], rows["truth"], rows["surface"]
+    kinds_arr = np.array(rows["kind"])
+    is_main = np.arange(len(kinds_arr)) < main
+    regime = np.array(rows["regime"], np.uint8) if pixel_regimes else None
+    edges = _edges(b[is_main], bins)  # the main pairs' bins: their margins do not depend on the fine pairs
     relative = relative_width(q, b)
-    width_edges = _edges(relative[~c], width_bins)
+    width_edges = _edges(relative[is_main][~c[is_main]], width_bins)
     entry: dict[str, Any] = {
         "method": "conformalised quantiles, normalised scores, fitted on the pipeline's reported interval; one "
                   "margin per certainty group (tip touched or not), bin of the frame's broadening, bin of the "
                   "pixel's relative width (predicted 90 % half-width / the frame's broadening)"
-                  + (" and pixel regime (within, finer or coarser than the trained range)" if pixel_regimes else "")
+                  + (" and pixel regime (within, finer or coarser than the trained range"
+                     + (", or finer than the pairs' pixel sizes" if fine is not None else "") + ")"
+                     if pixel_regimes else "")
                   + (f"; width floor {WIDTH_FLOOR_NM} nm + {noise_width_factor:g} x the frame's noise level"
                      if noise_width_factor else ""),
-        "calibrated_on": "pipeline", "calibration_seed": int(seed), "pairs": int(len(kinds)),
+        "calibrated_on": "pipeline", "calibration_seed": int(seed), "pairs": int(main),
         "n_per_kind": int(n_per_kind), "pixel_size_nm": list(spec.pixel_size_nm),
         "pixel_regimes": bool(pixel_regimes), "trained_pixel_size_nm": list(loaded.pixel_size_range),
-        "groups": group_names(edges, width_edges, pixel_regimes), "broadening_edges_nm": edges,
-        "relative_width_edges": width_edges, "width_floor_nm": WIDTH_FLOOR_NM, "noise_width_factor": float(noise_width_factor),
-        "aim_90": float(aim_90),
+        "groups": group_names(edges, width_edges, pixel_regimes, fine is not None), "broadening_edges_nm": edges,
+        "relative_width_edges": width_edges, "width_floor_nm": WIDTH_FLOOR_NM,
+        "noise_width_factor": float(noise_width_factor), "aim_90": float(aim_90),
     }
+    if fine is not None:
+        entry["fine"] = {"pixel_size_nm": [float(fine[0]), float(fine[1])], "calibration_seed": int(seed + 2),
+                         "pairs": int((~is_main).sum())}
     previous = loaded.card.get("intervals") or {}
     network_level = previous.get("network_level") if previous.get("calibrated_on") == "pipeline" else previous
     if network_level:  # training's own calibration, kept for the record
@@ -205,9 +217,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         inside = (np.minimum(lower, s) <= t) & (t <= np.maximum(upper, s))
         entry[str(level)] = {
             "margins": margins,
-            "coverage_by_kind": {k: float(inside[kinds_arr == k].mean()) for k in dict.fromkeys(kinds)},
+            "coverage_by_kind": _by_kind(inside[is_main], kinds_arr[is_main]),
             "pixels_per_group": pixels,
         }
+        if fine is not None:
+            entry["fine"][str(level)] = {"coverage_by_kind": _by_kind(inside[~is_main], kinds_arr[~is_main])}
     if coarse_pixel_size_nm is not None:
         entry["coarse"] = yield from _coarse_entry(spec, seed + 1, n_per_kind, coarse_pixel_size_nm, aim_90)
     entry["command"] = command
@@ -218,6 +232,33 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         atomic_write(card_file, lambda tmp: tmp.write_text(json.dumps(card, indent=2, default=str)))
         loaded.card["intervals"] = entry  # the cached model applies the new margins at once
     return entry
+
+
+def _by_kind(inside: np.ndarray, kinds: np.ndarray) -> dict[str, float]:
+    return {k: float(inside[kinds == k].mean()) for k in dict.fromkeys(kinds.tolist())}
+
+
+def _pipeline_outputs(loaded: Any, spec: WideSpec, seed: int, n_per_kind: int, label: str,
+                      ) -> Generator[tuple[str, int, int], None, dict[str, list[Any]]]:
+    """Run the pipeline as deconvolution does, given the true tip, on ``n_per_kind`` wide pairs per kind; yields progress."""
+    total = n_per_kind * len(WIDE_SCENES)
+    rows: dict[str, list[Any]] = {key: [] for key in ("kind", "quantiles", "certain", "truth", "surface",
+                                                      "broadening", "noise", "regime")}
+    for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
+        yield label, i, total
+        px = pair.pixel_size_nm
+        out = frame_quantiles(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
+                              model=loaded)
+        rows["kind"].append(pair.scene)
+        rows["quantiles"].append(out["quantiles"].astype(np.float32))
+        rows["certain"].append(out["certain"] > 0.5)
+        rows["truth"].append(np.asarray(pair.surface, np.float32))
+        rows["surface"].append(out["surface"].astype(np.float32))
+        rows["broadening"].append(out["broadening_nm"])
+        rows["noise"].append(out["noise_nm"])
+        rows["regime"].append(pixel_regime(px, loaded.pixel_size_range))
+    yield label, total, total
+    return rows
 
 
 def _coarse_entry(spec: WideSpec, seed: int, n_per_kind: int, pixel_size_nm: tuple[float, float],
@@ -248,7 +289,9 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        aim_90: float = 0.9, pixel_size_nm: tuple[float, float] = CALIBRATION_PIXEL_SIZES_NM,
                        pixel_regimes: bool = True,
                        coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
-                       noise_width_factor: float = NOISE_WIDTH_FACTOR) -> dict[str, Any]:
+                       noise_width_factor: float = NOISE_WIDTH_FACTOR,
+                       fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
+                       ) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -260,4 +303,5 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
     return drain(calibrate_pipeline_steps(model, n_per_kind=n_per_kind, seed=seed, bins=bins, width_bins=width_bins,
                                           write=write, command=command, aim_90=aim_90, pixel_size_nm=pixel_size_nm,
                                           pixel_regimes=pixel_regimes, coarse_pixel_size_nm=coarse_pixel_size_nm,
-                                          noise_width_factor=noise_width_factor))
+                                          noise_width_factor=noise_width_factor,
+                                          fine_pixel_size_nm=fine_pixel_size_nm))
