@@ -126,5 +126,5 @@ def test_fine_pixels_get_margins_of_their_own_that_cover_a_fresh_seed(model):
                                 model=model)
             inside.append(np.mean((result.lower <= pair.surface) & (pair.surface <= result.upper)))
     assert not any("intervals are calibrated" in str(w.message) for w in caught)  # calibrated here: no warning
-    assert any(note.startswith("uncertainty: half-width") for note in result.notes)
+    assert any(note.startswith("uncertainty: half-width") and "such fine pixels" in note for note in result.notes)
     assert 0.85 <= np.mean(inside) <= 0.97
