@@ -19,7 +19,8 @@ artifacts.  Methods:
 
 Per scene: median per-image RMSE (nm) and its ratio to the erosion's, the share of images where a
 method is worse than the raw image, the share of pixels more than 1 nm below the true surface
-(digging), and the coverage of the calibrated 50 % and 90 % intervals.  A reliability curve
+(digging), and the coverage of the calibrated 50 % and 90 % intervals (per kind and per quarter
+of the images' noise level).  A reliability curve
 follows, then the case of issue 18's report (hemispherical domes of radius 16-20 nm imaged by
 the nominal cone), then the intervals' coverage on the paper's classes (``--n-paper`` per class).
 
@@ -92,6 +93,7 @@ def main() -> None:
     blind_coverage: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     levels = np.round(np.arange(0.1, 1.0, 0.1), 2)
     reliability = defaultdict(list)
+    by_noise: list[tuple[float, float, float]] = []
     counts: dict[str, int] = defaultdict(int)
     t0 = time.perf_counter()
     for pair in pairs_per_scene(spec, args.seed, args.n):
@@ -124,6 +126,7 @@ def main() -> None:
             inside90 = float(np.mean((res.lower <= true) & (true <= res.upper)))
             inside50 = float(np.mean((res.lower50 <= true) & (true <= res.upper50)))
             coverage[pair.scene].append((inside50, inside90, float(np.mean(res.uncertainty))))
+            by_noise.append((pair.noise_nm, inside50, inside90))
             for level in levels:
                 lo, hi = _interval_at(res, float(level))
                 reliability[float(level)].append(float(np.mean((lo <= true) & (true <= hi))))
@@ -166,6 +169,17 @@ def main() -> None:
                 b = np.array(blind_coverage[scene]).reshape(-1, 3)
                 row += f" {np.mean(b[:, 0]):.1%} | {np.mean(b[:, 1]):.1%} | {np.mean(b[:, 2]):.2f} |"
             print(row)
+        noise = np.array(by_noise)
+        edges = np.quantile(noise[:, 0], [0.25, 0.5, 0.75])
+        quarter = np.searchsorted(edges, noise[:, 0])
+        print("\nCoverage by the image's noise level (quarters of the test images, true tip):\n")
+        print("| noise SD (nm) | 50 % interval | 90 % interval |")
+        print("|---|---|---|")
+        for k in range(4):
+            rows_k = noise[quarter == k]
+            if len(rows_k):
+                print(f"| {rows_k[:, 0].min():.3f}-{rows_k[:, 0].max():.3f} | {rows_k[:, 1].mean():.1%} | "
+                      f"{rows_k[:, 2].mean():.1%} |")
         if reliability:
             print("\nReliability curve (all scenes): nominal coverage -> observed share of pixels inside\n")
             print("| nominal | " + " | ".join(f"{lv:.0%}" for lv in levels) + " |")

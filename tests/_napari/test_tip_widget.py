@@ -110,3 +110,20 @@ def test_reading_the_tip_from_the_image_fills_the_model_with_what_the_estimator_
     viewer.add_image(np.zeros((40, 40)), name="raw")
     widget.image.value = viewer.layers["raw"]
     assert widget.read_tip() is None and "no pixel size in nm" in widget.status.value
+
+
+def test_a_tip_the_estimator_cannot_read_is_named_and_leaves_the_model_as_it_was(make_napari_viewer, wait_worker,
+                                                                                 monkeypatch):
+    pytest.importorskip("torch")
+    from napari_afm_profiler.deconv import tip_estimator
+
+    wild = tip_estimator.TipGuess({"cone": 0.2, "pyramid": 0.3, "paraboloid": 0.5}, (11.4, 2219.0), (24.0, 42.0))
+    monkeypatch.setattr(tip_estimator, "guess_tip", lambda *args, **kwargs: wild)
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(np.zeros((64, 64)), name="flat", scale=(0.3, 0.3), units=("nm", "nm"))
+    widget = _dock(viewer)
+    widget.image.value = layer
+    before = (widget.shape.value, widget.radius.value)
+    wait_worker(widget.read_tip())
+    assert widget.status.value.startswith("could not read the tip from flat: its apex radius is uncertain")
+    assert (widget.shape.value, widget.radius.value) == before

@@ -204,3 +204,29 @@ def test_without_the_estimator_the_blind_tip_applied_is_the_one_reported():
         blind = deconvolve(pair.image, pixel_size_nm=px, tip="estimate", tip_estimator=None)
         given = deconvolve(pair.image, pixel_size_nm=px, tip=blind.summary["tip_heights"])
     np.testing.assert_allclose(blind.surface, given.surface, atol=1e-6)
+
+
+def test_a_reading_far_more_uncertain_than_any_on_validation_falls_back_to_the_limited_blind_bound(monkeypatch):
+    """A test image once gave a log-radius SD of 6e25, whose exponential overflowed: now it is named and not used."""
+    from napari_afm_profiler.deconv import tip_estimator
+    from napari_afm_profiler.deconv.infer import deconvolve
+    from napari_afm_profiler.deconv.tips import estimate_from_image, tips_read_from_image
+
+    wild = tip_estimator.TipGuess({"cone": 0.2, "pyramid": 0.3, "paraboloid": 0.5}, (11.4, 6.2e25), (-26.0, 3e6))
+    assert math.isfinite(wild.radius_nm(1.645)) and wild.radius_nm(-1.645) == pytest.approx(1e-3)
+    assert "more than 1e+10" in wild.unreadable()
+    assert "not finite" in tip_estimator.TipGuess({"cone": 1.0}, (math.nan, 0.3), (20.0, 5.0)).unreadable()
+    assert "half-angle" in tip_estimator.TipGuess({"cone": 1.0}, (2.0, 0.3), (20.0, 45.0)).unreadable()
+    monkeypatch.setattr(tip_estimator, "guess_tip", lambda *args, **kwargs: wild)
+    pair = make_wide_pair(WideSpec(scenes=("boxes",), tilt_probability=0.0, shape=(64, 64)), 2)
+    px = pair.pixel_size_nm
+    with pytest.raises(tip_estimator.TipUnreadableError, match="could not read the tip from this image"):
+        tips_read_from_image(estimate_from_image(pair.image, (px, px)), pair.image, "default")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = deconvolve(pair.image, pixel_size_nm=px, tip="estimate")
+        limited = deconvolve(pair.image, pixel_size_nm=px, tip="estimate", tip_estimator=None)
+    assert any("could not read the tip" in note and "limited by the model's typical training tip" in note
+               for note in result.notes)
+    assert "tip_read_from_image" not in result.summary
+    np.testing.assert_array_equal(result.surface, limited.surface)

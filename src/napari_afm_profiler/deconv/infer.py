@@ -42,6 +42,7 @@ from napari_afm_profiler.deconv.conditioning import (
 )
 from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
+from napari_afm_profiler.deconv.tip_estimator import TipUnreadableError
 from napari_afm_profiler.deconv.tips import (
     ESTIMATE,
     TipChoice,
@@ -666,13 +667,21 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         # images, the blind bound limited by the typical training tip on 6, the true tip on 5)
         notes.append("at pixels this coarse the tip estimator (trained at 0.5-2 nm) is not used: the blind "
                      "(Villarrubia) bound is, limited by the model's typical training tip")
+    unreadable = False
     if isinstance(tip, str) and tip == ESTIMATE and tip_estimator is not None and not erosion_only:
-        readings, description, disagree = tips_read_from_image(used, frames[0], tip_estimator)
-        used = readings[len(readings) // 2]  # the central reading: its erosion's noise correction and summary
-        notes[-1] = f"tip: {description}"
-        if disagree:
-            notes.append(disagree)
-    elif isinstance(tip, str) and tip == ESTIMATE and loaded.tip_conditioned:  # the limit needs the model's tip range
+        try:
+            readings, description, disagree = tips_read_from_image(used, frames[0], tip_estimator)
+        except TipUnreadableError as error:  # a reading far outside any the estimator gave on validation images
+            unreadable = True
+            notes.append(f"{error}; the blind (Villarrubia) bound is used instead, limited by the model's typical "
+                         "training tip")
+        else:
+            used = readings[len(readings) // 2]  # the central reading: its erosion's noise correction and summary
+            notes[-1] = f"tip: {description}"
+            if disagree:
+                notes.append(disagree)
+    if isinstance(tip, str) and tip == ESTIMATE and (tip_estimator is None or erosion_only or unreadable) \
+            and loaded.tip_conditioned:  # the limit needs the model's tip range
         used, limited = limit_blind_estimate(used, loaded.card)
         if limited:
             notes.append(limited)

@@ -119,6 +119,24 @@ def estimator_inputs(image: np.ndarray, pixel_size_nm: float) -> tuple[np.ndarra
     return x, scalars
 
 
+MAX_READABLE_LOG_RADIUS_SD = 1.5
+"""Largest SD of the log apex radius a reading may have and still be used (a factor 4.5 per SD).
+
+On the wide validation seeds (720 images of 0.25-4 nm pixels) the estimator's SD never exceeded
+0.80; on a test seed five images of 0.26-0.45 nm pixels (downsampled for the estimator) gave 3.1
+to 6e25, and the largest overflowed the radius's exponential (benchmarks/RESULTS.md)."""
+
+MAX_READABLE_ANGLE_SD_DEG = 20.0
+"""Largest SD of the half-angle a reading may have and still be used (validation: at most 8.0 degrees)."""
+
+RADIUS_LIMITS_NM = (1e-3, 1e6)
+"""Apex radii a reading is clipped to: beyond them the exponential of a wild reading overflows."""
+
+
+class TipUnreadableError(InputError):
+    """The tip estimator's reading of an image is too uncertain, or not finite, to be used."""
+
+
 @dataclass(frozen=True)
 class TipGuess:
     """What the estimator reads from an image.
@@ -143,9 +161,33 @@ class TipGuess:
         return max(self.shape_probabilities, key=self.shape_probabilities.get)
 
     def radius_nm(self, z: float = 0.0) -> float:
-        """Apex radius at ``z`` standard deviations from the mean of its log (negative: sharper)."""
+        """Apex radius at ``z`` SDs from the mean of its log (negative: sharper), within :data:`RADIUS_LIMITS_NM`."""
         mean, sd = self.log_radius_nm
-        return float(math.exp(mean + z * sd))
+        lo, hi = (math.log(v) for v in RADIUS_LIMITS_NM)
+        value = mean + z * sd
+        return float(math.exp(min(max(value, lo), hi) if math.isfinite(value) else hi))
+
+    def unreadable(self) -> str | None:
+        """Say why this reading cannot be used (too uncertain, or not finite), or return None when it can.
+
+        Examples
+        --------
+        >>> TipGuess({"cone": 1.0}, (math.log(8.0), 0.3), (20.0, 5.0)).unreadable() is None
+        True
+        >>> TipGuess({"cone": 1.0}, (math.log(8.0), 40.0), (20.0, 5.0)).unreadable()
+        'its apex radius is uncertain by a factor of more than 1e+10 at 1 SD (readable images: below 2.2)'
+        """
+        values = [*self.log_radius_nm, *self.half_angle_deg, *self.shape_probabilities.values()]
+        if not all(math.isfinite(v) for v in values):
+            return "its reading is not finite"
+        sd = self.log_radius_nm[1]
+        if sd > MAX_READABLE_LOG_RADIUS_SD:
+            factor = math.exp(min(sd, 700.0))
+            return (f"its apex radius is uncertain by a factor of {'more than 1e+10' if factor > 1e10 else f'{factor:.3g}'}"
+                    f" at 1 SD (readable images: below {math.exp(0.8):.2g})")
+        if self.half_angle_deg[1] > MAX_READABLE_ANGLE_SD_DEG:
+            return f"its half-angle is uncertain by {self.half_angle_deg[1]:.3g} degrees at 1 SD (readable images: below 8)"
+        return None
 
     def angle_deg(self, z: float = 0.0) -> float:
         """Half-angle at ``z`` standard deviations from its mean, kept within 1-80 degrees."""

@@ -351,6 +351,11 @@ def tips_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple
     note : str or None
         A sentence when the blind bound lies below the central reading over more than 10 % of it.
 
+    Raises
+    ------
+    TipUnreadableError
+        When the estimator's reading is too uncertain to use (:meth:`~.tip_estimator.TipGuess.unreadable`).
+
     Examples
     --------
     >>> from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair
@@ -360,11 +365,19 @@ def tips_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple
     >>> words.startswith("the tip read from the image by the tip estimator"), len(tips), tips[0].shape
     (True, 3, 'array')
     """
-    from napari_afm_profiler.deconv.tip_estimator import LoadedEstimator, guess_tip, load_tip_estimator
+    from napari_afm_profiler.deconv.tip_estimator import (
+        LoadedEstimator,
+        TipUnreadableError,
+        guess_tip,
+        load_tip_estimator,
+    )
 
     loaded = estimator if isinstance(estimator, LoadedEstimator) else load_tip_estimator(estimator)
     px = tuple(blind.pixel_size_nm or (1.0, 1.0))
     guess = guess_tip(image, px, loaded)
+    reason = guess.unreadable()
+    if reason:
+        raise TipUnreadableError(f"the tip estimator could not read the tip from this image: {reason}")
     readings = sorted(loaded.readings_z)
     central = readings[len(readings) // 2]
     shape = guess.shape

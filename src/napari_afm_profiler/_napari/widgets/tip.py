@@ -270,6 +270,11 @@ class TipWidget(Container):
             return guess_tip(frame, pixel_size)
 
         def done(guess: Any) -> None:
+            reason = guess.unreadable()
+            if reason:  # the model fields keep what they held
+                self.status.value = (f"could not read the tip from {layer.name}: {reason}. Give the tip as a model "
+                                     "or a layer, or press Estimate for its blind bound")
+                return
             self.tip_source.value = None
             self.shape.value = guess.shape
             self.radius.value = round(guess.radius_nm(), 2)
