@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -266,6 +267,22 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
     np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
     assert out["noise_nm"] > 0.01  # the wide generator's noise: the floor above differs from the constant one
+    # the blind mode's bounds are scaled about its result by the factors fitted on blind pairs
+    assert entry["blind"]["pairs"] == 9 and entry["blind"]["calibration_seed"] == 8
+    factor = entry["blind"]["scale"]["0.9"]
+    assert 0.2 < factor < 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a tiny model: tips outside its range
+        blind = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=model)
+        model.card["intervals"] = {k: v for k, v in entry.items() if k != "blind"}
+        try:
+            plain = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=model)
+        finally:
+            model.card["intervals"] = entry
+    np.testing.assert_allclose(blind.surface, plain.surface)
+    np.testing.assert_allclose(blind.lower, plain.surface - factor * (plain.surface - plain.lower), atol=1e-4)
+    np.testing.assert_allclose(blind.upper50, plain.surface + entry["blind"]["scale"]["0.5"]
+                               * (plain.upper50 - plain.surface), atol=1e-4)
 
 
 def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
@@ -287,9 +304,11 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["fine"]["pixel_size_nm"] == [0.0625, 0.25]
     assert "--fine-down-to 0.0625" in card["intervals"]["command"] and "below 0.25 nm pixels" in capsys.readouterr().out
-    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--no-fine-regime", "--no-erosion-regime"]) == 0
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--no-fine-regime", "--no-erosion-regime",
+                 "--blind-pairs-per-kind", "0"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert "fine" not in card["intervals"] and "--no-fine-regime" in card["intervals"]["command"]
+    assert "blind" not in card["intervals"] and "--blind-pairs-per-kind 0" in card["intervals"]["command"]
     assert not any(name.endswith("finest") for name in card["intervals"]["groups"])
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
                  "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes"]) == 0  # again

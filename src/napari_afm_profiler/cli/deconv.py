@@ -115,14 +115,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
                + f" --noise-width-factor {args.noise_width_factor:g}"
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
-               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
+               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}")
+               + ("" if args.blind_pairs_per_kind is None else f" --blind-pairs-per-kind {args.blind_pairs_per_kind}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
                                      width_bins=args.width_bins, command=command, aim_90=args.aim_90,
                                      pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
                                      coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor,
-                                     fine_pixel_size_nm=fine)
+                                     fine_pixel_size_nm=fine, blind_pairs_per_kind=args.blind_pairs_per_kind)
     entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
@@ -134,6 +135,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
               + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
+    if "blind" in entry:
+        print(f"with the tip read from the image the bounds are scaled about the result by "
+              f"{entry['blind']['scale']['0.9']:.3g} (90 %) and {entry['blind']['scale']['0.5']:.3g} (50 %), fitted on "
+              f"{entry['blind']['pairs']} pairs (seed {entry['blind']['calibration_seed']})")
     if "fine" in entry:
         lo, hi = entry["fine"]["pixel_size_nm"]
         print(f"below {hi:g} nm pixels the intervals have margins of their own, fitted on {entry['fine']['pairs']} "
@@ -296,6 +301,9 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--no-fine-regime", action="store_true",
                    help="no margins of their own for images finer than --pixel-size's lower end (they get the "
                         "finer regime's, and a warning that their interval is not calibrated)")
+    c.add_argument("--blind-pairs-per-kind", type=int, default=None, metavar="N",
+                   help="pairs per kind deconvolved with the tip read from the image, to fit how much the blind "
+                        "mode's bounds are scaled (default: a third of --n-per-kind; 0: not scaled)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")

@@ -44,7 +44,7 @@ from napari_afm_profiler.deconv.calibration import (
 )
 from napari_afm_profiler.deconv.coarse import erosion_surface, fit_erosion_intervals, interval_scale
 from napari_afm_profiler.deconv.conditioning import usable_tip
-from napari_afm_profiler.deconv.infer import frame_quantiles, load_model
+from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model
 from napari_afm_profiler.deconv.names import (
     BROADENING_BINS,
     CALIBRATION_PIXEL_SIZES_NM,
@@ -77,6 +77,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
                              noise_width_factor: float = NOISE_WIDTH_FACTOR,
                              fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
+                             blind_pairs_per_kind: int | None = None,
                              ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
@@ -121,6 +122,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         finest regime; ``hi`` must be ``pixel_size_nm``'s lower end.  Frames finer than that get
         these margins (within the pixel regimes only).  None, or no ``pixel_regimes``: they get
         the finer regime's, and deconvolution warns that their interval is not calibrated.
+    blind_pairs_per_kind : int, optional
+        Pairs per kind (seed ``seed + 3``, ``pixel_size_nm``) deconvolved with the tip read from
+        the image, on which one factor per level is fitted that scales the blind mode's bounds
+        about its result (``intervals["blind"]``); default a third of ``n_per_kind`` (at least 1),
+        0: none.
 
     Returns
     -------
@@ -135,9 +141,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
-    (('coarse pairs', 9, 9), 1, ['certain 0', 'certain 1'])
+    (('blind pairs', 9, 9), 1, ['certain 0', 'certain 1'])
     >>> entry["coarse"]["pixel_size_nm"], sorted(entry["coarse"]["0.9"])
     ([4.0, 16.0], ['certain', 'coverage_by_kind', 'uncertain'])
+    >>> entry["blind"]["pairs"], sorted(entry["blind"]["scale"])
+    (9, ['0.5', '0.9'])
     """
     if n_per_kind < 1 or bins < 1 or width_bins < 1:
         raise InputError(f"n_per_kind, bins and width_bins must be >= 1; got {n_per_kind}, {bins} and {width_bins}")
@@ -224,6 +232,9 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
             entry["fine"][str(level)] = {"coverage_by_kind": _by_kind(inside[~is_main], kinds_arr[~is_main])}
     if coarse_pixel_size_nm is not None:
         entry["coarse"] = yield from _coarse_entry(spec, seed + 1, n_per_kind, coarse_pixel_size_nm, aim_90)
+    n_blind = max(1, n_per_kind // 3) if blind_pairs_per_kind is None else int(blind_pairs_per_kind)
+    if n_blind > 0:
+        entry["blind"] = yield from _blind_entry(loaded, entry, spec, seed + 3, n_blind, aim_90)
     entry["command"] = command
     if write:
         card_file = loaded.path / "config.json"
@@ -261,6 +272,52 @@ def _pipeline_outputs(loaded: Any, spec: WideSpec, seed: int, n_per_kind: int, l
     return rows
 
 
+def _blind_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: int, n_per_kind: int, aim_90: float,
+                 ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+    """Fit the factors that scale the blind mode's bounds about its result, on pairs deconvolved with the tip read.
+
+    The blind mode runs with the margins just fitted (the card's entry is swapped in for the run);
+    a pixel's score is how far, in units of the interval's side toward the truth, the truth lies
+    from the result, and the factor is the score's conformal quantile at the level's aim.
+    """
+    total = n_per_kind * len(WIDE_SCENES)
+    scores: dict[str, list[np.ndarray]] = {"0.9": [], "0.5": []}
+    previous = loaded.card.get("intervals")
+    loaded.card["intervals"] = entry  # no "blind" entry yet: the bounds as the margins alone give them
+    try:
+        for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
+            yield "blind pairs", i, total
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=loaded)
+            for level, suffix in (("0.9", ""), ("0.5", "50")):
+                scores[level].append(_widening_scores(result.surface, getattr(result, f"lower{suffix}"),
+                                                      getattr(result, f"upper{suffix}"), pair.surface))
+    finally:
+        loaded.card["intervals"] = previous
+    yield "blind pairs", total, total
+    scale = {}
+    for level, aim in (("0.9", aim_90), ("0.5", 0.5)):
+        s = np.concatenate(scores[level])
+        q = min(1.0, np.ceil((s.size + 1) * aim) / s.size)
+        scale[level] = float(np.quantile(s, q, method="higher"))
+    return {"method": "the tip read from the image; bounds scaled about the result by one factor per level, the "
+                      "conformal quantile of |truth - result| / (the bound on the truth's side - result)",
+            "scale": scale, "calibration_seed": int(seed), "pairs": int(total),
+            "pixel_size_nm": list(spec.pixel_size_nm)}
+
+
+def _widening_scores(surface: np.ndarray, lower: np.ndarray, upper: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Each finite pixel's distance from the result to the truth over the interval's side toward the truth."""
+    surface, truth = np.asarray(surface, np.float64), np.asarray(truth, np.float64)
+    below, above = surface - np.asarray(lower, np.float64), np.asarray(upper, np.float64) - surface
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(truth < surface, (surface - truth) / below,
+                         np.where(truth > surface, (truth - surface) / above, 0.0))
+    score = score[np.isfinite(surface) & np.isfinite(truth)]
+    return np.nan_to_num(score, nan=0.0, posinf=1e6)
+
+
 def _coarse_entry(spec: WideSpec, seed: int, n_per_kind: int, pixel_size_nm: tuple[float, float],
                   aim_90: float) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the erosion's interval (:mod:`.coarse`) on wide pairs of coarse pixels, as deconvolution computes it."""
@@ -291,7 +348,7 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
                        noise_width_factor: float = NOISE_WIDTH_FACTOR,
                        fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
-                       ) -> dict[str, Any]:
+                       blind_pairs_per_kind: int | None = None) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -304,4 +361,5 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                                           write=write, command=command, aim_90=aim_90, pixel_size_nm=pixel_size_nm,
                                           pixel_regimes=pixel_regimes, coarse_pixel_size_nm=coarse_pixel_size_nm,
                                           noise_width_factor=noise_width_factor,
-                                          fine_pixel_size_nm=fine_pixel_size_nm))
+                                          fine_pixel_size_nm=fine_pixel_size_nm,
+                                          blind_pairs_per_kind=blind_pairs_per_kind))
