@@ -286,8 +286,9 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
 
 
 def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
-    plain = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False)
-    aimed = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, aim_90=0.97)
+    quick = dict(fine_pixel_size_nm=None, blind_pairs_per_kind=0, coarse_pixel_size_nm=None)
+    plain = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, **quick)
+    aimed = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, aim_90=0.97, **quick)
     assert aimed["aim_90"] == 0.97 and plain["aim_90"] == 0.9
     assert all(aimed["0.9"]["margins"][g] >= plain["0.9"]["margins"][g] for g in plain["0.9"]["margins"])
     assert aimed["0.5"] == plain["0.5"]
@@ -311,7 +312,7 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert "blind" not in card["intervals"] and "--blind-pairs-per-kind 0" in card["intervals"]["command"]
     assert not any(name.endswith("finest") for name in card["intervals"]["groups"])
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes"]) == 0  # again
+                 "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes", "--blind-pairs-per-kind", "0"]) == 0  # again
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
@@ -325,11 +326,11 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert card["intervals"]["coarse"]["pixel_size_nm"] == [4.0, 16.0] and card["intervals"]["coarse"]["pairs"] == 9
     assert card["intervals"]["command"].endswith("--coarse-up-to 16") and "beyond 4 nm pixels" in printed
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--no-erosion-regime"]) == 0
+                 "--no-fine-regime", "--blind-pairs-per-kind", "0", "--no-erosion-regime"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert "coarse" not in card["intervals"] and card["intervals"]["command"].endswith("--no-erosion-regime")
-    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--noise-width-factor", "0", "--no-erosion-regime"]) == 0  # the constant floor of older cards
+    assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1", "--no-fine-regime",
+                 "--blind-pairs-per-kind", "0", "--noise-width-factor", "0", "--no-erosion-regime"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["noise_width_factor"] == 0.0 and "--noise-width-factor 0" in card["intervals"]["command"]
     with pytest.raises(InputError, match="noise_width_factor"):

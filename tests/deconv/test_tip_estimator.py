@@ -157,7 +157,7 @@ def test_the_tips_read_from_the_image_are_the_estimators_parametric_tips_checked
 
 def test_a_deconvolution_with_several_readings_averages_their_results():
     """The result for the readings -1, 0, +1 SD is the mean of the three single-tip results, and so are its bounds."""
-    from napari_afm_profiler.deconv.infer import deconvolve
+    from napari_afm_profiler.deconv.infer import deconvolve, load_model
     from napari_afm_profiler.deconv.tips import estimate_from_image, tips_read_from_image
 
     pair = make_wide_pair(WideSpec(scenes=("rods",), tilt_probability=0.0, shape=(64, 64)), 9)
@@ -169,10 +169,17 @@ def test_a_deconvolution_with_several_readings_averages_their_results():
         singles = [deconvolve(pair.image, pixel_size_nm=px, tip=t) for t in tips]
         result = deconvolve(pair.image, pixel_size_nm=px, tip="estimate", tip_estimator=estimator)
     assert len(tips) == len(estimator.readings_z) == 3
-    np.testing.assert_allclose(result.surface, np.mean([r.surface for r in singles], axis=0), atol=1e-5)
-    np.testing.assert_allclose(result.lower, np.mean([r.lower for r in singles], axis=0), atol=1e-5)
-    np.testing.assert_allclose(result.upper50, np.mean([r.upper50 for r in singles], axis=0), atol=1e-5)
-    np.testing.assert_allclose(result.uncertainty, np.mean([r.uncertainty for r in singles], axis=0), atol=1e-5)
+    surface = np.mean([r.surface for r in singles], axis=0)
+    np.testing.assert_allclose(result.surface, surface, atol=1e-5)
+    # the mean bounds, scaled about the mean surface by the card's blind factors (1 without them)
+    scale = (load_model("default").card["intervals"].get("blind") or {}).get("scale", {})
+    f90, f50 = scale.get("0.9", 1.0), scale.get("0.5", 1.0)
+    lower = surface - f90 * (surface - np.mean([r.lower for r in singles], axis=0))
+    upper = surface + f90 * (np.mean([r.upper for r in singles], axis=0) - surface)
+    np.testing.assert_allclose(result.lower, lower, atol=1e-4)
+    np.testing.assert_allclose(result.upper50, surface + f50 * (np.mean([r.upper50 for r in singles], axis=0) - surface),
+                               atol=1e-4)
+    np.testing.assert_allclose(result.uncertainty, 0.5 * (upper - lower), atol=1e-4)
     assert (result.lower <= result.surface + 1e-4).all() and (result.surface <= result.upper + 1e-4).all()
     assert any("averages the results for apex radii" in note for note in result.notes)
     # the consistency map is that of the mean surface with the bluntest reading

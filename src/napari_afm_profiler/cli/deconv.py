@@ -115,8 +115,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
                + f" --noise-width-factor {args.noise_width_factor:g}"
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
-               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}")
-               + ("" if args.blind_pairs_per_kind is None else f" --blind-pairs-per-kind {args.blind_pairs_per_kind}"))
+               + ("" if args.blind_pairs_per_kind is None else f" --blind-pairs-per-kind {args.blind_pairs_per_kind}")
+               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
