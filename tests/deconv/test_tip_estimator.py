@@ -182,6 +182,8 @@ def test_a_deconvolution_with_several_readings_averages_their_results():
     np.testing.assert_allclose(result.uncertainty, 0.5 * (upper - lower), atol=1e-4)
     assert (result.lower <= result.surface + 1e-4).all() and (result.surface <= result.upper + 1e-4).all()
     assert any("averages the results for apex radii" in note for note in result.notes)
+    assert any(note.startswith(f"uncertainty: with the tip read from the image, the interval's bounds are scaled by "
+                               f"{f90:.3g}") for note in result.notes) == ("0.9" in scale)
     # the consistency map is that of the mean surface with the bluntest reading
     expected = np.maximum(pair.image - dilate(result.surface, tips[-1].heights), 0)
     np.testing.assert_allclose(result.consistency, expected, atol=1e-5)

@@ -768,6 +768,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                          f"image's noise, {noise:.2g} nm, pulls the plain erosion down by that much on average)")
     if loaded.tip_conditioned:
         intervals = loaded.card.get("intervals") or {}
+        blind_scale = ((intervals.get("blind") or {}).get("scale") or {}).get("0.9")
+        if isinstance(tip, str) and tip == ESTIMATE and not erosion_only and blind_scale is not None:
+            notes.append(f"uncertainty: with the tip read from the image, the interval's bounds are scaled by "
+                         f"{blind_scale:.3g} about the result (the error of the tip read, fitted on calibration pairs)")
         finest = (intervals.get("fine") or intervals).get("pixel_size_nm", (0.0, 0.0))[0]
         if px_mean < float(finest):
             # without margins of their own, frames of 0.0625-0.25 nm were covered 54-96 % per kind
