@@ -285,6 +285,20 @@ def conformal_interval(quantiles: np.ndarray, level: float, margins: Mapping[str
     return lower - margin, upper + margin
 
 
+def conformal_quantile(scores: np.ndarray, aim: float) -> float:
+    """Return the split-conformal quantile of calibration ``scores``: the ``ceil((n + 1) aim) / n`` one, taken higher.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conformal_quantile(np.arange(1.0, 11.0), 0.9)  # the 10th of 10: ceil(11 x 0.9) = 10
+    10.0
+    """
+    s = np.asarray(scores).ravel()
+    q = min(1.0, np.ceil((s.size + 1) * aim) / s.size)
+    return float(np.quantile(s, q, method="higher"))
+
+
 def _has_finest(margins: Mapping[str, float]) -> bool:
     return any(name.endswith(" finest") for name in margins)
 
@@ -323,8 +337,7 @@ def fit_margins(quantiles: np.ndarray, truth: np.ndarray, certain: np.ndarray, l
     for i, name in enumerate(names):
         s = scores[index == i]
         if s.size:
-            q = min(1.0, np.ceil((s.size + 1) * aim) / s.size)
-            margins[name] = float(np.quantile(s, q, method="higher"))
+            margins[name] = conformal_quantile(s, aim)
     fallback = max(margins.values()) if margins else 0.0
     return {name: margins.get(name, fallback) for name in names}
 

@@ -681,14 +681,15 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                                     nominal=loaded.card.get("tip"))
     notes.append(f"tip: {description}")
     readings = None
-    if isinstance(tip, str) and tip == ESTIMATE and tip_estimator is not None and erosion_only:
+    blind = isinstance(tip, str) and tip == ESTIMATE
+    if blind and tip_estimator is not None and erosion_only:
         # the estimator was trained at 0.5-2 nm; at coarser pixels its readings were too blunt, and the
         # erosion dug with them (wide validation seed at 4-16 nm: worse than the raw image on 31 of 90
         # images, the blind bound limited by the typical training tip on 6, the true tip on 5)
         notes.append("at pixels this coarse the tip estimator (trained at 0.5-2 nm) is not used: the blind "
                      "(Villarrubia) bound is, limited by the model's typical training tip")
     unreadable = False
-    if isinstance(tip, str) and tip == ESTIMATE and tip_estimator is not None and not erosion_only:
+    if blind and tip_estimator is not None and not erosion_only:
         try:
             readings, description, disagree = tips_read_from_image(used, frames[0], tip_estimator)
         except TipUnreadableError as error:  # a reading far outside any the estimator gave on validation images
@@ -700,7 +701,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
             notes[-1] = f"tip: {description}"
             if disagree:
                 notes.append(disagree)
-    if isinstance(tip, str) and tip == ESTIMATE and (tip_estimator is None or erosion_only or unreadable) \
+    if blind and (tip_estimator is None or erosion_only or unreadable) \
             and loaded.tip_conditioned:  # the limit needs the model's tip range
         used, limited = limit_blind_estimate(used, loaded.card)
         if limited:
@@ -737,7 +738,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                                                                   margin, with_consistency=len(readings) == 1,
                                                                   erosion_only=erosion_only)))
         out = _averaged_readings(total, met, readings[-1])
-        if isinstance(tip, str) and tip == ESTIMATE and not erosion_only:
+        if blind and not erosion_only:
             _widen_blind_intervals(out, (loaded.card.get("intervals") or {}).get("blind"))
         if ramp is None:
             results.append(out)
@@ -769,7 +770,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if loaded.tip_conditioned:
         intervals = loaded.card.get("intervals") or {}
         blind_scale = ((intervals.get("blind") or {}).get("scale") or {}).get("0.9")
-        if isinstance(tip, str) and tip == ESTIMATE and not erosion_only and blind_scale is not None:
+        if blind and not erosion_only and blind_scale is not None:
             notes.append(f"uncertainty: with the tip read from the image, the interval's bounds are scaled by "
                          f"{blind_scale:.3g} about the result (the error of the tip read, fitted on calibration pairs)")
         finest = (intervals.get("fine") or intervals).get("pixel_size_nm", (0.0, 0.0))[0]

@@ -36,6 +36,7 @@ from napari_afm_profiler.deconv.calibration import (
     PIXEL_REGIMES,
     WIDTH_FLOOR_NM,
     conformal_interval,
+    conformal_quantile,
     fit_margins,
     group_index,
     group_names,
@@ -298,9 +299,7 @@ def _blind_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: int, 
     yield "blind pairs", total, total
     scale = {}
     for level, aim in (("0.9", aim_90), ("0.5", 0.5)):
-        s = np.concatenate(scores[level])
-        q = min(1.0, np.ceil((s.size + 1) * aim) / s.size)
-        scale[level] = float(np.quantile(s, q, method="higher"))
+        scale[level] = conformal_quantile(np.concatenate(scores[level]), aim)
     return {"method": "the tip read from the image; bounds scaled about the result by one factor per level, the "
                       "conformal quantile of |truth - result| / (the bound on the truth's side - result)",
             "scale": scale, "calibration_seed": int(seed), "pairs": int(total),
