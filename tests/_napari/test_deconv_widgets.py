@@ -72,6 +72,11 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     read = viewer.layers[-4].metadata["deconvolution"]
     assert dock.tip_used.value.startswith("the tip read from the image") and "averages the results" in dock.tip_used.value
     assert len(read["tip_read_from_image"]["readings_radius_nm"]) == 3
+    assert read["mirror_average"] is False
+    dock.mirror.value = True  # the mirror images too: the layer's notes say so
+    wait_worker(dock.run())
+    mirrored = viewer.layers[-4].metadata["deconvolution"]
+    assert mirrored["mirror_average"] is True and any("mirror images" in note for note in mirrored["notes"])
 
 
 def test_a_coarse_scan_in_the_dock_says_it_got_the_erosion(make_napari_viewer, wait_worker):

@@ -63,6 +63,10 @@ def test_the_deconvolution_tip_is_configured_and_checked():
         config_from_dict({"deconvolution": {"tip": {"shape": "cone"}}})
     with pytest.raises(InputError, match="deconvolution.tip must be"):
         config_from_dict({"deconvolution": {"tip": 12}})
+    mirrored = config_from_dict({"deconvolution": {"enabled": True, "tip": tip, "mirror_average": True}})
+    assert mirrored.deconvolution.mirror_average and mirrored.digest() != config.digest()
+    with pytest.raises(InputError, match="mirror_average must be true or false"):
+        config_from_dict({"deconvolution": {"mirror_average": "yes"}})
 
 
 def test_results_table_and_resume(folder, tmp_path):

@@ -78,6 +78,10 @@ def test_deconvolve_with_a_tip_model_writes_the_checks(domes, tmp_path, capsys):
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["tip"].startswith("the given tip model") and "share_above_3_noise" in summary
     assert np.all(np.load(tmp_path / "c.npy") >= 0)
+    assert summary["mirror_average"] is False
+    assert main([*args, "--mirror-average"]) == 0
+    assert "note: network: the mean of its results for the image and its 3 mirror images" in capsys.readouterr().err
+    assert json.loads((tmp_path / "s.json").read_text())["mirror_average"] is True
 
 
 def test_deconvolve_with_a_tip_file_or_an_estimate(domes, tmp_path, capsys):

@@ -283,10 +283,28 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     np.testing.assert_allclose(blind.lower, plain.surface - factor * (plain.surface - plain.lower), atol=1e-4)
     np.testing.assert_allclose(blind.upper50, plain.surface + entry["blind"]["scale"]["0.5"]
                                * (plain.upper50 - plain.surface), atol=1e-4)
+    # so are the mirror-averaged bounds, by the factors fitted on mirror-averaged pairs
+    assert entry["mirror"]["pairs"] == 9 and entry["mirror"]["calibration_seed"] == 9
+    factor = entry["mirror"]["scale"]["0.9"]
+    assert 0.2 < factor < 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mirrored = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model, mirror_average=True)
+        model.card["intervals"] = {k: v for k, v in entry.items() if k != "mirror"}
+        try:
+            plain = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model,
+                               mirror_average=True)
+        finally:
+            model.card["intervals"] = entry
+    np.testing.assert_allclose(mirrored.surface, plain.surface)
+    assert np.abs(mirrored.surface - result.surface).max() > 1e-3  # four passes are not the one pass
+    np.testing.assert_allclose(mirrored.lower, plain.surface - factor * (plain.surface - plain.lower), atol=1e-4)
+    assert any(f"scaled by {factor:.3g}" in note for note in mirrored.notes)
+    assert any("card has no calibration for mirror averaging" in note for note in plain.notes)
 
 
 def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
-    quick = dict(fine_pixel_size_nm=None, blind_pairs_per_kind=0, coarse_pixel_size_nm=None)
+    quick = dict(fine_pixel_size_nm=None, blind_pairs_per_kind=0, mirror_pairs_per_kind=0, coarse_pixel_size_nm=None)
     plain = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, **quick)
     aimed = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, aim_90=0.97, **quick)
     assert aimed["aim_90"] == 0.97 and plain["aim_90"] == 0.9
@@ -305,14 +323,17 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["fine"]["pixel_size_nm"] == [0.0625, 0.25]
     assert "--fine-down-to 0.0625" in card["intervals"]["command"] and "below 0.25 nm pixels" in capsys.readouterr().out
+    assert card["intervals"]["mirror"]["pairs"] == 9 and "--mirror-pairs-per-kind" not in card["intervals"]["command"]
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--no-fine-regime", "--no-erosion-regime",
-                 "--blind-pairs-per-kind", "0"]) == 0
+                 "--blind-pairs-per-kind", "0", "--mirror-pairs-per-kind", "0"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert "fine" not in card["intervals"] and "--no-fine-regime" in card["intervals"]["command"]
     assert "blind" not in card["intervals"] and "--blind-pairs-per-kind 0" in card["intervals"]["command"]
+    assert "mirror" not in card["intervals"] and "--mirror-pairs-per-kind 0" in card["intervals"]["command"]
     assert not any(name.endswith("finest") for name in card["intervals"]["groups"])
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes", "--blind-pairs-per-kind", "0"]) == 0  # again
+                 "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes", "--blind-pairs-per-kind", "0",
+                 "--mirror-pairs-per-kind", "0"]) == 0  # again
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
@@ -326,11 +347,13 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert card["intervals"]["coarse"]["pixel_size_nm"] == [4.0, 16.0] and card["intervals"]["coarse"]["pairs"] == 9
     assert card["intervals"]["command"].endswith("--coarse-up-to 16") and "beyond 4 nm pixels" in printed
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
-                 "--no-fine-regime", "--blind-pairs-per-kind", "0", "--no-erosion-regime"]) == 0
+                 "--no-fine-regime", "--blind-pairs-per-kind", "0", "--mirror-pairs-per-kind", "0",
+                 "--no-erosion-regime"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert "coarse" not in card["intervals"] and card["intervals"]["command"].endswith("--no-erosion-regime")
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1", "--no-fine-regime",
-                 "--blind-pairs-per-kind", "0", "--noise-width-factor", "0", "--no-erosion-regime"]) == 0
+                 "--blind-pairs-per-kind", "0", "--mirror-pairs-per-kind", "0", "--noise-width-factor", "0",
+                 "--no-erosion-regime"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert card["intervals"]["noise_width_factor"] == 0.0 and "--noise-width-factor 0" in card["intervals"]["command"]
     with pytest.raises(InputError, match="noise_width_factor"):

@@ -96,6 +96,31 @@ def test_tiled_inference_equals_whole_image_inference(conditioned):
     assert np.abs(tiled.upper - whole.upper).max() < 0.05
 
 
+def test_mirror_averaging_makes_the_result_mirror_the_image_and_the_tip():
+    """Averaged over the four mirror images, mirroring the image and the tip mirrors the result (a group average)."""
+    from napari_afm_profiler.tip.models import Tip
+
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=6.0, half_angle_deg=20.0, size=21).heights.copy()
+    tip[:, :10] -= 0.8 * np.arange(10, 0, -1)  # steeper on the left: only a mirrored tip explains the mirrored image
+    image = dilate(_scene()[:64, :64] * 1.5, tip) + np.random.default_rng(0).normal(0.0, 0.05, (64, 64))
+
+    def run(img, heights, mirror):
+        return deconvolve(img, pixel_size_nm=1.0, tip=Tip(heights=heights, pixel_size_nm=(1.0, 1.0)),
+                          mirror_average=mirror)
+
+    one = run(image, tip, False)
+    for flip in (np.fliplr, np.flipud):
+        single = flip(run(flip(image), flip(tip), False).surface)
+        assert np.abs(single - one.surface).max() > 0.01  # one pass sees a mirrored image differently
+        averaged = run(image, tip, True)
+        back = run(flip(image), flip(tip), True)
+        np.testing.assert_allclose(flip(back.surface), averaged.surface, atol=2e-3)
+        np.testing.assert_allclose(flip(back.upper), averaged.upper, atol=2e-3)
+    assert averaged.summary["mirror_average"] and not one.summary["mirror_average"]
+    assert any("3 mirror images" in note for note in averaged.notes)
+    assert np.all(averaged.surface <= erode(image, usable_tip(tip, image)) + 0.2)  # still bounded by the erosion
+
+
 def test_every_way_of_giving_the_tip(conditioned, tmp_path):
     out, _ = conditioned
     model = load_model(out)

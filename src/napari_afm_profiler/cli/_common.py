@@ -51,7 +51,10 @@ def finite_stats(data: Any) -> tuple[float | None, float | None, float | None]:
 
 
 def add_tip_arguments(parser: Any, *, what: str = "deconvolution") -> None:
-    """Add the ways of naming the tip (file, model or blind estimate) to a sub-command."""
+    """Add the ways of naming the tip (file, model or blind estimate) and mirror averaging to a sub-command."""
+    parser.add_argument("--mirror-average", action="store_true",
+                        help="average the network's results for the image and its 3 mirror images (about 4x the "
+                             "time, a result closer to the truth; the interval is calibrated for it)")
     group = parser.add_argument_group(f"tip used by the {what} (default: the model's nominal tip)")
     choice = group.add_mutually_exclusive_group()
     choice.add_argument("--tip", default=None, metavar="TIP",

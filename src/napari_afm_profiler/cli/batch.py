@@ -39,6 +39,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         tip = tip if isinstance(tip, (str, dict)) or tip is None else str(tip)
         config = replace(config, deconvolution=replace(config.deconvolution, tip=tip,
                                                        tip_pixel_size_nm=args.tip_pixel_size))
+    if args.mirror_average:
+        from dataclasses import replace
+
+        config = replace(config, deconvolution=replace(config.deconvolution, mirror_average=True))
     steps = run_batch_steps(args.inputs, config, args.output, scheduler=args.scheduler, workers=args.workers)
     bar = None
     try:

@@ -80,7 +80,8 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", UserWarning)
         steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, tip=tip_choice(args),
                                  tip_pixel_size_nm=args.tip_pixel_size, model=args.model,
-                                 uncertainty=args.uncertainty is not None, removed_tilt=args.removed_tilt)
+                                 uncertainty=args.uncertainty is not None, removed_tilt=args.removed_tilt,
+                                 mirror_average=args.mirror_average)
         result = drain(steps, lambda p: print(f"frame {p[1] + 1}/{p[2]}", file=sys.stderr, flush=True)
                        if p[0] == "frame" and p[2] > 1 and p[1] < p[2] else None)
     for w in caught:
@@ -116,6 +117,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + f" --noise-width-factor {args.noise_width_factor:g}"
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
                + ("" if args.blind_pairs_per_kind is None else f" --blind-pairs-per-kind {args.blind_pairs_per_kind}")
+               + ("" if args.mirror_pairs_per_kind is None else f" --mirror-pairs-per-kind {args.mirror_pairs_per_kind}")
                + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
@@ -123,7 +125,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                      width_bins=args.width_bins, command=command, aim_90=args.aim_90,
                                      pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
                                      coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor,
-                                     fine_pixel_size_nm=fine, blind_pairs_per_kind=args.blind_pairs_per_kind)
+                                     fine_pixel_size_nm=fine, blind_pairs_per_kind=args.blind_pairs_per_kind,
+                                     mirror_pairs_per_kind=args.mirror_pairs_per_kind)
     entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
@@ -304,6 +307,9 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--blind-pairs-per-kind", type=int, default=None, metavar="N",
                    help="pairs per kind deconvolved with the tip read from the image, to fit how much the blind "
                         "mode's bounds are scaled (default: a third of --n-per-kind; 0: not scaled)")
+    c.add_argument("--mirror-pairs-per-kind", type=int, default=None, metavar="N",
+                   help="pairs per kind deconvolved with --mirror-average, to fit how much its bounds are scaled "
+                        "(default: a third of --n-per-kind; 0: not scaled)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")

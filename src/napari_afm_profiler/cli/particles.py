@@ -55,7 +55,8 @@ def cmd_particles(args: argparse.Namespace) -> int:
         from napari_afm_profiler.deconv import deconvolve
 
         result = deconvolve(data, pixel_size_nm=scan.pixel_size_nm, model=args.model, tip=tip_choice(args),
-                            tip_pixel_size_nm=args.tip_pixel_size, removed_tilt=_tilt(scan, data))
+                            tip_pixel_size_nm=args.tip_pixel_size, removed_tilt=_tilt(scan, data),
+                            mirror_average=args.mirror_average)
         for note in result.notes:
             print(f"note: deconvolution: {note}", file=sys.stderr)
         surface = result.surface

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from napari_afm_profiler.deconv.names import (
     CALIBRATION_PIXEL_SIZES_NM,
     COARSE_CALIBRATION_PIXEL_SIZES_NM,
     FINE_CALIBRATION_PIXEL_SIZES_NM,
+    MIRROR_PASSES,
     NOISE_WIDTH_FACTOR,
     PIPELINE_CALIBRATION_SEED,
     WIDTH_BINS,
@@ -78,7 +79,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
                              noise_width_factor: float = NOISE_WIDTH_FACTOR,
                              fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
-                             blind_pairs_per_kind: int | None = None,
+                             blind_pairs_per_kind: int | None = None, mirror_pairs_per_kind: int | None = None,
                              ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
@@ -128,6 +129,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         the image, on which one factor per level is fitted that scales the blind mode's bounds
         about its result (``intervals["blind"]``); default a third of ``n_per_kind`` (at least 1),
         0: none.
+    mirror_pairs_per_kind : int, optional
+        Pairs per kind (seed ``seed + 4``, ``pixel_size_nm``) deconvolved given the true tip with
+        ``mirror_average``, on which the factors of ``intervals["mirror"]`` are fitted likewise;
+        default a third of ``n_per_kind`` (at least 1), 0: none.
 
     Returns
     -------
@@ -142,11 +147,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
-    (('blind pairs', 9, 9), 1, ['certain 0', 'certain 1'])
+    (('mirror pairs', 9, 9), 1, ['certain 0', 'certain 1'])
     >>> entry["coarse"]["pixel_size_nm"], sorted(entry["coarse"]["0.9"])
     ([4.0, 16.0], ['certain', 'coverage_by_kind', 'uncertain'])
-    >>> entry["blind"]["pairs"], sorted(entry["blind"]["scale"])
-    (9, ['0.5', '0.9'])
+    >>> entry["blind"]["pairs"], sorted(entry["blind"]["scale"]), sorted(entry["mirror"]["scale"])
+    (9, ['0.5', '0.9'], ['0.5', '0.9'])
     """
     if n_per_kind < 1 or bins < 1 or width_bins < 1:
         raise InputError(f"n_per_kind, bins and width_bins must be >= 1; got {n_per_kind}, {bins} and {width_bins}")
@@ -233,9 +238,14 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
             entry["fine"][str(level)] = {"coverage_by_kind": _by_kind(inside[~is_main], kinds_arr[~is_main])}
     if coarse_pixel_size_nm is not None:
         entry["coarse"] = yield from _coarse_entry(spec, seed + 1, n_per_kind, coarse_pixel_size_nm, aim_90)
-    n_blind = max(1, n_per_kind // 3) if blind_pairs_per_kind is None else int(blind_pairs_per_kind)
-    if n_blind > 0:
-        entry["blind"] = yield from _blind_entry(loaded, entry, spec, seed + 3, n_blind, aim_90)
+    for name, pairs, run, offset, label in (("blind", blind_pairs_per_kind, _blind_run, 3, "blind pairs"),
+                                            ("mirror", mirror_pairs_per_kind, _mirror_run, 4, "mirror pairs")):
+        n_extra = max(1, n_per_kind // 3) if pairs is None else int(pairs)
+        if n_extra > 0:
+            scaling = yield from _scaling_entry(loaded, entry, spec, seed + offset, n_extra, aim_90, label,
+                                                run(loaded))
+            entry[name] = dict(scaling, mode="the tip read from the image" if name == "blind" else
+                               f"the mean over the image's {MIRROR_PASSES} mirror images, the true tip given")
     entry["command"] = command
     if write:
         card_file = loaded.path / "config.json"
@@ -273,37 +283,51 @@ def _pipeline_outputs(loaded: Any, spec: WideSpec, seed: int, n_per_kind: int, l
     return rows
 
 
-def _blind_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: int, n_per_kind: int, aim_90: float,
-                 ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
-    """Fit the factors that scale the blind mode's bounds about its result, on pairs deconvolved with the tip read.
+def _scaling_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: int, n_per_kind: int, aim_90: float,
+                   label: str, run: Callable[[Any], Any]) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+    """Fit the factors that scale a mode's interval bounds about its result, on pairs that ``run`` deconvolves.
 
-    The blind mode runs with the margins just fitted (the card's entry is swapped in for the run);
-    a pixel's score is how far, in units of the interval's side toward the truth, the truth lies
+    The mode runs with the margins just fitted (the card's entry is swapped in for the run); a
+    pixel's score is how far, in units of the interval's side toward the truth, the truth lies
     from the result, and the factor is the score's conformal quantile at the level's aim.
     """
     total = n_per_kind * len(WIDE_SCENES)
     scores: dict[str, list[np.ndarray]] = {"0.9": [], "0.5": []}
     previous = loaded.card.get("intervals")
-    loaded.card["intervals"] = entry  # no "blind" entry yet: the bounds as the margins alone give them
+    loaded.card["intervals"] = entry  # without this mode's entry: the bounds as the margins alone give them
     try:
         for i, pair in enumerate(pairs_per_scene(spec, seed, n_per_kind)):
-            yield "blind pairs", i, total
+            yield label, i, total
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=loaded)
+                result = run(pair)
             for level, suffix in (("0.9", ""), ("0.5", "50")):
                 scores[level].append(_widening_scores(result.surface, getattr(result, f"lower{suffix}"),
                                                       getattr(result, f"upper{suffix}"), pair.surface))
     finally:
         loaded.card["intervals"] = previous
-    yield "blind pairs", total, total
+    yield label, total, total
     scale = {}
     for level, aim in (("0.9", aim_90), ("0.5", 0.5)):
         scale[level] = conformal_quantile(np.concatenate(scores[level]), aim)
-    return {"method": "the tip read from the image; bounds scaled about the result by one factor per level, the "
-                      "conformal quantile of |truth - result| / (the bound on the truth's side - result)",
+    return {"method": "bounds scaled about the result by one factor per level, the conformal quantile of "
+                      "|truth - result| / (the bound on the truth's side - result)",
             "scale": scale, "calibration_seed": int(seed), "pairs": int(total),
             "pixel_size_nm": list(spec.pixel_size_nm)}
+
+
+def _blind_run(loaded: Any) -> Callable[[Any], Any]:
+    """Deconvolve a pair with the tip read from the image (the blind mode)."""
+    return lambda pair: deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=loaded)
+
+
+def _mirror_run(loaded: Any) -> Callable[[Any], Any]:
+    """Deconvolve a pair given its true tip, averaged over the image's mirror images."""
+    def run(pair: Any) -> Any:
+        px = pair.pixel_size_nm
+        return deconvolve(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
+                          model=loaded, mirror_average=True)
+    return run
 
 
 def _widening_scores(surface: np.ndarray, lower: np.ndarray, upper: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -347,7 +371,8 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        coarse_pixel_size_nm: tuple[float, float] | None = COARSE_CALIBRATION_PIXEL_SIZES_NM,
                        noise_width_factor: float = NOISE_WIDTH_FACTOR,
                        fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
-                       blind_pairs_per_kind: int | None = None) -> dict[str, Any]:
+                       blind_pairs_per_kind: int | None = None,
+                       mirror_pairs_per_kind: int | None = None) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -361,4 +386,5 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                                           pixel_regimes=pixel_regimes, coarse_pixel_size_nm=coarse_pixel_size_nm,
                                           noise_width_factor=noise_width_factor,
                                           fine_pixel_size_nm=fine_pixel_size_nm,
-                                          blind_pairs_per_kind=blind_pairs_per_kind))
+                                          blind_pairs_per_kind=blind_pairs_per_kind,
+                                          mirror_pairs_per_kind=mirror_pairs_per_kind))
