@@ -24,7 +24,9 @@ of the images' noise level).  A reliability curve
 follows, then the case of issue 18's report (hemispherical domes of radius 16-20 nm imaged by
 the nominal cone), then the intervals' coverage on the paper's classes (``--n-paper`` per class).
 
-Run: ``python benchmarks/bench_deconv_tip.py [--n 30] [--estimate] [--pixel-size 0.25 4] [--previous F] [--write]``
+``--mirror`` adds the results averaged over the image's mirror images (``deconvolve(mirror_average=True)``).
+
+Run: ``python benchmarks/bench_deconv_tip.py [--n 30] [--estimate] [--mirror] [--pixel-size 0.25 4] [--previous F] [--write]``
 """
 
 from __future__ import annotations
@@ -61,10 +63,11 @@ def _interval_at(result, level: float) -> tuple[np.ndarray, np.ndarray]:
     return med - np.maximum(below, 0), med + np.maximum(above, 0)
 
 
-def run_model(model, image: np.ndarray, px: float, tip, tip_estimator="default") -> object:
+def run_model(model, image: np.ndarray, px: float, tip, tip_estimator="default", mirror: bool = False) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return deconvolve(image, pixel_size_nm=px, tip=tip, model=model, tip_estimator=tip_estimator)
+        return deconvolve(image, pixel_size_nm=px, tip=tip, model=model, tip_estimator=tip_estimator,
+                          mirror_average=mirror)
 
 
 @writes_results("deconv-tip", "Deconvolution for the user's tip (issue 18, script-written)", "torch default (all cores)")
@@ -77,6 +80,8 @@ def main() -> None:
     parser.add_argument("--baseline", default=None, help="the paper's encoder-decoder trained on the same data")
     parser.add_argument("--estimate", action="store_true", help="also deconvolve with a blind tip estimate")
     parser.add_argument("--n-paper", type=int, default=20, help="images per paper class for the interval coverage")
+    parser.add_argument("--mirror", action="store_true",
+                        help="also deconvolve averaged over the image's mirror images (true tip; blind with --estimate)")
     parser.add_argument("--pixel-size", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                         help="draw the pixel size from this range (nm) instead of the generator's 0.5-2 nm: the "
                              "model resamples images outside its trained range into it and back")
@@ -87,10 +92,13 @@ def main() -> None:
     spec = WideSpec() if args.pixel_size is None else replace(WideSpec(), pixel_size_nm=tuple(args.pixel_size))
     methods = ["raw image", "erosion (true tip)", "ours, true tip", "ours, nominal tip",
                *(["ours, blind-estimated tip", "ours, blind tip, typical-tip limit"] if args.estimate else []),
-               *(["previous model"] if previous else []), *(["paper encoder-decoder"] if baseline else [])]
+               *(["previous model"] if previous else []), *(["paper encoder-decoder"] if baseline else []),
+               *(["ours, true tip, mirror-averaged"] if args.mirror else []),
+               *(["ours, blind-estimated tip, mirror-averaged"] if args.mirror and args.estimate else [])]
     stats: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     coverage: dict[str, list[tuple[float, float]]] = defaultdict(list)
     blind_coverage: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    mirror_coverage: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     levels = np.round(np.arange(0.1, 1.0, 0.1), 2)
     reliability = defaultdict(list)
     by_noise: list[tuple[float, float, float]] = []
@@ -113,6 +121,17 @@ def main() -> None:
                     float(np.mean((blind.lower <= true) & (true <= blind.upper))), float(np.mean(blind.uncertainty))))
             preds["ours, blind tip, typical-tip limit"] = run_model(model, image, px, "estimate",
                                                                     tip_estimator=None).surface
+        if args.mirror:
+            for method, choice in (("ours, true tip, mirror-averaged", tip),
+                                   *((("ours, blind-estimated tip, mirror-averaged", "estimate"),)
+                                     if args.estimate else ())):
+                mirrored = run_model(model, image, px, choice, mirror=True)
+                preds[method] = mirrored.surface
+                if mirrored.lower is not None:
+                    mirror_coverage[(pair.scene, method)].append((
+                        float(np.mean((mirrored.lower50 <= true) & (true <= mirrored.upper50))),
+                        float(np.mean((mirrored.lower <= true) & (true <= mirrored.upper))),
+                        float(np.mean(mirrored.uncertainty))))
         if previous:
             preds["previous model"] = run_model(previous, image, px, None).surface
         if baseline:
@@ -169,6 +188,16 @@ def main() -> None:
                 b = np.array(blind_coverage[scene]).reshape(-1, 3)
                 row += f" {np.mean(b[:, 0]):.1%} | {np.mean(b[:, 1]):.1%} | {np.mean(b[:, 2]):.2f} |"
             print(row)
+        if mirror_coverage:
+            print("\nCalibrated intervals averaged over the mirror images (the card's mirror factors):\n")
+            print("| scene | method | 50 % interval | 90 % interval | 90 % half-width, mean (nm) |")
+            print("|---|---|---|---|---|")
+            for scene in scenes:
+                for method in methods:
+                    if (scene, method) in mirror_coverage:
+                        m = np.array(mirror_coverage[(scene, method)]).reshape(-1, 3)
+                        print(f"| {scene} | {method} | {np.mean(m[:, 0]):.1%} | {np.mean(m[:, 1]):.1%} | "
+                              f"{np.mean(m[:, 2]):.2f} |")
         noise = np.array(by_noise)
         edges = np.quantile(noise[:, 0], [0.25, 0.5, 0.75])
         quarter = np.searchsorted(edges, noise[:, 0])
