@@ -11,7 +11,8 @@ networks trained so, the erosion is first raised by the expected pull of the ima
 the tip did not certainly touch), and ``image - dilate(result, tip)`` is returned and summarised
 as a consistency check.  The
 uncertainty is the network's 90 % interval of the true height, calibrated on held-out data
-(older networks: the spread over the four mirror images of the input).
+(older networks: the spread over the four mirror images of the input).  On request the network
+runs on the image and its three mirror images and its outputs are averaged (``mirror_average``).
 """
 
 from __future__ import annotations
@@ -322,7 +323,7 @@ def _predictor(model: LoadedModel, condition: np.ndarray | None, reference: floa
                 else:
                     outs.append(y)
         if cond is not None:
-            return (outs[0] / flips).cpu().numpy()
+            return (outs[0] / flips if flips > 1 else outs[0]).cpu().numpy()
         return np.stack([y.cpu().numpy() for y in outs]) if flips > 1 else outs[0].cpu().numpy()
 
     return predict
