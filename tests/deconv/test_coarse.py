@@ -128,3 +128,23 @@ def test_fine_pixels_get_margins_of_their_own_that_cover_a_fresh_seed(model):
     assert not any("intervals are calibrated" in str(w.message) for w in caught)  # calibrated here: no warning
     assert any(note.startswith("uncertainty: half-width") and "such fine pixels" in note for note in result.notes)
     assert 0.85 <= np.mean(inside) <= 0.97
+
+
+def test_mirror_averaging_is_calibrated_and_no_worse_on_a_fresh_seed(model):
+    """The shipped card's mirror factors keep the averaged interval's coverage; the average is mostly closer to the truth."""
+    if model.card["intervals"].get("mirror") is None:
+        pytest.skip("the default model's card has no mirror-averaging factors")
+    inside, errors = [], {False: [], True: []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for pair in pairs_per_scene(replace(WideSpec(), pixel_size_nm=(0.25, 4.0)), 97536, 2):
+            px = pair.pixel_size_nm
+            tip = Tip(heights=pair.tip, pixel_size_nm=(px, px))
+            for mirror in (False, True):
+                result = deconvolve(pair.image, pixel_size_nm=px, tip=tip, model=model, mirror_average=mirror)
+                errors[mirror].append(float(np.sqrt(np.mean((result.surface - pair.surface) ** 2))))
+            inside.append(np.mean((result.lower <= pair.surface) & (pair.surface <= result.upper)))
+    assert any("about the result (fitted on calibration pairs)" in note for note in result.notes)
+    assert 0.85 <= np.mean(inside) <= 0.97
+    ratio = np.array(errors[True]) / np.array(errors[False])  # per image: the averaged result's RMSE over one pass's
+    assert np.median(ratio) < 0.99 and np.mean(ratio < 1.0) >= 2 / 3
