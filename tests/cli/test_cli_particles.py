@@ -32,11 +32,16 @@ def test_particles_csv_and_labels(domes, tmp_path, capsys):
     assert "3 particles" in capsys.readouterr().err
 
 
-def test_particles_before_and_after_deconvolution(domes, tmp_path):
+def test_particles_before_and_after_deconvolution(domes, tmp_path, capsys):
     out = tmp_path / "p.csv"
     assert main(["particles", str(domes), "--level", "none", "--threshold", "0.5", "--deconvolve", "-o", str(out)]) == 0
     df = pd.read_csv(out)
     assert (df["deconvolved_label"] > 0).all() and "deconvolved_area_nm2" in df
+    assert "mirror images" not in capsys.readouterr().err
+    assert main(["particles", str(domes), "--level", "none", "--threshold", "0.5", "--deconvolve", "--mirror-average",
+                 "-o", str(out)]) == 0
+    assert "note: deconvolution: network: the mean of its results for the image and its 3 mirror images" in \
+        capsys.readouterr().err
 
 
 def test_particles_of_a_tilted_sample_levelled_then_deconvolved(tmp_path, capsys):
