@@ -116,8 +116,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
                + f" --noise-width-factor {args.noise_width_factor:g}"
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
-               + ("" if args.blind_pairs_per_kind is None else f" --blind-pairs-per-kind {args.blind_pairs_per_kind}")
-               + ("" if args.mirror_pairs_per_kind is None else f" --mirror-pairs-per-kind {args.mirror_pairs_per_kind}")
+               + "".join(f" --{mode}-pairs-per-kind {n}" for mode, n in (("blind", args.blind_pairs_per_kind),
+                                                                          ("mirror", args.mirror_pairs_per_kind))
+                         if n is not None)
                + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
@@ -304,12 +305,10 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--no-fine-regime", action="store_true",
                    help="no margins of their own for images finer than --pixel-size's lower end (they get the "
                         "finer regime's, and a warning that their interval is not calibrated)")
-    c.add_argument("--blind-pairs-per-kind", type=int, default=None, metavar="N",
-                   help="pairs per kind deconvolved with the tip read from the image, to fit how much the blind "
-                        "mode's bounds are scaled (default: a third of --n-per-kind; 0: not scaled)")
-    c.add_argument("--mirror-pairs-per-kind", type=int, default=None, metavar="N",
-                   help="pairs per kind deconvolved with --mirror-average, to fit how much its bounds are scaled "
-                        "(default: a third of --n-per-kind; 0: not scaled)")
+    for mode, how in (("blind", "with the tip read from the image"), ("mirror", "with --mirror-average")):
+        c.add_argument(f"--{mode}-pairs-per-kind", type=int, default=None, metavar="N",
+                       help=f"pairs per kind deconvolved {how}, to fit how much that mode's bounds are scaled "
+                            "(default: a third of --n-per-kind; 0: not scaled)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")
