@@ -10,12 +10,17 @@ plugin's own virtual data, so the script runs on any machine.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import napari
+
+# the docks start from their defaults and what the script sets in them is not saved as the user's
+os.environ.setdefault("NAPARI_AFM_PROFILER_SETTINGS_DIR", tempfile.mkdtemp(prefix="afm-screenshot-settings-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "afm-samples"
