@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     tip = tip_choice(args)
+    overrides: dict[str, Any] = {"mirror_average": True} if args.mirror_average else {}
     if tip is not None or args.tip_pixel_size is not None:
-        from dataclasses import replace
-
-        tip = tip if isinstance(tip, (str, dict)) or tip is None else str(tip)
-        config = replace(config, deconvolution=replace(config.deconvolution, tip=tip,
-                                                       tip_pixel_size_nm=args.tip_pixel_size))
-    if args.mirror_average:
-        from dataclasses import replace
-
-        config = replace(config, deconvolution=replace(config.deconvolution, mirror_average=True))
+        overrides.update(tip=tip if isinstance(tip, (str, dict)) or tip is None else str(tip),
+                         tip_pixel_size_nm=args.tip_pixel_size)
+    if overrides:
+        config = replace(config, deconvolution=replace(config.deconvolution, **overrides))
     steps = run_batch_steps(args.inputs, config, args.output, scheduler=args.scheduler, workers=args.workers)
     bar = None
     try:

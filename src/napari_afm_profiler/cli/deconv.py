@@ -139,10 +139,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
               + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
-    if "blind" in entry:
-        print(f"with the tip read from the image the bounds are scaled about the result by "
-              f"{entry['blind']['scale']['0.9']:.3g} (90 %) and {entry['blind']['scale']['0.5']:.3g} (50 %), fitted on "
-              f"{entry['blind']['pairs']} pairs (seed {entry['blind']['calibration_seed']})")
+    for mode, how in (("blind", "with the tip read from the image"), ("mirror", "averaged over the mirror images")):
+        if mode in entry:
+            scale = entry[mode]["scale"]
+            print(f"{how} the bounds are scaled about the result by {scale['0.9']:.3g} (90 %) and "
+                  f"{scale['0.5']:.3g} (50 %), fitted on {entry[mode]['pairs']} pairs (seed "
+                  f"{entry[mode]['calibration_seed']})")
     if "fine" in entry:
         lo, hi = entry["fine"]["pixel_size_nm"]
         print(f"below {hi:g} nm pixels the intervals have margins of their own, fitted on {entry['fine']['pairs']} "

@@ -238,14 +238,15 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
             entry["fine"][str(level)] = {"coverage_by_kind": _by_kind(inside[~is_main], kinds_arr[~is_main])}
     if coarse_pixel_size_nm is not None:
         entry["coarse"] = yield from _coarse_entry(spec, seed + 1, n_per_kind, coarse_pixel_size_nm, aim_90)
-    for name, pairs, run, offset, label in (("blind", blind_pairs_per_kind, _blind_run, 3, "blind pairs"),
-                                            ("mirror", mirror_pairs_per_kind, _mirror_run, 4, "mirror pairs")):
+    for name, pairs, run, offset, mode in (
+            ("blind", blind_pairs_per_kind, _blind_run, 3, "the tip read from the image"),
+            ("mirror", mirror_pairs_per_kind, _mirror_run, 4,
+             f"the mean over the image's {MIRROR_PASSES} mirror images, the true tip given")):
         n_extra = max(1, n_per_kind // 3) if pairs is None else int(pairs)
         if n_extra > 0:
-            scaling = yield from _scaling_entry(loaded, entry, spec, seed + offset, n_extra, aim_90, label,
+            scaling = yield from _scaling_entry(loaded, entry, spec, seed + offset, n_extra, aim_90, f"{name} pairs",
                                                 run(loaded))
-            entry[name] = dict(scaling, mode="the tip read from the image" if name == "blind" else
-                               f"the mean over the image's {MIRROR_PASSES} mirror images, the true tip given")
+            entry[name] = dict(scaling, mode=mode)
     entry["command"] = command
     if write:
         card_file = loaded.path / "config.json"
