@@ -148,3 +148,17 @@ def test_mirror_averaging_is_calibrated_and_no_worse_on_a_fresh_seed(model):
     assert 0.85 <= np.mean(inside) <= 0.97
     ratio = np.array(errors[True]) / np.array(errors[False])  # per image: the averaged result's RMSE over one pass's
     assert np.median(ratio) < 0.99 and np.mean(ratio < 1.0) >= 2 / 3
+
+
+def test_blind_mirror_averaging_is_calibrated_on_a_fresh_seed(model):
+    """The tip read from the image and the mirror average at once: the card's third factor keeps the coverage."""
+    if model.card["intervals"].get("blind_mirror") is None:
+        pytest.skip("the default model's card has no factors for the blind mode averaged over mirror images")
+    inside = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for pair in pairs_per_scene(replace(WideSpec(), pixel_size_nm=(0.25, 4.0)), 97537, 2):
+            result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=model,
+                                mirror_average=True)
+            inside.append(np.mean((result.lower <= pair.surface) & (pair.surface <= result.upper)))
+    assert 0.85 <= np.mean(inside) <= 0.95

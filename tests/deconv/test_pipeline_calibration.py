@@ -301,6 +301,22 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     np.testing.assert_allclose(mirrored.lower, plain.surface - factor * (plain.surface - plain.lower), atol=1e-4)
     assert any(f"scaled by {factor:.3g}" in note for note in mirrored.notes)
     assert any("card has no calibration for mirror averaging" in note for note in plain.notes)
+    # both at once: the blind and mirror factors, then those fitted on blind mirror-averaged pairs
+    assert entry["blind_mirror"]["pairs"] == 9 and entry["blind_mirror"]["calibration_seed"] == 10
+    factor = entry["blind_mirror"]["scale"]["0.9"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        both = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=model,
+                          mirror_average=True)
+        model.card["intervals"] = {k: v for k, v in entry.items() if k != "blind_mirror"}
+        try:
+            plain = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=model,
+                               mirror_average=True)
+        finally:
+            model.card["intervals"] = entry
+    np.testing.assert_allclose(both.lower, plain.surface - factor * (plain.surface - plain.lower), atol=1e-4)
+    product = entry["blind"]["scale"]["0.9"] * factor
+    assert any(f"scaled by {product:.3g}" in note for note in both.notes)
 
 
 def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
@@ -324,12 +340,14 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert card["intervals"]["fine"]["pixel_size_nm"] == [0.0625, 0.25]
     assert "--fine-down-to 0.0625" in card["intervals"]["command"] and "below 0.25 nm pixels" in capsys.readouterr().out
     assert card["intervals"]["mirror"]["pairs"] == 9 and "--mirror-pairs-per-kind" not in card["intervals"]["command"]
+    assert card["intervals"]["blind_mirror"]["pairs"] == 9  # by default as many as the fewer of the two
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--no-fine-regime", "--no-erosion-regime",
                  "--blind-pairs-per-kind", "0", "--mirror-pairs-per-kind", "0"]) == 0
     card = json.loads((folder / "config.json").read_text())
     assert "fine" not in card["intervals"] and "--no-fine-regime" in card["intervals"]["command"]
     assert "blind" not in card["intervals"] and "--blind-pairs-per-kind 0" in card["intervals"]["command"]
     assert "mirror" not in card["intervals"] and "--mirror-pairs-per-kind 0" in card["intervals"]["command"]
+    assert "blind_mirror" not in card["intervals"]  # needs both modes' factors
     assert not any(name.endswith("finest") for name in card["intervals"]["groups"])
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
                  "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes", "--blind-pairs-per-kind", "0",

@@ -10,6 +10,15 @@ from typing import Any
 
 from napari_afm_profiler.progress import drain
 
+SCALING_MODES = {
+    "blind": ("with the tip read from the image", "with the tip read from the image", "a third of --n-per-kind"),
+    "mirror": ("averaged over the mirror images", "with --mirror-average", "a third of --n-per-kind"),
+    "blind_mirror": ("with the tip read and averaged over the mirror images (after both factors above)",
+                     "with the tip read from the image and --mirror-average",
+                     "the smaller of the two counts above"),
+}
+"""Modes whose interval bounds calibration scales: (how the result says it, how the help says it, default count)."""
+
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a deconvolution model on virtual pairs or a paired ``.npz`` dataset."""
@@ -116,9 +125,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + (" --no-pixel-regimes" if args.no_pixel_regimes else "")
                + f" --noise-width-factor {args.noise_width_factor:g}"
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
-               + "".join(f" --{mode}-pairs-per-kind {n}" for mode, n in (("blind", args.blind_pairs_per_kind),
-                                                                          ("mirror", args.mirror_pairs_per_kind))
-                         if n is not None)
+               + "".join(f" --{mode.replace('_', '-')}-pairs-per-kind {getattr(args, f'{mode}_pairs_per_kind')}"
+                         for mode in SCALING_MODES if getattr(args, f"{mode}_pairs_per_kind") is not None)
                + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
@@ -126,8 +134,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                      width_bins=args.width_bins, command=command, aim_90=args.aim_90,
                                      pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
                                      coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor,
-                                     fine_pixel_size_nm=fine, blind_pairs_per_kind=args.blind_pairs_per_kind,
-                                     mirror_pairs_per_kind=args.mirror_pairs_per_kind)
+                                     fine_pixel_size_nm=fine,
+                                     **{f"{mode}_pairs_per_kind": getattr(args, f"{mode}_pairs_per_kind")
+                                        for mode in SCALING_MODES})
     entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
                   if p[1] % 50 == 0 or p[1] == p[2] else None)
     print(f"calibrated {args.model} on {entry['pairs']} pairs (seed {entry['calibration_seed']}, pixel sizes "
@@ -139,7 +148,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_kind = entry[level]["coverage_by_kind"]
         print(f"{float(level):.0%} interval, in-sample coverage per kind: "
               + ", ".join(f"{k} {v:.1%}" for k, v in by_kind.items()))
-    for mode, how in (("blind", "with the tip read from the image"), ("mirror", "averaged over the mirror images")):
+    for mode, (how, _, _) in SCALING_MODES.items():
         if mode in entry:
             scale = entry[mode]["scale"]
             print(f"{how} the bounds are scaled about the result by {scale['0.9']:.3g} (90 %) and "
@@ -307,10 +316,10 @@ def add_deconv_parsers(sub: Any) -> None:
     c.add_argument("--no-fine-regime", action="store_true",
                    help="no margins of their own for images finer than --pixel-size's lower end (they get the "
                         "finer regime's, and a warning that their interval is not calibrated)")
-    for mode, how in (("blind", "with the tip read from the image"), ("mirror", "with --mirror-average")):
-        c.add_argument(f"--{mode}-pairs-per-kind", type=int, default=None, metavar="N",
+    for mode, (_, how, default) in SCALING_MODES.items():
+        c.add_argument(f"--{mode.replace('_', '-')}-pairs-per-kind", type=int, default=None, metavar="N",
                        help=f"pairs per kind deconvolved {how}, to fit how much that mode's bounds are scaled "
-                            "(default: a third of --n-per-kind; 0: not scaled)")
+                            f"(default: {default}; 0: not scaled)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")

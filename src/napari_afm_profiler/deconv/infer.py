@@ -403,6 +403,9 @@ def _scale_intervals(result: dict[str, Any], entry: Mapping[str, Any] | None) ->
     90 % of pixels where the given tip's covers the 92 % it aims at.  ``intervals["mirror"]``:
     averaged over the mirror images the result is closer to the truth and the quantiles narrower,
     so the single pass's margins over-cover (:mod:`.pipeline_calibration`).
+    ``intervals["blind_mirror"]``: both at once, after the two factors above (the blind factors
+    were fitted on one-pass readings; with them alone the averaged readings covered up to 95.1 %
+    of a kind's pixels).
     """
     scales = (entry or {}).get("scale") or {}
     surface = result["surface"]
@@ -760,7 +763,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                                                                   mirror=mirror_average)))
         out = _averaged_readings(total, met, readings[-1])
         if blind and not erosion_only:
-            _scale_intervals(out, (loaded.card.get("intervals") or {}).get("blind"))
+            for mode in ("blind", "blind_mirror") if mirror_average else ("blind",):
+                _scale_intervals(out, (loaded.card.get("intervals") or {}).get(mode))
         if ramp is None:
             results.append(out)
             continue
@@ -793,8 +797,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                          f"image's noise, {noise:.2g} nm, pulls the plain erosion down by that much on average)")
     if loaded.tip_conditioned:
         intervals = loaded.card.get("intervals") or {}
-        blind_scale = ((intervals.get("blind") or {}).get("scale") or {}).get("0.9")
-        mirror_scale = ((intervals.get("mirror") or {}).get("scale") or {}).get("0.9")
+        blind_scale, mirror_scale, both_scale = (((intervals.get(mode) or {}).get("scale") or {}).get("0.9")
+                                                 for mode in ("blind", "mirror", "blind_mirror"))
+        if blind_scale is not None and mirror_average and both_scale is not None:
+            blind_scale *= both_scale  # fitted on blind readings averaged over the mirror images
         if mirror_average and not erosion_only:
             notes.append(f"uncertainty: averaged over the mirror images, the interval's bounds are scaled by "
                          f"{mirror_scale:.3g} about the result (fitted on calibration pairs)" if mirror_scale is not None
@@ -879,7 +885,8 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
         and average the results, flipped back: about 4x the network's time for a result closer
         to the truth (on wide validation images the median RMSE fell by about 5 %, to 0.61 x the
         erosion's; benchmarks/RESULTS.md); the interval is calibrated for it where the model's
-        card has an ``intervals["mirror"]`` entry.  Frames coarser than the calibrated pixel
+        card has an ``intervals["mirror"]`` entry (with ``tip="estimate"``, also
+        ``intervals["blind_mirror"]``).  Frames coarser than the calibrated pixel
         sizes take the erosion and need no network.
 
     Returns

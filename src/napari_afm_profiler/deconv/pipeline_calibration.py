@@ -80,6 +80,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              noise_width_factor: float = NOISE_WIDTH_FACTOR,
                              fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
                              blind_pairs_per_kind: int | None = None, mirror_pairs_per_kind: int | None = None,
+                             blind_mirror_pairs_per_kind: int | None = None,
                              ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
@@ -133,6 +134,11 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         Pairs per kind (seed ``seed + 4``, ``pixel_size_nm``) deconvolved given the true tip with
         ``mirror_average``, on which the factors of ``intervals["mirror"]`` are fitted likewise;
         default a third of ``n_per_kind`` (at least 1), 0: none.
+    blind_mirror_pairs_per_kind : int, optional
+        Pairs per kind (seed ``seed + 5``, ``pixel_size_nm``) deconvolved with the tip read from
+        the image and ``mirror_average``, the two factors above applied; the factors fitted on
+        them (``intervals["blind_mirror"]``) scale that mode's bounds once more.  Default the
+        smaller of the two counts above (0 when either mode is left out), 0: none.
 
     Returns
     -------
@@ -147,11 +153,13 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
-    (('mirror pairs', 9, 9), 1, ['certain 0', 'certain 1'])
+    (('blind mirror pairs', 9, 9), 1, ['certain 0', 'certain 1'])
     >>> entry["coarse"]["pixel_size_nm"], sorted(entry["coarse"]["0.9"])
     ([4.0, 16.0], ['certain', 'coverage_by_kind', 'uncertain'])
     >>> entry["blind"]["pairs"], sorted(entry["blind"]["scale"]), sorted(entry["mirror"]["scale"])
     (9, ['0.5', '0.9'], ['0.5', '0.9'])
+    >>> entry["blind_mirror"]["pairs"], entry["blind_mirror"]["calibration_seed"] - entry["calibration_seed"]
+    (9, 5)
     """
     if n_per_kind < 1 or bins < 1 or width_bins < 1:
         raise InputError(f"n_per_kind, bins and width_bins must be >= 1; got {n_per_kind}, {bins} and {width_bins}")
@@ -238,14 +246,19 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
             entry["fine"][str(level)] = {"coverage_by_kind": _by_kind(inside[~is_main], kinds_arr[~is_main])}
     if coarse_pixel_size_nm is not None:
         entry["coarse"] = yield from _coarse_entry(spec, seed + 1, n_per_kind, coarse_pixel_size_nm, aim_90)
-    for name, pairs, run, offset, mode in (
-            ("blind", blind_pairs_per_kind, _blind_run, 3, "the tip read from the image"),
-            ("mirror", mirror_pairs_per_kind, _mirror_run, 4,
-             f"the mean over the image's {MIRROR_PASSES} mirror images, the true tip given")):
-        n_extra = max(1, n_per_kind // 3) if pairs is None else int(pairs)
-        if n_extra > 0:
-            scaling = yield from _scaling_entry(loaded, entry, spec, seed + offset, n_extra, aim_90, f"{name} pairs",
-                                                run(loaded))
+    extra = {name: max(1, n_per_kind // 3) if pairs is None else int(pairs)
+             for name, pairs in (("blind", blind_pairs_per_kind), ("mirror", mirror_pairs_per_kind))}
+    extra["blind_mirror"] = (min(extra.values()) if blind_mirror_pairs_per_kind is None
+                             else int(blind_mirror_pairs_per_kind))
+    for name, run, offset, mode in (
+            ("blind", _blind_run, 3, "the tip read from the image"),
+            ("mirror", _mirror_run, 4, f"the mean over the image's {MIRROR_PASSES} mirror images, the true tip given"),
+            ("blind_mirror", _blind_mirror_run, 5,
+             f"the tip read from the image and the mean over the image's {MIRROR_PASSES} mirror images, after the "
+             "blind and mirror factors")):
+        if extra[name] > 0:  # in this order: each fit runs with the factors fitted before it in the entry
+            scaling = yield from _scaling_entry(loaded, entry, spec, seed + offset, extra[name], aim_90,
+                                                f"{name.replace('_', ' ')} pairs", run(loaded))
             entry[name] = dict(scaling, mode=mode)
     entry["command"] = command
     if write:
@@ -322,6 +335,12 @@ def _blind_run(loaded: Any) -> Callable[[Any], Any]:
     return lambda pair: deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=loaded)
 
 
+def _blind_mirror_run(loaded: Any) -> Callable[[Any], Any]:
+    """Deconvolve a pair with the tip read from the image, averaged over the image's mirror images."""
+    return lambda pair: deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=loaded,
+                                   mirror_average=True)
+
+
 def _mirror_run(loaded: Any) -> Callable[[Any], Any]:
     """Deconvolve a pair given its true tip, averaged over the image's mirror images."""
     def run(pair: Any) -> Any:
@@ -373,7 +392,8 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        noise_width_factor: float = NOISE_WIDTH_FACTOR,
                        fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
                        blind_pairs_per_kind: int | None = None,
-                       mirror_pairs_per_kind: int | None = None) -> dict[str, Any]:
+                       mirror_pairs_per_kind: int | None = None,
+                       blind_mirror_pairs_per_kind: int | None = None) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -388,4 +408,5 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                                           noise_width_factor=noise_width_factor,
                                           fine_pixel_size_nm=fine_pixel_size_nm,
                                           blind_pairs_per_kind=blind_pairs_per_kind,
-                                          mirror_pairs_per_kind=mirror_pairs_per_kind))
+                                          mirror_pairs_per_kind=mirror_pairs_per_kind,
+                                          blind_mirror_pairs_per_kind=blind_mirror_pairs_per_kind))
