@@ -79,6 +79,22 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     assert mirrored["mirror_average"] is True and any("mirror images" in note for note in mirrored["notes"])
 
 
+def test_a_tip_too_blunt_for_the_image_is_named_as_the_cause(make_napari_viewer, wait_worker):
+    """The domes were imaged by a 5 nm cone; a 30 nm, 35 deg cone cannot have made them, whatever the network does."""
+    image, _ = _dome_image()
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(image, name="domes", scale=(1.0, 1.0), units=("nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value = layer
+    dock.tip.value = "tip model (parameters below)"
+    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", 30.0, 35.0
+    wait_worker(dock.run())
+    assert dock.status.value.startswith("done, but check the result")
+    assert "so it is not the network: the tip may be too blunt for this image" in dock.status.value
+    summary = viewer.layers["domes · deconvolved"].metadata["deconvolution"]
+    assert summary["flagged"] and summary["tip_unexplained_share"] > 0.05
+
+
 def test_a_coarse_scan_in_the_dock_says_it_got_the_erosion(make_napari_viewer, wait_worker):
     image, _ = _dome_image()
     viewer = make_napari_viewer()

@@ -183,6 +183,35 @@ def test_a_wrong_tip_is_flagged_by_the_consistency_check(conditioned):
                        model=load_model(out))
     assert not sharp.summary["flagged"] and blunt.summary["flagged"]
     assert any(note.startswith("check failed") for note in blunt.notes)
+    # the blunt tip cannot image this scene at all: its own erosion fails there too, and the note says it is the tip
+    assert sharp.summary["tip_unexplained_share"] == 0.0  # only computed for a frame that fails the check
+    assert blunt.summary["tip_unexplained_share"] >= 0.5 * blunt.summary["share_above_3_noise"]
+    assert any("so the cause is not the network" in note and "too blunt" in note for note in blunt.notes)
+
+
+def test_the_opening_explains_an_image_made_by_the_tip_and_not_one_made_by_a_sharper_tip():
+    """An image dilated by a tip is open under that tip (morphology), not under a blunter one."""
+    from napari_afm_profiler.deconv.infer import _unexplained_by_tip
+
+    sharp = make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, height_nm=15)
+    blunt = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=20.0)
+    image = dilate(_scene(), sharp)
+    assert _unexplained_by_tip(image, sharp, 0.0) == 0
+    assert _unexplained_by_tip(image, blunt, 0.0) > 0.05 * image.size
+    with_nan = image.copy()
+    with_nan[:5] = np.nan  # NaN pixels are not counted
+    assert _unexplained_by_tip(with_nan, blunt, 0.0) <= _unexplained_by_tip(image, blunt, 0.0)
+
+
+def test_the_failed_check_names_its_cause_in_words():
+    from napari_afm_profiler.deconv.infer import consistency_sentence
+
+    base = {"share_above_3_noise": 0.2, "noise_nm": 0.1, "flagged": True, "consistency_median_nm": 0.0}
+    network = consistency_sentence(dict(base, tip_unexplained_share=0.02))
+    tip = consistency_sentence(dict(base, tip_unexplained_share=0.15))
+    assert network.startswith("check failed: in 20.0% of pixels") and "trust the erosion there" in network
+    assert "so the cause is not the network" in tip and "15.0% of pixels either" in tip
+    assert consistency_sentence(dict(base, flagged=False, share_above_3_noise=0.01)).startswith("consistent")
 
 
 def test_tip_profile_grows_with_bluntness_and_is_clipped_to_the_image():

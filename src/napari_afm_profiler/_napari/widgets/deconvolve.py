@@ -196,8 +196,15 @@ def _in_words(summary: dict[str, Any]) -> str:
     how = ("pixels this coarse get the erosion by the tip, not the network (it gains nothing there); "
            if summary.get("method") == "erosion" else "")
     if summary["flagged"]:
-        return (f"{how}done, but check the result: in {share:.0%} of the image the deconvolved surface does not "
-                "reproduce the image when imaged by the tip (see the consistency layer). The tip may be wrong, or "
-                "the image has features the network has not seen; trust the erosion there.")
+        from napari_afm_profiler.deconv.infer import tip_is_the_cause
+
+        failed = (f"{how}done, but check the result: in {share:.0%} of the image the deconvolved surface does not "
+                  "reproduce the image when imaged by the tip (see the consistency layer).")
+        if tip_is_the_cause(summary):
+            return (f"{failed} The erosion by the tip does not reproduce {summary['tip_unexplained_share']:.0%} of "
+                    "it either, so it is not the network: the tip may be too blunt for this image, or the image has "
+                    "artifacts sharper than its noise (correct scan lines first).")
+        return (f"{failed} The erosion by the tip does reproduce it there: the image may have features the network "
+                "has not seen, or the tip is wrong; trust the erosion there.")
     return (f"{how}done: the result, imaged by the tip, reproduces the image within the noise in {1 - share:.0%} of "
             "pixels")
