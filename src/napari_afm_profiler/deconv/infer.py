@@ -798,8 +798,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                                                                   mirror=mirror_average)))
         out = _averaged_readings(total, met, readings[-1])
         # only for a frame whose check fails: what the tip itself cannot explain, to tell the cause
-        inconsistent = np.nan_to_num(out["consistency"]) > 3.0 * max(out["noise_nm"], NOISE_FLOOR_NM)
-        if inconsistent.mean() > CONSISTENCY_FLAG_SHARE:
+        if consistency_summary(out["consistency"], out["noise_nm"])["flagged"]:
             unexplained += _unexplained_by_tip(met, readings[-1], out["noise_nm"])
         if blind and not erosion_only:
             for mode in ("blind", "blind_mirror") if mirror_average else ("blind",):
