@@ -79,16 +79,22 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     assert mirrored["mirror_average"] is True and any("mirror images" in note for note in mirrored["notes"])
 
 
-def test_a_tip_too_blunt_for_the_image_is_named_as_the_cause(make_napari_viewer, wait_worker):
-    """The domes were imaged by a 5 nm cone; a 30 nm, 35 deg cone cannot have made them, whatever the network does."""
+def _domes_deconvolved_with_a_cone(make_napari_viewer, wait_worker, name, pixel_nm, radius_nm, half_angle_deg):
+    """Deconvolve the domes (imaged by a 5 nm cone) in the dock with a cone model of the given size; return the dock."""
     image, _ = _dome_image()
     viewer = make_napari_viewer()
-    layer = viewer.add_image(image, name="domes", scale=(1.0, 1.0), units=("nm", "nm"))
+    layer = viewer.add_image(image, name=name, scale=(pixel_nm, pixel_nm), units=("nm", "nm"))
     _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
     dock.image.value = layer
     dock.tip.value = "tip model (parameters below)"
-    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", 30.0, 35.0
+    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", radius_nm, half_angle_deg
     wait_worker(dock.run())
+    return viewer, dock
+
+
+def test_a_tip_too_blunt_for_the_image_is_named_as_the_cause(make_napari_viewer, wait_worker):
+    """The domes were imaged by a 5 nm cone; a 30 nm, 35 deg cone cannot have made them, whatever the network does."""
+    viewer, dock = _domes_deconvolved_with_a_cone(make_napari_viewer, wait_worker, "domes", 1.0, 30.0, 35.0)
     assert dock.status.value.startswith("done, but check the result")
     assert "so it is not the network: the tip may be too blunt for this image" in dock.status.value
     summary = viewer.layers["domes · deconvolved"].metadata["deconvolution"]
@@ -96,17 +102,10 @@ def test_a_tip_too_blunt_for_the_image_is_named_as_the_cause(make_napari_viewer,
 
 
 def test_a_coarse_scan_in_the_dock_says_it_got_the_erosion(make_napari_viewer, wait_worker):
-    image, _ = _dome_image()
-    viewer = make_napari_viewer()
-    layer = viewer.add_image(image, name="survey", scale=(20.0, 20.0), units=("nm", "nm"))
-    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
-    dock.image.value = layer
-    dock.tip.value = "tip model (parameters below)"
-    dock.tip_shape.value, dock.tip_radius.value, dock.tip_half_angle.value = "cone", 10.0, 20.0
-    wait_worker(dock.run())
+    viewer, dock = _domes_deconvolved_with_a_cone(make_napari_viewer, wait_worker, "survey", 20.0, 10.0, 20.0)
     assert dock.status.value.startswith("pixels this coarse get the erosion by the tip")
     result = viewer.layers["survey · deconvolved"]
-    assert result.metadata["deconvolution"]["method"] == "erosion" and result.data.shape == image.shape
+    assert result.metadata["deconvolution"]["method"] == "erosion" and result.data.shape == _dome_image()[0].shape
 
 
 def test_level_then_deconvolve_puts_the_removed_tilt_back(make_napari_viewer, wait_worker):
