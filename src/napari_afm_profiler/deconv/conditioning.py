@@ -189,16 +189,21 @@ def network_inputs(image: np.ndarray, tip: np.ndarray, pixel_size_nm: float,
     return maps, condition_vector(tip, pixel_size_nm, image, n_condition)
 
 
-def substrate_plane(a: np.ndarray) -> np.ndarray:
+BACKGROUND_WINDOW_PX = 128
+"""Side of the windows whose substrate planes make up a large frame's background: the size of the
+scenes the shipped network learned on (the wide generator's 128 x 128 px)."""
+
+
+def substrate_plane(a: np.ndarray, max_pixels: int = 65536) -> np.ndarray:
     """Return the plane of the substrate under an image: fitted, then refitted to the pixels below it.
 
     The network works on level substrates; a residual tilt (an image only line-levelled,
     a tilted sample) makes it dig pits where the image is high.  Fitting the lower half of the
     residuals keeps particles and rough peaks from tilting the plane, so an already level image
-    is left almost unchanged.  Fitted on at most about 65 000 pixels of a regular subgrid.
+    is left almost unchanged.  Fitted on at most about ``max_pixels`` pixels of a regular subgrid.
     """
     ny, nx = a.shape
-    stride = max(1, int(math.sqrt(a.size / 65536)))
+    stride = max(1, int(math.sqrt(a.size / max_pixels)))
     sub = a[::stride, ::stride]
     y, x = np.arange(0, ny, stride), np.arange(0, nx, stride)
     use = np.isfinite(sub)
@@ -207,3 +212,51 @@ def substrate_plane(a: np.ndarray) -> np.ndarray:
         residual = plane.subtract_from(sub)
         use = np.isfinite(sub) & (residual <= np.nanmedian(residual))
     return fit_polynomial(sub, 1, use=use, y=y, x=x).evaluate(a.shape)
+
+
+def substrate_background(a: np.ndarray, window: int = BACKGROUND_WINDOW_PX) -> np.ndarray:
+    """Return the substrate under a frame as the network should not see it: its plane, or local planes blended.
+
+    A frame of at most ``window`` px a side gets :func:`substrate_plane`, as in training.  A
+    larger one gets the substrate planes of ``window``-px windows at half-window steps, blended
+    by weights that fall linearly over the outer quarter of each window: the network learned on
+    scenes of that size over a level substrate, and a bowed frame (50 nm of bow on a real 256²
+    image) put whole regions far below the frame's level, where it dug a lattice of holes 80 nm
+    deep (9 nm after this; benchmarks/RESULTS.md).
+
+    Examples
+    --------
+    >>> yy, xx = np.mgrid[0:256, 0:256] * 1.0
+    >>> bowl = 1e-3 * ((yy - 128) ** 2 + (xx - 128) ** 2)  # 33 nm of bow at the corners
+    >>> left = {name: float(np.ptp(bowl - fit(bowl))) for name, fit in
+    ...         (("plane", substrate_plane), ("background", substrate_background))}
+    >>> round(left["plane"]), left["background"] < 0.5 * left["plane"]
+    (33, True)
+    >>> bool(np.allclose(substrate_background(bowl[:128, :128]), substrate_plane(bowl[:128, :128])))
+    True
+    """
+    ny, nx = a.shape
+    if ny <= window and nx <= window:
+        return substrate_plane(a)
+    wy, wx = min(window, ny), min(window, nx)
+    taper = np.outer(_ramp(wy), _ramp(wx))
+    total, weight = np.zeros(a.shape), np.zeros(a.shape)
+    for y0 in _window_starts(ny, wy):
+        for x0 in _window_starts(nx, wx):
+            block = (slice(y0, y0 + wy), slice(x0, x0 + wx))
+            total[block] += substrate_plane(a[block], max_pixels=1024) * taper
+            weight[block] += taper
+    return total / weight
+
+
+def _ramp(n: int) -> np.ndarray:
+    """Blending weights along a window: rising linearly over its first quarter, falling over its last."""
+    i = np.arange(n)
+    return np.minimum(np.minimum(i + 1, n - i) / max(n / 4, 1), 1.0)
+
+
+def _window_starts(n: int, w: int) -> list[int]:
+    """Return the starts of windows of ``w`` px at half-window steps over ``n`` px, the last flush with the end."""
+    if n <= w:
+        return [0]
+    return [*range(0, n - w, w // 2), n - w]

@@ -39,6 +39,7 @@ from napari_afm_profiler.deconv.conditioning import (
     condition_maps,
     condition_vector,
     erosion_noise_bias,
+    substrate_background,
     usable_tip,
 )
 from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
@@ -505,7 +506,8 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     work = _resize(filled, shape)
     native_tip = usable_tip(tip.heights, filled)
     work_tip = native_tip if same_grid else usable_tip(_tip_heights(tip, target), work)
-    plane = substrate_plane(work)
+    # the substrate the network does not see: a large frame's is local (its bow), as in its training scenes
+    plane = substrate_background(work) if model.tip_conditioned else substrate_plane(work)
     multiple = int(getattr(model.network, "multiple", 16))
     noise_native = noise_level(image)  # once per frame: for the bound, the condition and the summary
     noise_work = noise_native if same_grid and finite.all() else noise_level(work)
