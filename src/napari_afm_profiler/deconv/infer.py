@@ -884,8 +884,9 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     ----------
     image : (M, N) or (F, M, N) float ndarray, nm
         Levelled AFM heights; NaN pixels are filled for the network and restored.  A remaining
-        tilt is removed before the network
-        (:func:`~napari_afm_profiler.deconv.conditioning.substrate_plane`) and restored after it.
+        tilt, and on frames larger than the network's 128² training scenes a bow, is removed
+        before the network (:func:`~napari_afm_profiler.deconv.conditioning.substrate_background`)
+        and restored after it.
     pixel_size_nm : float or (dy, dx)
         The image's pixel size (required: the tip and the network work in nm).  Outside the
         model's trained range the image is resampled into it and back.
