@@ -1,0 +1,105 @@
+"""Deconvolve every real sample file blind and look for results no surface could have: deep holes.
+
+For each file, the first height channel (its first frame) is plane-levelled (or left as read,
+``--as-read``), cropped to its central 512² and deconvolved with the tip read from the image.
+Frames whose pixels lie outside 0.0625-4 nm are skipped: coarser ones get the erosion, which
+cannot dig, and finer ones are rare.  Per file: how far the result lies below the image (largest,
+and 99.9th percentile) against the image's height range, and the consistency check.  There is no
+ground truth on real data, but a result that lies tens of nm below a smooth image, on isolated
+pixels, is the network failing (benchmarks/RESULTS.md, session 39).
+
+``--compare-plane`` repeats each file with the frame's plane alone as the network's background
+(the behaviour before session 39), in the same run.
+
+Run: ``python benchmarks/real_data_sweep.py [--as-read] [--compare-plane] [FILES...]``
+(default: every file in ``../shared/afm-samples``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from napari_afm_profiler.deconv import infer
+from napari_afm_profiler.deconv.conditioning import substrate_background, substrate_plane
+from napari_afm_profiler.io import read_afm
+from napari_afm_profiler.preprocess import level
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
+CROP = 512
+
+
+def _height_frame(path: Path) -> tuple[np.ndarray, float, str] | None:
+    """Return the first height channel's first frame (nm), its pixel size and its name, or None."""
+    for scan in read_afm(path):
+        if str(getattr(scan, "z_unit", "nm")) != "nm":
+            continue
+        data = np.asarray(scan.data, np.float64)
+        data = data[0] if data.ndim == 3 else data
+        if data.ndim != 2 or min(data.shape) < 16 or not np.isfinite(data).any():
+            continue
+        dy, dx = scan.pixel_size_nm
+        if abs(dy - dx) > 1e-6 * max(dy, dx):
+            continue
+        return data, float(dx), str(scan.channel)
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--as-read", action="store_true", help="do not plane-level first")
+    parser.add_argument("--compare-plane", action="store_true", help="also with the frame's plane alone")
+    args = parser.parse_args()
+    files = args.files or sorted(p for p in SAMPLES.glob("*") if p.is_file() and p.suffix not in (".json", ".md"))
+    backgrounds = [("local planes", substrate_background)]
+    if args.compare_plane:
+        backgrounds.append(("plane only", substrate_plane))
+    rows, skipped = [], []
+    start = time.perf_counter()
+    for path in files:
+        try:
+            found = _height_frame(path)
+        except Exception as error:  # a file the readers refuse is not this sweep's concern
+            skipped.append(f"{path.name} (unreadable: {type(error).__name__})")
+            continue
+        if found is None:
+            skipped.append(f"{path.name} (no square-pixel height channel in nm)")
+            continue
+        image, px, channel = found
+        if not 0.0625 <= px <= 4.0:
+            skipped.append(f"{path.name} ({px:.3g} nm pixels)")
+            continue
+        ny, nx = image.shape
+        y0, x0 = max(0, (ny - CROP) // 2), max(0, (nx - CROP) // 2)
+        image = image[y0:y0 + CROP, x0:x0 + CROP]
+        if not args.as_read:
+            image = level(image, "plane")
+        span = float(np.nanpercentile(image, 99.9) - np.nanpercentile(image, 0.1))
+        for name, background in backgrounds:
+            infer.substrate_background = background
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = infer.deconvolve(image, pixel_size_nm=px, tip="estimate")
+            dig = image - result.surface
+            rows.append((path.name, name, px, image.shape, span, float(np.nanmax(dig)),
+                         float(np.nanpercentile(dig, 99.9)), result.summary["flagged"],
+                         infer.tip_is_the_cause(result.summary) if result.summary["flagged"] else False))
+    infer.substrate_background = substrate_background
+    print(f"{len(rows)} runs on {len({r[0] for r in rows})} files ({'as read' if args.as_read else 'plane-levelled'}, "
+          f"central {CROP}², tip read from the image); {time.perf_counter() - start:.0f} s\n")
+    print("| file | background | pixel (nm) | shape | height range (nm) | largest dig (nm) | 99.9 % dig (nm) "
+          "| check |\n|---|---|---|---|---|---|---|---|")
+    for file, name, px, shape, span, largest, p999, flagged, tip_cause in sorted(rows, key=lambda r: -r[5]):
+        check = ("failed, the tip's cause" if tip_cause else "failed") if flagged else "passed"
+        print(f"| {file} | {name} | {px:.3g} | {shape[0]}x{shape[1]} | {span:.1f} | {largest:.1f} | {p999:.2f} "
+              f"| {check} |")
+    print(f"\nskipped: {'; '.join(skipped)}")
+
+
+if __name__ == "__main__":
+    main()
