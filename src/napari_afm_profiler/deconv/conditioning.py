@@ -239,14 +239,20 @@ def substrate_background(a: np.ndarray, window: int = BACKGROUND_WINDOW_PX) -> n
     if ny <= window and nx <= window:
         return substrate_plane(a)
     wy, wx = min(window, ny), min(window, nx)
-    taper = np.outer(_ramp(wy), _ramp(wx))
-    total, weight = np.zeros(a.shape), np.zeros(a.shape)
+    ramp_y, ramp_x = _ramp(wy), _ramp(wx)
+    taper = np.outer(ramp_y, ramp_x)
+    total = np.zeros(a.shape)
+    weight_y, weight_x = np.zeros(ny), np.zeros(nx)  # the windows lie on a grid: the weights separate
     for y0 in _window_starts(ny, wy):
+        weight_y[y0:y0 + wy] += ramp_y
         for x0 in _window_starts(nx, wx):
             block = (slice(y0, y0 + wy), slice(x0, x0 + wx))
             total[block] += substrate_plane(a[block], max_pixels=1024) * taper
-            weight[block] += taper
-    return total / weight
+    for x0 in _window_starts(nx, wx):
+        weight_x[x0:x0 + wx] += ramp_x
+    total /= weight_y[:, None]
+    total /= weight_x[None, :]
+    return total
 
 
 def _ramp(n: int) -> np.ndarray:
