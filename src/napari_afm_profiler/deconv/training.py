@@ -22,7 +22,12 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 from napari_afm_profiler import __version__
-from napari_afm_profiler.deconv.conditioning import CERTAINTY_TOLERANCE, N_CONDITION, network_inputs, substrate_plane
+from napari_afm_profiler.deconv.conditioning import (
+    CERTAINTY_TOLERANCE,
+    N_CONDITION,
+    network_inputs,
+    substrate_background,
+)
 from napari_afm_profiler.deconv.model import (
     QUANTILES,
     TipConditionedUNet,
@@ -133,9 +138,10 @@ class TrainConfig:
 
     Notes
     -----
-    With the wide generator's ``tilt_probability`` above 0 (tilted samples), the substrate plane
-    of each image (:func:`~napari_afm_profiler.deconv.conditioning.substrate_plane`) is removed
-    from the image, the erosion and the target, exactly as inference removes it.
+    With the wide generator's ``tilt_probability`` above 0 (tilted samples), the substrate of
+    each image (:func:`~napari_afm_profiler.deconv.conditioning.substrate_background`: the plane
+    on scenes of at most 128², local planes beyond) is removed from the image, the erosion and the
+    target, exactly as inference removes it.
     """
 
     architecture: str = "bounded-unet"
@@ -289,8 +295,8 @@ def _wide_item(config: TrainConfig, child: np.random.SeedSequence):
     else:  # a baseline that never sees the tip: the image (and its erosion by the nominal tip)
         x, cond = _pair_inputs(config, pair.image, nominal_tip(config, pair.pixel_size_nm), pair.pixel_size_nm)
     y = pair.surface[None].astype(np.float32)
-    if config.wide.tilt_probability > 0:  # as inference: the network sees and predicts heights above the plane
-        plane = substrate_plane(pair.image).astype(np.float32)
+    if config.wide.tilt_probability > 0:  # as inference: the network sees and predicts heights above the substrate
+        plane = substrate_background(pair.image).astype(np.float32)  # the plane, on the 128² scenes of the default
         x[:2] -= plane
         y = y - plane
     return x, cond, y, pair.scene
