@@ -224,6 +224,18 @@ def substrate_background(a: np.ndarray, window: int = BACKGROUND_WINDOW_PX) -> n
     image) put whole regions far below the frame's level, where it dug a lattice of holes 80 nm
     deep (9 nm after this; benchmarks/RESULTS.md).
 
+    Parameters
+    ----------
+    a : (ny, nx) float ndarray
+        Heights, nm (finite: the caller fills NaN pixels first).
+    window : int
+        Side of the windows, px.
+
+    Returns
+    -------
+    (ny, nx) float ndarray
+        The substrate, nm, to subtract before the network and add back to its outputs.
+
     Examples
     --------
     >>> yy, xx = np.mgrid[0:256, 0:256] * 1.0
