@@ -36,7 +36,7 @@ CROP = 512
 def _height_frame(path: Path) -> tuple[np.ndarray, float, str] | None:
     """Return the first height channel's first frame (nm), its pixel size and its name, or None."""
     for scan in read_afm(path):
-        if str(getattr(scan, "z_unit", "nm")) != "nm":
+        if scan.z_unit != "nm":
             continue
         data = np.asarray(scan.data, np.float64)
         data = data[0] if data.ndim == 3 else data
