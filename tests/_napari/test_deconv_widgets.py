@@ -160,3 +160,22 @@ def test_cancel_stays_in_the_status_line(make_napari_viewer, qtbot, wait_worker)
     qtbot.wait(200)  # let late progress signals arrive: they must not overwrite the word
     assert dock.status.value == "cancelled"
     assert "movie · deconvolved" not in viewer.layers
+
+
+def test_dropped_lines_are_replaced_and_shown(make_napari_viewer, wait_worker):
+    image, tip = _dome_image()
+    image[40, :] -= 20.0  # a scan line that dropped out
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(image, name="domes", scale=(1.0, 1.0), units=("nm", "nm"))
+    viewer.add_image(tip, name="tip", scale=(1.0, 1.0), units=("nm", "nm"))
+    _, dock = viewer.window.add_plugin_dock_widget("napari-afm-profiler", "Deconvolve")
+    dock.image.value, dock.tip.value = layer, viewer.layers["tip"]
+    assert dock.dropouts.value  # on by default
+    wait_worker(dock.run())
+    shown = viewer.layers["domes · dropouts replaced"]
+    np.testing.assert_array_equal(np.nonzero(shown.data.any(axis=1))[0], [40])
+    assert "64 pixels lower than the tip can image" in dock.status.value
+    assert viewer.layers["domes · deconvolved"].metadata["deconvolution"]["dropout_pixels"] == 64
+    dock.dropouts.value = False
+    wait_worker(dock.run())
+    assert viewer.layers[-1].name != "domes · dropouts replaced" and "lower than the tip" not in dock.status.value

@@ -212,3 +212,11 @@ def test_an_unreachable_scheduler_is_reported_within_seconds(folder, tmp_path, c
     assert main(["batch", str(folder), "--scheduler", "tcp://127.0.0.1:9", "--quiet", "-o", str(tmp_path / "o")]) == 2
     assert time.perf_counter() - t0 < 20
     assert "cannot reach the dask scheduler" in capsys.readouterr().err
+
+
+def test_the_dropouts_choice_is_configured_and_checked():
+    kept = config_from_dict({"deconvolution": {"enabled": True, "dropouts": "keep"}})
+    assert kept.deconvolution.dropouts == "keep" and config_from_dict({}).deconvolution.dropouts == "replace"
+    assert kept.digest() != config_from_dict({"deconvolution": {"enabled": True}}).digest()
+    with pytest.raises(InputError, match="dropouts must be one of replace, keep"):
+        config_from_dict({"deconvolution": {"dropouts": "drop"}})

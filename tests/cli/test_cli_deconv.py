@@ -113,3 +113,20 @@ def test_deconvolve_takes_the_removed_tilt_and_refuses_slopes_in_the_wrong_unit(
     assert "removed tilt (0.00 deg along y, 11.31 deg along x) put back" in capsys.readouterr().err
     assert main([*args, "--removed-tilt", "0", "20", "-o", str(tmp_path / "b.npy")]) == 2
     assert "not nm per pixel or degrees" in capsys.readouterr().err
+
+
+def test_dropped_lines_are_replaced_unless_kept(domes, tmp_path, capsys):
+    import json
+
+    image, tip = domes
+    broken = np.load(image)
+    broken[20, :] -= 25.0
+    np.save(tmp_path / "broken.npy", broken)
+    args = ["deconvolve", str(tmp_path / "broken.npy"), "--pixel-size", "1", "--tip", str(tip), "--tip-pixel-size",
+            "1", "-o", str(tmp_path / "out.npy"), "--summary", str(tmp_path / "s.json")]
+    assert main(args) == 0
+    assert "note: dropouts: 64 pixels" in capsys.readouterr().err
+    assert json.loads((tmp_path / "s.json").read_text())["dropout_pixels"] == 64
+    assert main([*args, "--keep-dropouts"]) == 0
+    assert "note: dropouts" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "s.json").read_text())["dropout_pixels"] == 0

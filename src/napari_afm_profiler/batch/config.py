@@ -33,6 +33,7 @@ deconvolution:
   tip: null
   tip_pixel_size_nm: null
   mirror_average: false   # average over the image's 3 mirror images too (about 4x the time, closer to the truth)
+  dropouts: replace       # pixels lower than the tip can image (dropped scan lines): replace (by their neighbours) or keep
 
 # Where the regions come from:
 #   none      - one row per image (region 0)
@@ -74,10 +75,16 @@ class DeconvolutionConfig:
     tip: str | dict[str, Any] | None = None
     tip_pixel_size_nm: float | None = None
     mirror_average: bool = False
+    dropouts: str = "replace"
 
     def __post_init__(self) -> None:
         if not isinstance(self.mirror_average, bool):
             raise InputError(f"deconvolution.mirror_average must be true or false; got {self.mirror_average!r}")
+        from napari_afm_profiler.deconv.names import DROPOUT_MODES
+
+        if self.dropouts not in DROPOUT_MODES:
+            raise InputError(f"deconvolution.dropouts must be one of {', '.join(DROPOUT_MODES)}; got "
+                             f"{self.dropouts!r}")
         tip = self.tip
         if isinstance(tip, dict):
             if not {"shape", "radius_nm"} <= set(tip) or set(tip) - {"shape", "radius_nm", "half_angle_deg"}:

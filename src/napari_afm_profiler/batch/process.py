@@ -143,7 +143,7 @@ def _prepare(data: np.ndarray, pixel: tuple[float, float], config: BatchConfig) 
         # the tip met the sample with the tilt that levelling took out (see deconvolve's removed_tilt)
         image = deconvolve(image, pixel_size_nm=pixel, model=spec.model, tip=spec.tip,
                            tip_pixel_size_nm=spec.tip_pixel_size_nm, removed_tilt=tilt,
-                           mirror_average=spec.mirror_average).surface
+                           mirror_average=spec.mirror_average, dropouts=spec.dropouts).surface
     return image
 
 

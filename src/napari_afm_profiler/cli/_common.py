@@ -51,10 +51,14 @@ def finite_stats(data: Any) -> tuple[float | None, float | None, float | None]:
 
 
 def add_tip_arguments(parser: Any, *, what: str = "deconvolution") -> None:
-    """Add the ways of naming the tip (file, model or blind estimate) and mirror averaging to a sub-command."""
+    """Add the ways of naming the tip (file, model or blind estimate), mirror averaging and dropouts to a sub-command."""
     parser.add_argument("--mirror-average", action="store_true",
                         help="average the network's results for the image and its 3 mirror images (about 4x the "
                              "time, a result closer to the truth; the interval is calibrated for it)")
+    parser.add_argument("--keep-dropouts", action="store_true",
+                        help="leave pixels lower than the tip can image (dropped or too-low scan lines) as they are; "
+                             "by default they are replaced by their neighbours' mean before deconvolving, since the "
+                             "erosion would dig a trench the tip's shape at each")
     group = parser.add_argument_group(f"tip used by the {what} (default: the model's nominal tip)")
     choice = group.add_mutually_exclusive_group()
     choice.add_argument("--tip", default=None, metavar="TIP",
@@ -68,6 +72,11 @@ def add_tip_arguments(parser: Any, *, what: str = "deconvolution") -> None:
                        "the image's)")
     group.add_argument("--tip-radius", type=float, default=None, help="apex radius of --tip-shape, nm")
     group.add_argument("--tip-half-angle", type=float, default=None, help="half-angle of a cone or pyramid, degrees")
+
+
+def dropout_choice(args: Any) -> str:
+    """Return what ``deconvolve(dropouts=...)`` takes from ``--keep-dropouts``."""
+    return "keep" if args.keep_dropouts else "replace"
 
 
 def tip_choice(args: Any) -> Any:

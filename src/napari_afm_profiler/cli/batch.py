@@ -35,6 +35,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     tip = tip_choice(args)
     overrides: dict[str, Any] = {"mirror_average": True} if args.mirror_average else {}
+    if args.keep_dropouts:
+        overrides["dropouts"] = "keep"
     if tip is not None or args.tip_pixel_size is not None:
         overrides.update(tip=tip if isinstance(tip, (str, dict)) or tip is None else str(tip),
                          tip_pixel_size_nm=args.tip_pixel_size)

@@ -79,8 +79,8 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
     import json
     import warnings
 
+    from napari_afm_profiler.cli._common import dropout_choice, tip_choice
     from napari_afm_profiler.cli._common import load_scans as _load
-    from napari_afm_profiler.cli._common import tip_choice
     from napari_afm_profiler.deconv.infer import deconvolve_steps
     from napari_afm_profiler.io.writers import atomic_write, write_image
 
@@ -90,7 +90,7 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
         steps = deconvolve_steps(scan.data, pixel_size_nm=scan.pixel_size_nm, tip=tip_choice(args),
                                  tip_pixel_size_nm=args.tip_pixel_size, model=args.model,
                                  uncertainty=args.uncertainty is not None, removed_tilt=args.removed_tilt,
-                                 mirror_average=args.mirror_average)
+                                 mirror_average=args.mirror_average, dropouts=dropout_choice(args))
         result = drain(steps, lambda p: print(f"frame {p[1] + 1}/{p[2]}", file=sys.stderr, flush=True)
                        if p[0] == "frame" and p[2] > 1 and p[1] < p[2] else None)
     for w in caught:

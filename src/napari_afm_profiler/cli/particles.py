@@ -51,12 +51,12 @@ def cmd_particles(args: argparse.Namespace) -> int:
                               volume=args.volume)
     df = table.to_pandas()
     if args.deconvolve:
-        from napari_afm_profiler.cli._common import tip_choice
+        from napari_afm_profiler.cli._common import dropout_choice, tip_choice
         from napari_afm_profiler.deconv import deconvolve
 
         result = deconvolve(data, pixel_size_nm=scan.pixel_size_nm, model=args.model, tip=tip_choice(args),
                             tip_pixel_size_nm=args.tip_pixel_size, removed_tilt=_tilt(scan, data),
-                            mirror_average=args.mirror_average)
+                            mirror_average=args.mirror_average, dropouts=dropout_choice(args))
         for note in result.notes:
             print(f"note: deconvolution: {note}", file=sys.stderr)
         surface = result.surface

@@ -44,13 +44,14 @@ from napari_afm_profiler.deconv.conditioning import (
 )
 from napari_afm_profiler.deconv.conditioning import substrate_plane as substrate_plane
 from napari_afm_profiler.deconv.model import QUANTILES, build_model
-from napari_afm_profiler.deconv.names import MIRROR_PASSES
+from napari_afm_profiler.deconv.names import DROPOUT_MODES, MIRROR_PASSES
 from napari_afm_profiler.deconv.tip_estimator import TipUnreadableError
 from napari_afm_profiler.deconv.tips import (
     ESTIMATE,
     TipChoice,
     TipCroppedWarning,
     TipRangeWarning,
+    dropout_tips,
     limit_blind_estimate,
     noise_level,
     resolve_tip,
@@ -62,6 +63,7 @@ from napari_afm_profiler.errors import AFMFormatError, InputError
 from napari_afm_profiler.pixels import check_resampled_size, pixel_size_pair
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
+from napari_afm_profiler.tip.dropouts import find_dropouts, replace_dropouts
 from napari_afm_profiler.tip.models import Tip, TipResampledWarning, tip_for_pixel_size
 
 REFUSED_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin")
@@ -237,7 +239,11 @@ class Deconvolved:
         The tip used, the noise level, consistency statistics, whether the result is flagged and
         ``tip_unexplained_share``: the share of pixels, in frames that fail the check, that the
         erosion by the tip, imaged by it, leaves more than 3x the noise below the image (the
-        tip's part of the failure, not the network's; :func:`tip_is_the_cause`).
+        tip's part of the failure, not the network's; :func:`tip_is_the_cause`), and
+        ``dropout_pixels``: how many pixels were replaced as dropouts.
+    dropouts : bool ndarray or None
+        The pixels replaced as dropouts (``deconvolve(dropouts="replace")``), shaped like the
+        image; None where none were.
     """
 
     surface: np.ndarray
@@ -249,6 +255,7 @@ class Deconvolved:
     summary: dict[str, Any] = field(default_factory=dict)
     lower50: np.ndarray | None = None
     upper50: np.ndarray | None = None
+    dropouts: np.ndarray | None = None
 
 
 def _resize(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -576,6 +583,40 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     return result
 
 
+DROPOUT_MAX_SHARE = 0.2
+"""Largest share of a frame replaced as dropouts: beyond it the tip, not the scan lines, is the likelier fault."""
+
+
+def _without_dropouts(frame: np.ndarray, tips: tuple[Tip, ...],
+                      notes: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Replace the frame's dropouts, found with every tip (a pixel counts only if no tip can image it)."""
+    if not tips:
+        return frame, None
+    noise = noise_level(frame)
+    found = None
+    for tip in tips:
+        marked = find_dropouts(frame, tip, noise_nm=noise)
+        found = marked if found is None else found & marked
+        if not found.any():
+            return frame, None
+    share = float(found.sum()) / max(int(np.isfinite(frame).sum()), 1)
+    if share > DROPOUT_MAX_SHARE:
+        note = (f"dropouts: {share:.0%} of a frame lies lower than the tip can image, far more than dropped scan "
+                "lines would: the tip is probably blunter than the real one; nothing was replaced")
+        if note not in notes:
+            notes.append(note)
+        return frame, None
+    return replace_dropouts(frame, found), found
+
+
+def dropout_note(count: int, n_pixels: int) -> str:
+    """Say in words how many pixels were replaced as dropouts."""
+    return (f"dropouts: {count} pixels ({count / max(n_pixels, 1):.2%}) lay lower than the tip can image, below "
+            "pixels on both sides (scan lines that dropped out or read too low); they were replaced by the mean of "
+            "their neighbours before deconvolving, so the result there is interpolated, not measured "
+            "(dropouts='keep' leaves them, and the erosion digs a trench the tip's shape at each)")
+
+
 def frame_quantiles(image: np.ndarray, *, pixel_size_nm: float, tip: TipChoice,
                     model: str | Path | LoadedModel = "default", mirror_average: bool = False) -> dict[str, Any]:
     """Deconvolve one 2-D frame as :func:`deconvolve` does and keep what interval calibration needs.
@@ -593,6 +634,7 @@ def frame_quantiles(image: np.ndarray, *, pixel_size_nm: float, tip: TipChoice,
         raise InputError(f"frame_quantiles needs one 2-D frame of at least 8 x 8 px; got shape {frame.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
     used, _ = resolve_tip(tip, image=frame, pixel_size_nm=px, nominal=loaded.card.get("tip"))
+    frame, _ = _without_dropouts(frame, (used,), [])  # as deconvolve does by default
     return drain(_frame_steps(loaded, frame, px, used, False, 1 << 30, 0, keep_quantiles=True,
                               mirror=mirror_average))
 
@@ -686,7 +728,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                      tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                      model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
                      overlap: int | None = None, removed_tilt: Any = None, tip_estimator: Any = "default",
-                     mirror_average: bool = False) -> Generator[tuple[str, int, int], None, Deconvolved]:
+                     mirror_average: bool = False, dropouts: str = "replace",
+                     ) -> Generator[tuple[str, int, int], None, Deconvolved]:
     """Deconvolve with progress: yields ``("frame", i, n)`` and ``("tiles", i, n)``; returns :class:`Deconvolved`.
 
     Parameters are those of :func:`deconvolve`.
@@ -700,6 +743,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     >>> result.surface.shape, bool((result.surface <= image + 1e-6).all())
     ((64, 64), True)
     """
+    if dropouts not in DROPOUT_MODES:
+        raise InputError(f"dropouts must be one of {', '.join(DROPOUT_MODES)}; got {dropouts!r}")
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     arr = np.asarray(image, dtype=np.float64)
     if arr.ndim not in (2, 3) or min(arr.shape[-2:]) < 8:
@@ -787,11 +832,18 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         notes.append(f"{int(np.isnan(arr).sum())} NaN pixels filled for the network and restored as NaN")
     results = []
     unexplained = 0
+    replaced = np.zeros(frames.shape, bool)
+    deciders = () if dropouts == "keep" else dropout_tips(
+        readings, blind=blind, card=loaded.card, pixel_size_nm=px,
+        height_nm=float(np.nanmax(arr) - np.nanmin(arr)) + 1.0 if np.isfinite(arr).any() else 1.0)
     for i, frame in enumerate(frames):
         yield "frame", i, len(frames)
         # the tip met a tilted sample: put the plane back, deconvolve, take it out of the heights
         ramp = None if tilts is None else tilt_ramp(frame.shape, px, tilts[i])
         met = frame if ramp is None else frame + ramp
+        met, found = _without_dropouts(met, deciders, notes)
+        if found is not None:
+            replaced[i] = found
         total = None
         for reading in readings:
             total = _add_reading(total, (yield from _frame_steps(loaded, met, px, reading, uncertainty, int(tile),
@@ -823,7 +875,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     noise = float(np.median([r["noise_nm"] for r in results]))
     summary = {"tip": description, "tip_size_px": used.size, "method": "erosion" if erosion_only else "network",
                "mirror_average": bool(mirror_average and not erosion_only), **consistency_summary(consistency, noise),
-               "tip_unexplained_share": unexplained / max(int(np.isfinite(arr).sum()), 1)}
+               "tip_unexplained_share": unexplained / max(int(np.isfinite(arr).sum()), 1),
+               "dropout_pixels": int(replaced.sum())}
+    if replaced.any():
+        notes.append(dropout_note(int(replaced.sum()), int(np.isfinite(arr).sum())))
     if mirror_average:
         notes.append("mirror averaging: none needed, the result is the erosion" if erosion_only else
                      f"network: the mean of its results for the image and its {MIRROR_PASSES - 1} mirror images")
@@ -870,14 +925,15 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     return Deconvolved(surface=stacked("surface"), uncertainty=stacked("uncertainty"), notes=tuple(notes),
                        lower=stacked("lower"), upper=stacked("upper"), consistency=consistency,
                        summary=dict(summary, tip_heights=used.heights), lower50=stacked("lower50"),
-                       upper50=stacked("upper50"))
+                       upper50=stacked("upper50"),
+                       dropouts=(replaced if arr.ndim == 3 else replaced[0]) if replaced.any() else None)
 
 
 def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] | None,
                tip: TipChoice = None, tip_pixel_size_nm: float | tuple[float, float] | None = None,
                model: str | Path | LoadedModel = "default", uncertainty: bool = False, tile: int = 1024,
                overlap: int | None = None, removed_tilt: Any = None, tip_estimator: Any = "default",
-               mirror_average: bool = False) -> Deconvolved:
+               mirror_average: bool = False, dropouts: str = "replace") -> Deconvolved:
     """Remove tip convolution from an image (or a stack, frame by frame) with a trained network.
 
     Parameters
@@ -930,6 +986,15 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
         card has an ``intervals["mirror"]`` entry (with ``tip="estimate"``, also
         ``intervals["blind_mirror"]``).  Frames coarser than the calibrated pixel
         sizes take the erosion and need no network.
+    dropouts : {"replace", "keep"}
+        Pixels lower than the tip can image, below pixels on both sides of some line through
+        them (scan lines that dropped out or read too low;
+        :func:`~napari_afm_profiler.tip.dropouts.find_dropouts`; with ``tip="estimate"``, for the
+        sharpest tip found plausible: :func:`~napari_afm_profiler.deconv.tips.dropout_tips`),
+        are replaced by the mean of their neighbours before
+        deconvolving (``"replace"``, default; counted in ``summary["dropout_pixels"]`` and the
+        notes), or left as they are (``"keep"``), when the erosion digs a trench the tip's shape
+        at each.
 
     Returns
     -------
@@ -953,5 +1018,6 @@ def deconvolve(image: np.ndarray, *, pixel_size_nm: float | tuple[float, float] 
     """
     steps = deconvolve_steps(image, pixel_size_nm=pixel_size_nm, tip=tip, tip_pixel_size_nm=tip_pixel_size_nm,
                              model=model, uncertainty=uncertainty, tile=tile, overlap=overlap,
-                             removed_tilt=removed_tilt, tip_estimator=tip_estimator, mirror_average=mirror_average)
+                             removed_tilt=removed_tilt, tip_estimator=tip_estimator, mirror_average=mirror_average,
+                             dropouts=dropouts)
     return drain(steps)

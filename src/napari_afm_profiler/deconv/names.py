@@ -2,6 +2,8 @@
 
 ARCHITECTURE_NAMES = ("tip-conditioned-unet", "bounded-unet", "paper-encoder-decoder")
 TRAINING_KINDS = ("dome", "cuboid", "prism", "cylinder", "rod", "fractal", "mixed")
+DROPOUT_MODES = ("replace", "keep")
+"""What deconvolution does with pixels lower than the tip can image (``deconvolve(dropouts=...)``)."""
 
 PIPELINE_CALIBRATION_SEED = 3_000_017
 """Default seed of the calibration pairs: not a training (0-6), validation (+1 000 003),

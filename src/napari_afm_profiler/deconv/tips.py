@@ -233,6 +233,71 @@ def _training_tip(shape: str, radius_nm: float, half_angle_deg: float, px: tuple
     return heights
 
 
+DROPOUT_TIP_MAX_PX = 255
+"""Widest tip made to find dropouts: a wider one's edge is higher than the image's range, and only
+the steepest walls lose their bound (``find_dropouts`` takes none beyond a tip's array)."""
+
+
+def dropout_tips(readings: tuple[Tip, ...], *, blind: bool, card: Mapping[str, Any],
+                 pixel_size_nm: tuple[float, float], height_nm: float) -> tuple[Tip, ...]:
+    """Return the tips that decide which pixels no tip could image (dropouts; see ``deconvolve(dropouts=...)``).
+
+    A tip blunter than the real one takes real narrow valleys for dropouts, so only sharp tips
+    decide.  The tip given is used as it is.  A tip read from the image is replaced by the
+    sharpest one the estimator finds plausible (the 5th percentiles of its apex radius and
+    half-angle): on line-free wide validation images the central readings took real valleys
+    between ridges for dropouts in 7 of 90 images (benchmarks/RESULTS.md, session 40).  The
+    blind (Villarrubia) bound, an outer bound of the tip, is replaced by the thinnest tip of the
+    model's training (its smallest apex radius and half-angle, the deepest of its shapes); a
+    model without a wide training distribution gives none, and nothing is replaced.
+
+    Parameters
+    ----------
+    readings : tuple of Tip
+        The tips the deconvolution uses, on the image's grid.
+    blind : bool
+        Whether they were read from the image (``tip="estimate"``).
+    card : mapping
+        The model's card.
+    pixel_size_nm : (float, float)
+        The image's pixel size.
+    height_nm : float
+        The depth the tips made here must cover: the image's height range.
+
+    Returns
+    -------
+    tuple of Tip
+        A pixel is a dropout only if it is one for every tip returned.
+
+    Examples
+    --------
+    >>> card = {"training": {"wide": {"tip_shapes": ["cone"], "tip_radius_nm": [2.0, 30.0],
+    ...                               "tip_half_angle_deg": [10.0, 35.0]}}}
+    >>> bound = Tip(heights=np.zeros((5, 5)), pixel_size_nm=(1.0, 1.0))  # a blind bound, flat as a table
+    >>> thinnest = dropout_tips((bound,), blind=True, card=card, pixel_size_nm=(1.0, 1.0), height_nm=20.0)[0]
+    >>> c = thinnest.size // 2
+    >>> round(float(thinnest.heights[c, c - 2]), 1)  # cone, apex radius 2 nm, half-angle 10 deg: its cap's edge
+    -1.8
+    """
+    if not blind:
+        return readings
+    read = readings[0].parameters.get("read_from_image")
+    wide = _wide_distribution(card)
+    if read:
+        angles = read.get("half_angle_90_deg")
+        specs = [(read["shape"], read["radius_90_nm"][0], angles[0] if angles else None)]
+    elif wide:
+        specs = [(shape, wide["tip_radius_nm"][0], wide["tip_half_angle_deg"][0]) for shape in wide["tip_shapes"]]
+    else:
+        return ()
+    tips = [make_tip(shape, pixel_size_nm=pixel_size_nm, radius_nm=float(radius),
+                     half_angle_deg=float(angle) if angle is not None and shape in ("cone", "pyramid") else None,
+                     height_nm=float(height_nm), max_size=DROPOUT_TIP_MAX_PX).heights for shape, radius, angle in specs]
+    size = min(t.shape[0] for t in tips)
+    heights = np.min([crop_tip(t, size) for t in tips], axis=0)  # the deepest, so the thinnest, at each pixel
+    return (Tip(heights=heights, pixel_size_nm=pixel_size_nm),)
+
+
 def typical_training_tip(card: Mapping[str, Any], pixel_size_nm: tuple[float, float], size: int) -> np.ndarray | None:
     """Return the typical tip of a model's training on a grid, or None for a model without a wide distribution.
 
@@ -385,6 +450,7 @@ def tips_read_from_image(blind: Tip, image: np.ndarray, estimator: Any) -> tuple
     lo, hi = guess.radius_nm(-1.645), guess.radius_nm(1.645)
     read = {"shape": shape, "radius_nm": guess.radius_nm(central), "radius_90_nm": [lo, hi],
             "half_angle_deg": guess.angle_deg(central) if has_angle else None,
+            "half_angle_90_deg": [guess.angle_deg(-1.645), guess.angle_deg(1.645)] if has_angle else None,
             "shape_probabilities": guess.shape_probabilities,
             "readings_radius_nm": [guess.radius_nm(z) for z in readings]}
     heights = [make_tip(shape, pixel_size_nm=px, radius_nm=guess.radius_nm(z),

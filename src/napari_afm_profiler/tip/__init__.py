@@ -1,4 +1,4 @@
-"""Tip models, simulated imaging (dilation), Villarrubia reconstruction, certainty map, blind estimation."""
+"""Tip models, simulated imaging (dilation), Villarrubia reconstruction, certainty map, blind estimation, dropouts."""
 
 import lazy_loader as _lazy
 
@@ -7,6 +7,7 @@ __getattr__, _dir, _names = _lazy.attach(
     __name__,
     submod_attrs={
         "blind": ["estimate_tip", "estimate_tip_steps"],
+        "dropouts": ["find_dropouts", "replace_dropouts"],
         "models": ["TIP_SHAPES", "Tip", "TipResampledWarning", "make_tip", "tip_for_pixel_size", "tip_from_array"],
         "morphology": ["check_tip", "certainty_map", "dilate", "erode"],
     },

@@ -56,12 +56,16 @@ class DeconvolveWidget(Container):
         self.mirror = CheckBox(text="average over mirror images", value=False,
                                tooltip="run the network on the image and its 3 mirror images and average: about 4x "
                                        "slower, a result closer to the true surface")
+        self.dropouts = CheckBox(text="replace dropouts", value=True,
+                                 tooltip="pixels lower than the tip can image (scan lines that dropped out or read too "
+                                         "low) are replaced by their neighbours' mean first; left in, the erosion digs "
+                                         "a trench the tip's shape at each")
         self.run_button = PushButton(text="Deconvolve")
         self.cancel = PushButton(text="Cancel", enabled=False)
         self.status = text_line(value="")
         self.extend([self.image, self.model, self.folder, self.tip, self.tip_shape, self.tip_radius,
-                     self.tip_half_angle, self.tip_used, self.uncertainty, self.mirror, self.run_button, self.cancel,
-                     self.status])
+                     self.tip_half_angle, self.tip_used, self.uncertainty, self.mirror, self.dropouts, self.run_button,
+                     self.cancel, self.status])
         self.model.changed.connect(lambda value: setattr(self.folder, "visible", value == OWN))
         self.tip.changed.connect(self._show_tip_choice)
         for w in (self.tip_shape, self.tip_radius, self.tip_half_angle):
@@ -149,12 +153,14 @@ class DeconvolveWidget(Container):
         data = snapshot(layer.data, np.float64)
         pixel = (float(layer.scale[-2]), float(layer.scale[-1]))
         uncertainty, mirror = self.uncertainty.value, self.mirror.value
+        dropouts = "replace" if self.dropouts.value else "keep"
         tilt = removed_tilt_of(layer)  # recorded by the Level dock: the tip met the sample tilted
 
         @thread_worker(progress={"total": 0, "desc": "deconvolution"}, ignore_errors=True)
         def work():
             steps = deconvolve_steps(data, pixel_size_nm=pixel, tip=tip, tip_pixel_size_nm=tip_pixel, model=model,
-                                     uncertainty=uncertainty, removed_tilt=tilt, mirror_average=mirror)
+                                     uncertainty=uncertainty, removed_tilt=tilt, mirror_average=mirror,
+                                     dropouts=dropouts)
             return (yield from steps)
 
         def report(step: tuple[str, int, int]) -> None:
@@ -184,6 +190,9 @@ class DeconvolveWidget(Container):
         if result.consistency is not None:
             self.viewer.add_image(result.consistency, name=f"{layer.name} · consistency (image − tip ⊕ result)",
                                   colormap="inferno", visible=False, metadata={"deconvolution": summary}, **common)
+        if result.dropouts is not None:
+            self.viewer.add_labels(result.dropouts.astype(np.uint8), name=f"{layer.name} · dropouts replaced",
+                                   opacity=0.6, metadata={"deconvolution": summary}, **common)
         self.tip_used.value = summary["tip"]
         words = _in_words(summary)
         self.status.value = words
@@ -191,6 +200,15 @@ class DeconvolveWidget(Container):
 
 
 def _in_words(summary: dict[str, Any]) -> str:
+    replaced = summary.get("dropout_pixels", 0)
+    words = _check_in_words(summary)
+    if replaced:
+        words += (f" {replaced} pixels lower than the tip can image (dropped scan lines) were replaced by their "
+                  "neighbours first (the 'dropouts replaced' layer).")
+    return words
+
+
+def _check_in_words(summary: dict[str, Any]) -> str:
     share = summary["share_above_3_noise"]
     # pixels coarser than the model's calibrated range: the result is the erosion, not the network's
     how = ("pixels this coarse get the erosion by the tip, not the network (it gains nothing there); "

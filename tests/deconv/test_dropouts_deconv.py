@@ -1,0 +1,64 @@
+"""Deconvolving an image with dropped scan lines: the lines are replaced first, so no tip-shaped trenches."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from napari_afm_profiler.deconv.infer import deconvolve  # noqa: E402
+from napari_afm_profiler.errors import InputError  # noqa: E402
+from napari_afm_profiler.tip import dilate, make_tip  # noqa: E402
+
+TIP = {"shape": "cone", "radius_nm": 8.0, "half_angle_deg": 20.0}
+
+
+def _scene() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Caps on a flat substrate (1 nm pixels), their image, and the image with two scan lines 30 nm low."""
+    yy, xx = np.mgrid[0:96, 0:96] * 1.0
+    surface = np.zeros((96, 96))
+    for cy, cx, h in ((30, 30, 8.0), (60, 50, 10.0), (35, 70, 6.0)):
+        r2 = (yy - cy) ** 2 + (xx - cx) ** 2
+        surface = np.maximum(surface, np.where(r2 < 100, h * (1 - r2 / 100), 0.0))
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=8.0, half_angle_deg=20.0, height_nm=50.0)
+    image = dilate(surface, tip) + np.random.default_rng(2).normal(0, 0.05, surface.shape)
+    broken = image.copy()
+    broken[[30, 61], :] -= 30.0
+    return surface, image, broken
+
+
+def test_dropped_lines_are_replaced_before_the_erosion_digs():
+    surface, image, broken = _scene()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clean = deconvolve(image, pixel_size_nm=1.0, tip=TIP)
+        fixed = deconvolve(broken, pixel_size_nm=1.0, tip=TIP)
+        kept = deconvolve(broken, pixel_size_nm=1.0, tip=TIP, dropouts="keep")
+    expected = np.zeros(image.shape, bool)
+    expected[[30, 61], :] = True
+    np.testing.assert_array_equal(fixed.dropouts, expected)
+    assert fixed.summary["dropout_pixels"] == expected.sum() and clean.dropouts is None
+    assert any(note.startswith("dropouts: 192 pixels") for note in fixed.notes)
+    # the lines left in: the erosion digs trenches the tip's shape, rows beyond the lines themselves
+    near = np.zeros(image.shape, bool)
+    near[25:36] = near[56:67] = True
+    near &= ~expected
+    assert (surface - kept.surface)[near].max() > 10.0 and kept.summary["dropout_pixels"] == 0
+    # replaced: as close to the truth beside the lines as the clean image's result
+    assert (surface - fixed.surface)[near].max() < (surface - clean.surface)[near].max() + 1.0
+    rmse = lambda a: float(np.sqrt(np.mean((a - surface)[~expected] ** 2)))  # noqa: E731
+    assert rmse(fixed.surface) < 1.2 * rmse(clean.surface) + 0.05
+    with pytest.raises(InputError, match="dropouts must be one of"):
+        deconvolve(image, pixel_size_nm=1.0, tip=TIP, dropouts="drop")
+
+
+def test_a_stack_reports_its_dropouts_frame_by_frame():
+    _, image, broken = _scene()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = deconvolve(np.stack([image, broken]), pixel_size_nm=1.0, tip=TIP)
+    assert result.dropouts.shape == (2, 96, 96)
+    assert not result.dropouts[0].any() and result.dropouts[1].sum() == 192
