@@ -40,6 +40,25 @@ def test_dilate_erode_certainty_estimate_round_trip(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "est.npy"), tip)
 
 
+def test_erosion_can_replace_dropped_lines_first(tmp_path, capsys):
+    from napari_afm_profiler.tip import dilate, make_tip
+
+    tip = make_tip("cone", pixel_size_nm=1.0, radius_nm=5.0, half_angle_deg=20.0, height_nm=40.0)
+    surface = np.zeros((48, 48))
+    surface[10:30, 10:30] = 8.0
+    image = dilate(surface, tip)
+    image[20, :] -= 25.0  # a scan line that dropped out
+    np.save(tmp_path / "img.npy", image)
+    np.save(tmp_path / "tip.npy", tip.heights)
+    run = ["tip", "erode", str(tmp_path / "img.npy"), "--pixel-size", "1", "--tip", str(tmp_path / "tip.npy")]
+    assert main([*run, "-o", str(tmp_path / "dug.npy")]) == 0
+    assert main([*run, "--replace-dropouts", "-o", str(tmp_path / "fixed.npy")]) == 0
+    assert "dropouts: 48 pixels" in capsys.readouterr().err
+    beside = np.s_[17:24:6, 12:28]  # the rows 3 px above and below the line, on the box
+    assert (surface - np.load(tmp_path / "dug.npy"))[beside].max() > 5.0
+    np.testing.assert_allclose(np.load(tmp_path / "fixed.npy")[beside], surface[beside], atol=0.5)
+
+
 def test_stack_is_processed_frame_by_frame(tmp_path):
     stack = np.random.default_rng(0).normal(size=(3, 20, 20))
     np.save(tmp_path / "stack.npy", stack)

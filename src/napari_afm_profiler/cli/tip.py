@@ -62,12 +62,23 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 
 def _morph(args: argparse.Namespace, op: str) -> int:
+    import numpy as np
+
     from napari_afm_profiler import tip as tipmod
 
     scan = _image(args)
     tip = _tip_for(args, scan)
     func = {"dilate": tipmod.dilate, "erode": tipmod.erode, "certainty": tipmod.certainty_map}[op]
-    _write(args.output, func(scan.data, tip), scan, {"dilate": "dilated", "erode": "eroded"}.get(op, op))
+    data = scan.data
+    if getattr(args, "replace_dropouts", False):
+        frames = np.asarray(data, np.float64)
+        frames = frames[None] if frames.ndim == 2 else frames
+        masks = [tipmod.find_dropouts(frame, tip) for frame in frames]
+        data = np.stack([tipmod.replace_dropouts(frame, mask) for frame, mask in zip(frames, masks)])
+        data = data[0] if np.ndim(scan.data) == 2 else data
+        print(f"dropouts: {sum(int(m.sum()) for m in masks)} pixels lower than the tip can image were replaced by "
+              "their neighbours' mean first", file=sys.stderr)
+    _write(args.output, func(data, tip), scan, {"dilate": "dilated", "erode": "eroded"}.get(op, op))
     return 0
 
 
@@ -122,6 +133,10 @@ def add_tip_parser(sub: Any) -> None:
         p.add_argument("--tip-pixel-size", type=float, default=None,
                        help="the tip's pixel size in nm if its file has none (resampled to the image's)")
         p.add_argument("--reflect-tip", action="store_true", help="point-reflect the tip (Gwyddion blind estimates)")
+        if name != "dilate":
+            p.add_argument("--replace-dropouts", action="store_true",
+                           help="first replace pixels lower than the tip can image (dropped scan lines) by their "
+                                "neighbours' mean; left in, the erosion digs a trench the tip's shape at each")
         p.set_defaults(func=lambda a, op=name: _morph(a, op))
 
     est = ops.add_parser("estimate", help="Villarrubia blind tip estimation")

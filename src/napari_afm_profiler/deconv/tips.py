@@ -7,7 +7,6 @@ output can say which tip was used.
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from napari_afm_profiler.errors import InputError
+from napari_afm_profiler.tip.dropouts import noise_level as noise_level  # re-exported: imported from here too
 from napari_afm_profiler.tip.models import (
     Tip,
     TipResampledWarning,
@@ -33,28 +33,6 @@ ESTIMATE = "estimate"
 #: width of a blind estimate: this many nm, within the pixel bounds below
 ESTIMATE_WIDTH_NM = 40.0
 ESTIMATE_SIZE_PX = (9, 41)
-
-
-def noise_level(image: np.ndarray) -> float:
-    """Robust white-noise SD of an image (nm): the MAD of second differences along the scan lines.
-
-    Second differences cancel slopes, so a tilted or smoothly curved surface does not count as
-    noise; the median ignores edges and particles.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> image = np.add.outer(np.zeros(256), np.linspace(0, 50, 256)) + rng.normal(0, 0.3, (256, 256))
-    >>> round(noise_level(image), 1)
-    0.3
-    """
-    arr = np.asarray(image, np.float64)
-    d2 = arr[:, 2:] - 2 * arr[:, 1:-1] + arr[:, :-2]
-    d2 = d2[np.isfinite(d2)]
-    if d2.size == 0:
-        return 0.0
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
 def describe_tip(tip: Tip) -> str:

@@ -22,6 +22,8 @@ the sharpest tip they have.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import ndimage as ndi
 
@@ -55,6 +57,28 @@ def _tip_depths(tip: np.ndarray | Tip, z_range: float) -> np.ndarray:
     depth = z_range + 1.0
     below = heights - np.nanmax(heights)
     return np.where(np.isfinite(below), np.maximum(below, -depth), -depth)
+
+
+def noise_level(image: np.ndarray) -> float:
+    """Robust white-noise SD of an image (nm): the MAD of second differences along the scan lines.
+
+    Second differences cancel slopes, so a tilted or smoothly curved surface does not count as
+    noise; the median ignores edges and particles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> image = np.add.outer(np.zeros(256), np.linspace(0, 50, 256)) + rng.normal(0, 0.3, (256, 256))
+    >>> round(noise_level(image), 1)
+    0.3
+    """
+    arr = np.asarray(image, np.float64)
+    d2 = arr[:, 2:] - 2 * arr[:, 1:-1] + arr[:, :-2]
+    d2 = d2[np.isfinite(d2)]
+    if d2.size == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
 def local_slope(heights: np.ndarray, direction: tuple[int, int]) -> np.ndarray:
@@ -176,7 +200,7 @@ def _highest_wall(arr: np.ndarray, falls: np.ndarray, direction: tuple[int, int]
     return highest, near_edge
 
 
-def find_dropouts(image: np.ndarray, tip: np.ndarray | Tip, *, noise_nm: float, margin_sd: float = 4.0,
+def find_dropouts(image: np.ndarray, tip: np.ndarray | Tip, *, noise_nm: float | None = None, margin_sd: float = 4.0,
                   reach: int = WALL_REACH_PX) -> np.ndarray:
     """Mark the pixels of one frame that lie lower than ``tip`` can image, between walls on both sides.
 
@@ -186,9 +210,10 @@ def find_dropouts(image: np.ndarray, tip: np.ndarray | Tip, *, noise_nm: float, 
         One frame on the tip's grid; NaN pixels are never marked and are no walls.
     tip : (n, n) ndarray or Tip
         The sharpest tip that may have made the image (dilation convention).
-    noise_nm : float
-        The image's white-noise SD: a fall counts only beyond ``margin_sd`` SDs of the
-        difference of two pixels, and a wall's slope is taken that much steeper.
+    noise_nm : float, optional
+        The image's white-noise SD (default: :func:`noise_level` of the image): a fall counts
+        only beyond ``margin_sd`` SDs of the difference of two pixels, and a wall's slope is
+        taken that much steeper.
     margin_sd : float
         The margin, in noise SDs (of one pixel; the difference's SD is sqrt(2) larger).
     reach : int
@@ -222,7 +247,8 @@ def find_dropouts(image: np.ndarray, tip: np.ndarray | Tip, *, noise_nm: float, 
     if not finite.any():
         return np.zeros(arr.shape, bool)
     z_range = float(np.ptp(arr[finite]))
-    margin = float(margin_sd) * np.sqrt(2.0) * max(float(noise_nm), 0.0)
+    noise = noise_level(arr) if noise_nm is None else float(noise_nm)
+    margin = float(margin_sd) * np.sqrt(2.0) * max(noise, 0.0)
     tables = {d: contact_limits(tip, z_range, d, int(reach)) for d in LINE_DIRECTIONS}
     found = _valleys(arr, finite, tables, margin)
     # a band partly found hides the rest of it (its walls were its own low pixels): look again
