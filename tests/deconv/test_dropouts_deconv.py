@@ -62,3 +62,15 @@ def test_a_stack_reports_its_dropouts_frame_by_frame():
         result = deconvolve(np.stack([image, broken]), pixel_size_nm=1.0, tip=TIP)
     assert result.dropouts.shape == (2, 96, 96)
     assert not result.dropouts[0].any() and result.dropouts[1].sum() == 192
+
+
+def test_a_tip_far_too_blunt_replaces_nothing_and_says_why():
+    """Trenches every 3 px imaged by a sharp cone: a blunt paraboloid given takes a third of the image for dropouts."""
+    sharp = make_tip("cone", pixel_size_nm=1.0, radius_nm=2.0, half_angle_deg=10.0, height_nm=20.0)
+    surface = np.zeros((64, 64))
+    surface[:, ::3] = -10.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = deconvolve(dilate(surface, sharp), pixel_size_nm=1.0, tip={"shape": "paraboloid", "radius_nm": 30.0})
+    assert result.summary["dropout_pixels"] == 0 and result.dropouts is None
+    assert any("the tip is probably blunter than the real one; nothing was replaced" in note for note in result.notes)
