@@ -3,10 +3,11 @@
 For each file, the first height channel (its first frame) is plane-levelled (or left as read,
 ``--as-read``), cropped to its central 512² and deconvolved with the tip read from the image.
 Frames finer than 0.0625 nm are skipped (STM scans).  Frames coarser than 4 nm get the erosion,
-which digs only where the image has pixels no tip could image (dropouts).  Per file: how far the result lies below the image (largest,
-and 99.9th percentile) against the image's height range, and the consistency check.  There is no
-ground truth on real data, but a result that lies tens of nm below a smooth image, on isolated
-pixels, is the network failing (benchmarks/RESULTS.md, session 39).
+which digs too: at dropouts, and below cliffs steeper than the tip used.  Per file: how far the
+result lies below the image (largest, and 99.9th percentile) against the image's height range,
+and the consistency check.  There is no ground truth on real data, but a result that lies tens
+of nm below a smooth image, on isolated pixels, is the network failing (benchmarks/RESULTS.md,
+session 39).
 
 ``--compare-plane`` repeats each file with the frame's plane alone as the network's background
 (the behaviour before session 39), in the same run; ``--compare-dropouts`` repeats it with the
