@@ -179,3 +179,12 @@ def test_dropped_lines_are_replaced_and_shown(make_napari_viewer, wait_worker):
     dock.dropouts.value = False
     wait_worker(dock.run())
     assert viewer.layers[-1].name != "domes · dropouts replaced" and "lower than the tip" not in dock.status.value
+
+
+def test_steps_too_steep_for_the_tip_are_put_in_words():
+    from napari_afm_profiler._napari.widgets.deconvolve import _in_words
+
+    summary = {"share_above_3_noise": 0.01, "flagged": False, "dropout_pixels": 0, "steps_steeper_than_tip_nm": 1259.0}
+    words = _in_words(summary)
+    assert words.startswith("done") and "may lie up to 1.26e+03 nm below their tops" in words
+    assert "steeper" not in _in_words(dict(summary, steps_steeper_than_tip_nm=0.0))

@@ -11,7 +11,10 @@ pytest.importorskip("torch")
 
 from napari_afm_profiler.deconv.infer import deconvolve  # noqa: E402
 from napari_afm_profiler.errors import InputError  # noqa: E402
+from napari_afm_profiler.io import read_afm  # noqa: E402
+from napari_afm_profiler.preprocess import level  # noqa: E402
 from napari_afm_profiler.tip import dilate, make_tip  # noqa: E402
+from tests.conftest import SAMPLES  # noqa: E402
 
 TIP = {"shape": "cone", "radius_nm": 8.0, "half_angle_deg": 20.0}
 
@@ -74,3 +77,26 @@ def test_a_tip_far_too_blunt_replaces_nothing_and_says_why():
         result = deconvolve(dilate(surface, sharp), pixel_size_nm=1.0, tip={"shape": "paraboloid", "radius_nm": 30.0})
     assert result.summary["dropout_pixels"] == 0 and result.dropouts is None
     assert any("the tip is probably blunter than the real one; nothing was replaced" in note for note in result.notes)
+
+
+def test_a_real_survey_step_steeper_than_the_blind_tip_is_named_with_its_depth():
+    """A real 215 nm/px frame with a 1.77 um step over one pixel: the blind bound's erosion digs below its top, and says so."""
+    path = SAMPLES / "antooni_sample.nid"
+    if not path.is_file():
+        pytest.skip("shared sample files absent")
+    scan = next(s for s in read_afm(path) if s.z_unit == "nm")
+    image = level(np.asarray(scan.data, np.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = deconvolve(image, pixel_size_nm=scan.pixel_size_nm, tip="estimate")
+    depth = result.summary["steps_steeper_than_tip_nm"]
+    assert depth > 500.0 and any("falls faster than that tip's flanks allow" in note for note in result.notes)
+    # the figure is what the result loses below the step's top
+    assert abs(np.nanmax(image - result.surface) - depth) < 0.05 * depth
+    # caps imaged by a tip blunter than any the model trained with: no step is too steep for the bound
+    surface, _, _ = _scene()
+    gentle = dilate(surface, make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=40.0, height_nm=20.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        blind = deconvolve(gentle, pixel_size_nm=1.0, tip="estimate", tip_estimator=None)
+    assert blind.summary["steps_steeper_than_tip_nm"] == 0.0

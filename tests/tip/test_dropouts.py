@@ -9,8 +9,8 @@ import pytest
 
 from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene
-from napari_afm_profiler.tip import dilate, find_dropouts, make_tip, replace_dropouts
-from napari_afm_profiler.tip.dropouts import contact_limits
+from napari_afm_profiler.tip import dilate, erode, find_dropouts, make_tip, replace_dropouts
+from napari_afm_profiler.tip.dropouts import contact_limits, sharpen_for_cliffs
 
 
 def _caps(n: int = 96, seed: int = 5) -> np.ndarray:
@@ -91,3 +91,23 @@ def test_replacement_is_exact_on_a_plane_and_refuses_what_it_cannot_do():
         find_dropouts(np.zeros((2, 8, 8)), np.zeros((3, 3)), noise_nm=0.1)
     with pytest.raises(InputError, match="odd square"):
         find_dropouts(plane, np.zeros((4, 4)), noise_nm=0.1)
+
+
+def test_a_tip_that_made_the_image_is_never_sharpened():
+    spec = WideSpec(pixel_size_nm=(0.25, 16.0), line_probability=0.0, edge_overshoot=0.0)
+    for pair in pairs_per_scene(spec, 97540, 2):
+        heights, cliff = sharpen_for_cliffs(pair.tip, pair.image, noise_nm=pair.noise_nm)
+        assert cliff == 0.0 and heights is pair.tip, (pair.scene, pair.pixel_size_nm)
+
+
+def test_a_step_steeper_than_the_tip_sharpens_it_so_the_erosion_keeps_the_top():
+    """A 60 nm step imaged at 20 nm pixels by a needle; a blunt tip's erosion digs below its top, the sharpened one's not."""
+    surface = np.zeros((40, 40))
+    surface[:, 20:] = -60.0
+    needle = make_tip("cone", pixel_size_nm=20.0, radius_nm=2.0, half_angle_deg=5.0, height_nm=80.0)
+    image = dilate(surface, needle)
+    blunt = make_tip("paraboloid", pixel_size_nm=20.0, radius_nm=30.0, height_nm=80.0).heights
+    assert (image - erode(image, blunt))[:, 19].min() > 20.0  # digs below the top of the step
+    sharp, cliff = sharpen_for_cliffs(blunt, image, noise_nm=0.05)
+    assert cliff > 20.0 and np.all(sharp <= blunt + 1e-12)
+    assert (image - erode(image, sharp))[:, :20].max() < 0.5

@@ -354,3 +354,103 @@ def replace_dropouts(image: np.ndarray, dropouts: np.ndarray) -> np.ndarray:
         known |= ready
         todo &= ~ready
     return out
+
+
+def _inward(v: tuple[int, int]) -> tuple[int, int]:
+    """Return the neighbour of offset ``v`` one step toward the apex along its ray (the discrete ray walk)."""
+    scale = max(abs(v[0]), abs(v[1]))
+    return v[0] - round(v[0] / scale), v[1] - round(v[1] / scale)
+
+
+def sharpen_for_cliffs(tip: np.ndarray, image: np.ndarray, *, noise_nm: float | None = None,
+                       margin_sd: float = 4.0, reach: int = WALL_REACH_PX) -> tuple[np.ndarray, float]:
+    """Make a tip at least as sharp as the image's cliffs require; return its heights and the steepest cliff (nm).
+
+    An image made by a tip falls over an offset ``h`` no faster than the tip's steepest fall over
+    it, ``max_u [T(u) - T(u + h)]`` over the points ``u`` that can touch (see
+    :func:`find_dropouts`).  Where the image falls faster, by more than the margin (a step
+    steeper than the tip's flanks), the real tip is sharper than ``tip``, and an erosion by
+    ``tip`` would dig below the step's top.  Then the offset is deepened to that fall (less the
+    margin; in both senses, so the tip's orientation does not matter), and every offset further
+    out along the same ray at least as much.  An image the tip itself made is never changed.  The
+    bound is one-sided, like :func:`find_dropouts`: find and replace dropouts first, or they
+    count as cliffs.
+
+    Parameters
+    ----------
+    tip : (n, n) ndarray
+        Tip heights (dilation convention, apex at the centre), e.g. a blind estimate.
+    image : (M, N) ndarray, nm
+        One frame on the tip's grid.
+    noise_nm : float, optional
+        The image's noise SD (default: :func:`noise_level`).
+    margin_sd, reach : float, int
+        As in :func:`find_dropouts`.
+
+    Returns
+    -------
+    heights : (n, n) ndarray
+        The tip, deepened where the image requires; ``tip`` itself when nothing changed.
+    cliff : float
+        The largest amount (nm) by which an offset had to be deepened (0 when none).
+
+    Examples
+    --------
+    >>> blunt = -0.1 * np.add.outer(np.arange(-4, 5.0) ** 2, np.arange(-4, 5.0) ** 2)  # falls 0.7 nm at most
+    >>> image = np.zeros((12, 12)); image[:, 6:] = -1.0  # a 1 nm step over one pixel
+    >>> sharp, cliff = sharpen_for_cliffs(blunt, image, noise_nm=0.0)
+    >>> float(sharp[4, 5]), float(sharp[4, 7]), round(cliff, 1)  # 1 px and 3 px out along the row
+    (-1.0, -1.0, 0.9)
+    """
+    heights = np.asarray(tip, np.float64)
+    arr = np.asarray(image, np.float64)
+    finite = np.isfinite(arr)
+    if arr.ndim != 2 or not finite.any():
+        return heights, 0.0
+    noise = noise_level(arr) if noise_nm is None else float(noise_nm)
+    margin = float(margin_sd) * np.sqrt(2.0) * max(noise, 0.0)
+    z_range = float(np.ptp(arr[finite]))
+    t = _tip_depths(heights, z_range)
+    reachable = t >= -z_range
+    n = t.shape[0]
+    c = heights.shape[0] // 2
+    ny, nx = arr.shape
+    deepest = heights.copy()
+    cliff = 0.0
+    near = min(int(reach), c)
+    for dy in range(-near, near + 1):
+        for dx in range(-near, near + 1):
+            if not (dy or dx):
+                continue
+            falls, allowed = [], []
+            for sy, sx in ((dy, dx), (-dy, -dx)):
+                (ys, yd), (xs, xd) = _slices(ny, sy), _slices(nx, sx)
+                drop = arr[yd, xd] - arr[ys, xs]  # I(x) - I(x + s) for x in the destination window
+                usable = finite[yd, xd] & finite[ys, xs]
+                falls.append(float(drop[usable].max()) if usable.any() else 0.0)
+                # the tip's steepest fall over s; a contact whose u + s leaves the array allows any
+                (ts, td), (us, ud) = _slices(n, sy), _slices(n, sx)
+                inside = np.zeros((n, n), bool)
+                inside[td, ud] = True
+                if (reachable & ~inside).any():
+                    allowed.append(np.inf)
+                else:
+                    shifted = np.full((n, n), -np.inf)
+                    shifted[td, ud] = t[ts, us]
+                    allowed.append(float((t - shifted)[reachable].max()))
+            if max(falls) <= max(allowed) + margin:
+                continue
+            need = -(max(falls) - margin)
+            if need < deepest[c + dy, c + dx]:
+                cliff = max(cliff, float(deepest[c + dy, c + dx] - need))
+                deepest[c + dy, c + dx] = need
+    if cliff == 0.0:
+        return heights, 0.0
+    # further out along each ray the tip lies at least as deep (nearer offsets first)
+    offsets = sorted(((dy, dx) for dy in range(-c, c + 1) for dx in range(-c, c + 1) if dy or dx),
+                     key=lambda v: max(abs(v[0]), abs(v[1])))
+    for v in offsets:
+        w = _inward(v)
+        if w != (0, 0) and np.isfinite(deepest[c + w[0], c + w[1]]):
+            deepest[c + v[0], c + v[1]] = np.fmin(deepest[c + v[0], c + v[1]], deepest[c + w[0], c + w[1]])
+    return deepest, cliff

@@ -205,6 +205,10 @@ def _in_words(summary: dict[str, Any]) -> str:
     if replaced:
         words += (f" {replaced} pixels lower than the tip can image (dropped scan lines) were replaced by their "
                   "neighbours first (the 'dropouts replaced' layer).")
+    steep = summary.get("steps_steeper_than_tip_nm", 0.0)
+    if steep:
+        words += (f" The image has steps steeper than the tip read from it allows: the result may lie up to "
+                  f"{steep:.3g} nm below their tops; give a measured or modelled tip if you can.")
     return words
 
 
