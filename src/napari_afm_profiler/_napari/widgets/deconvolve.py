@@ -179,8 +179,9 @@ class DeconvolveWidget(Container):
         common = {"scale": tuple(layer.scale), "translate": tuple(layer.translate), "units": tuple(layer.units)}
         summary = {k: v for k, v in result.summary.items() if k != "tip_heights"}
         meta = dict(layer.metadata, deconvolution={"model": str(model.path), "notes": list(result.notes), **summary})
-        self.viewer.add_image(result.surface, name=f"{layer.name} · deconvolved", colormap=layer.colormap.name,
-                              contrast_limits=layer.contrast_limits, metadata=meta, **common)
+        deconvolved = self.viewer.add_image(result.surface, name=f"{layer.name} · deconvolved",
+                                            colormap=layer.colormap.name, contrast_limits=layer.contrast_limits,
+                                            metadata=meta, **common)
         self.viewer.add_image(data - result.surface, name=f"{layer.name} · removed by deconvolution",
                               colormap="magma", visible=False, **common)
         if result.uncertainty is not None:
@@ -192,7 +193,8 @@ class DeconvolveWidget(Container):
                                   colormap="inferno", visible=False, metadata={"deconvolution": summary}, **common)
         if result.dropouts is not None:
             self.viewer.add_labels(result.dropouts.astype(np.uint8), name=f"{layer.name} · dropouts replaced",
-                                   opacity=0.6, metadata={"deconvolution": summary}, **common)
+                                   opacity=0.6, visible=False, metadata={"deconvolution": summary}, **common)
+        self.viewer.layers.selection.active = deconvolved  # its controls, not the hidden checks'
         self.tip_used.value = summary["tip"]
         words = _in_words(summary)
         self.status.value = words
