@@ -17,7 +17,9 @@ not counted: the erosion already lowers a spike to what the tip allows.
 
 The test is one-sided on purpose: with a tip sharper than the true one it finds nothing that is
 not impossible; with a blunter one it may take a real narrow pit for a dropout, so callers pass
-the sharpest tip they have.
+the sharpest tip they have.  The same bound, read the other way, says when a tip is too blunt
+for an image's steps (:func:`sharpen_for_cliffs`); the margins are in units of the image's noise
+(:func:`noise_level`).
 """
 
 from __future__ import annotations
