@@ -585,8 +585,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     return result
 
 
-def _cliffs_too_steep(tip: Tip, frame: np.ndarray, card: Mapping[str, Any], px: tuple[float, float],
-                      notes: list[str]) -> float:
+def _cliffs_too_steep(tip: Tip, frame: np.ndarray, deciders: tuple[Tip, ...], notes: list[str]) -> float:
     """Say whether the frame has steps steeper than the blind bound's flanks; return by how much (nm, 0 if none).
 
     On real survey frames such steps let the bound's erosion lie up to 1.26 um below their tops.
@@ -595,12 +594,9 @@ def _cliffs_too_steep(tip: Tip, frame: np.ndarray, card: Mapping[str, Any], px: 
     generator's raised scan lines and overshoots are such steps too.  So the notes say it instead
     (benchmarks/RESULTS.md, session 40).
     """
-    finite = np.isfinite(frame)
-    if not finite.any():
+    if not np.isfinite(frame).any():
         return 0.0
-    deciders = dropout_tips((tip,), blind=True, card=card, pixel_size_nm=px,
-                            height_nm=float(np.ptp(frame[finite])) + 1.0)
-    clean, _ = _without_dropouts(frame, deciders, [])
+    clean, _ = _without_dropouts(frame, deciders, [])  # a dropout is no step
     _, cliff = sharpen_for_cliffs(tip.heights, clean)
     if cliff > 0.0:
         notes.append(f"the image falls faster than that tip's flanks allow (by up to {cliff:.3g} nm): the real tip is "
@@ -831,14 +827,18 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
             notes[-1] = f"tip: {description}"
             if disagree:
                 notes.append(disagree)
-    too_blunt_nm = 0.0
-    if blind and (tip_estimator is None or erosion_only or unreadable) \
-            and loaded.tip_conditioned:  # the limit needs the model's tip range
+    blind_bound = blind and (tip_estimator is None or erosion_only or unreadable) \
+        and loaded.tip_conditioned  # the limit needs the model's tip range
+    if blind_bound:
         used, limited = limit_blind_estimate(used, loaded.card)
         if limited:
             notes.append(limited)
-        too_blunt_nm = _cliffs_too_steep(used, frames[0], loaded.card, px, notes)
     readings = readings or (used,)
+    # the tips that decide which pixels no tip could image: for the dropouts and the blind bound's cliffs
+    deciders = dropout_tips(readings, blind=blind, card=loaded.card, pixel_size_nm=px,
+                            height_nm=float(np.nanmax(arr) - np.nanmin(arr)) + 1.0 if np.isfinite(arr).any() else 1.0,
+                            ) if dropouts == "replace" or blind_bound else ()
+    too_blunt_nm = _cliffs_too_steep(used, frames[0], deciders, notes) if blind_bound else 0.0
     cropped = tip_crop_loss(max(readings, key=lambda reading: reading.size), frames[0])
     if cropped:
         notes.append(cropped)
@@ -861,9 +861,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     results = []
     unexplained = 0
     replaced = np.zeros(frames.shape, bool)
-    deciders = () if dropouts == "keep" else dropout_tips(
-        readings, blind=blind, card=loaded.card, pixel_size_nm=px,
-        height_nm=float(np.nanmax(arr) - np.nanmin(arr)) + 1.0 if np.isfinite(arr).any() else 1.0)
+    if dropouts == "keep":
+        deciders = ()
     for i, frame in enumerate(frames):
         yield "frame", i, len(frames)
         # the tip met a tilted sample: put the plane back, deconvolve, take it out of the heights
