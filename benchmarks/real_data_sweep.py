@@ -31,6 +31,7 @@ import numpy as np
 from napari_afm_profiler.deconv import infer
 from napari_afm_profiler.deconv.conditioning import substrate_background, substrate_plane
 from napari_afm_profiler.io import read_afm
+from napari_afm_profiler.io.unscanned import mask_unscanned
 from napari_afm_profiler.preprocess import level
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "afm-samples"
@@ -40,6 +41,7 @@ CROP = 512
 def _height_frame(path: Path) -> tuple[np.ndarray, float, str] | None:
     """Return the first height channel's first frame (nm), its pixel size and its name, or None."""
     for scan in read_afm(path):
+        scan = mask_unscanned(scan)  # as the CLI and the viewer read it
         if scan.z_unit != "nm":
             continue
         data = np.asarray(scan.data, np.float64)

@@ -175,3 +175,15 @@ def test_gui_docks_the_main_widgets_tabified(make_napari_viewer):
     tabbed = viewer.window._qt_window.tabifiedDockWidgets(docks[0])
     assert set(map(id, tabbed)) == set(map(id, docks[1:]))
     assert all(isinstance(d, QDockWidget) for d in docks)
+
+
+def test_reader_shows_lines_never_scanned_as_missing():
+    from napari_afm_profiler._napari.reader import scan_to_layer
+    from napari_afm_profiler.io.scan import AfmScan
+
+    data = np.random.default_rng(3).normal(10.0, 1.0, (30, 20))
+    data[:25] = 0.0  # the scan was stopped after its first 5 lines (scanned bottom up)
+    layer_data, kwargs, kind = scan_to_layer(AfmScan(data, (2.0, 2.0), "Height", "nm", "test"), "partial.nid")
+    assert kind == "image" and np.isnan(layer_data[:25]).all() and np.isfinite(layer_data[25:]).all()
+    assert kwargs["metadata"]["afm"]["unscanned_lines"] == 25
+    assert kwargs["contrast_limits"] == pytest.approx((data[25:].min(), data[25:].max()))

@@ -117,3 +117,17 @@ def test_tip_shape_names_are_the_models():
     from napari_afm_profiler.tip.names import TIP_SHAPE_NAMES
 
     assert TIP_SHAPE_NAMES == tuple(TIP_SHAPES)
+
+
+def test_lines_never_scanned_are_reported_by_info_and_left_out_of_processing(tmp_path, capsys):
+    band = np.tile(3.0 * np.sin(2 * np.pi * (np.arange(256) + 0.5) / 32), (64, 1))  # Sq = 3 / sqrt(2)
+    stored = np.vstack([np.zeros((40, 256)), band])  # a scan stopped after 64 of 104 lines
+    np.save(tmp_path / "partial.npy", stored)
+    assert main(["info", str(tmp_path / "partial.npy"), "--pixel-size", "2", "--json"]) == 0
+    channel = json.loads(capsys.readouterr().out)["channels"][0]
+    assert channel["unscanned_lines"] == 40
+    assert channel["max"] == pytest.approx(stored.max()) and channel["mean"] == pytest.approx(stored.mean())
+    assert main(["roughness", str(tmp_path / "partial.npy"), "--pixel-size", "2", "--level", "none"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["Sq"] == pytest.approx(3.0 / np.sqrt(2), rel=1e-3)
+    assert "40 scan lines were never measured" in captured.err

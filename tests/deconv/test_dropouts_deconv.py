@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 
 from napari_afm_profiler.deconv.infer import deconvolve  # noqa: E402
 from napari_afm_profiler.errors import InputError  # noqa: E402
-from napari_afm_profiler.io import read_afm  # noqa: E402
+from napari_afm_profiler.io import mask_unscanned, read_afm  # noqa: E402
 from napari_afm_profiler.preprocess import level  # noqa: E402
 from napari_afm_profiler.tip import dilate, make_tip  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
@@ -79,18 +79,19 @@ def test_a_tip_far_too_blunt_replaces_nothing_and_says_why():
     assert any("the tip is probably blunter than the real one; nothing was replaced" in note for note in result.notes)
 
 
-def test_a_real_survey_step_steeper_than_the_blind_tip_is_named_with_its_depth():
-    """A real 215 nm/px frame with a 1.77 um step over one pixel: the blind bound's erosion digs below its top, and says so."""
-    path = SAMPLES / "antooni_sample.nid"
-    if not path.is_file():
-        pytest.skip("shared sample files absent")
-    scan = next(s for s in read_afm(path) if s.z_unit == "nm")
-    image = level(np.asarray(scan.data, np.float64))
+def test_a_survey_step_steeper_than_the_blind_tip_is_named_with_its_depth():
+    """A 200 nm step over one 40 nm pixel: the blind bound's erosion digs below its top, and says by how much.
+
+    The frame is noise-free: on a noisy one the blind estimate sees the step beside the plateau's
+    local maxima and is sharp enough itself.
+    """
+    image = np.zeros((64, 64))
+    image[:, 32:] -= 200.0  # the typical training tip (22.5 deg) falls about 97 nm over a pixel
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = deconvolve(image, pixel_size_nm=scan.pixel_size_nm, tip="estimate")
+        result = deconvolve(image, pixel_size_nm=40.0, tip="estimate")
     depth = result.summary["steps_steeper_than_tip_nm"]
-    assert depth > 500.0 and any("falls faster than that tip's flanks allow" in note for note in result.notes)
+    assert depth > 80.0 and any("falls faster than that tip's flanks allow" in note for note in result.notes)
     # the figure is what the result loses below the step's top
     assert abs(np.nanmax(image - result.surface) - depth) < 0.05 * depth
     # caps imaged by a tip blunter than any the model trained with: no step is too steep for the bound
@@ -100,3 +101,21 @@ def test_a_real_survey_step_steeper_than_the_blind_tip_is_named_with_its_depth()
         warnings.simplefilter("ignore")
         blind = deconvolve(gentle, pixel_size_nm=1.0, tip="estimate", tip_estimator=None)
     assert blind.summary["steps_steeper_than_tip_nm"] == 0.0
+
+
+def test_lines_never_scanned_are_left_out_not_taken_for_a_cliff():
+    """A real survey frame stopped after 17 of 256 lines (the rest stored as 0): no cliff, no dig."""
+    path = SAMPLES / "antooni_sample.nid"
+    if not path.is_file():
+        pytest.skip("shared sample files absent")
+    scan = next(s for s in read_afm(path) if s.z_unit == "nm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = deconvolve(scan.data, pixel_size_nm=scan.pixel_size_nm, tip="estimate")
+        image = level(mask_unscanned(scan).data)  # as the viewer and the CLI read it, then levelled
+        levelled = deconvolve(image, pixel_size_nm=scan.pixel_size_nm, tip="estimate")
+    assert any(note.startswith("239 scan lines were never measured") for note in raw.notes)
+    assert np.isnan(raw.surface[:239]).all() and np.isfinite(raw.surface[239:]).all()
+    for result, source in ((raw, scan.data), (levelled, image)):
+        assert result.summary["steps_steeper_than_tip_nm"] == 0.0
+        assert np.nanmax(source[239:] - result.surface[239:]) < 1.0  # nm, on a frame 687 nm high

@@ -11,6 +11,7 @@ import numpy as np
 from napari_afm_profiler.io import detect_format, read_afm
 from napari_afm_profiler.io.readers import carries_afm_metadata, is_generic
 from napari_afm_profiler.io.scan import AfmScan
+from napari_afm_profiler.io.unscanned import mask_unscanned
 
 LayerData = tuple[Any, dict[str, Any], str]
 
@@ -59,7 +60,13 @@ def _units(scan: AfmScan) -> tuple[str, ...]:
 
 
 def scan_to_layer(scan: AfmScan, file_name: str, *, visible: bool = True) -> LayerData:
-    """Turn an :class:`AfmScan` into an Image ``LayerDataTuple`` with nm scale and metadata."""
+    """Turn an :class:`AfmScan` into an Image ``LayerDataTuple`` with nm scale and metadata.
+
+    Lines an interrupted scan never measured are shown as missing (NaN; see
+    :func:`~napari_afm_profiler.io.unscanned.mask_unscanned`), so no tool of the viewer takes
+    their stored constant for heights; ``metadata["afm"]["unscanned_lines"]`` counts them.
+    """
+    scan = mask_unscanned(scan)
     pixel = scan.pixel_size_nm or (1.0, 1.0)
     scale = tuple(pixel) if scan.data.ndim == 2 else (1.0, *pixel)
     metadata = {
@@ -69,6 +76,7 @@ def scan_to_layer(scan: AfmScan, file_name: str, *, visible: bool = True) -> Lay
             "pixel_size_nm": scan.pixel_size_nm,
             "file_format": scan.file_format,
             "file": file_name,
+            "unscanned_lines": scan.metadata.get("unscanned_lines", 0),
         },
         "instrument": scan.metadata,
     }
@@ -80,6 +88,10 @@ def scan_to_layer(scan: AfmScan, file_name: str, *, visible: bool = True) -> Lay
         "metadata": metadata,
         "visible": visible,
     }
+    if isinstance(scan.data, np.ndarray) and scan.metadata.get("unscanned_lines"):
+        finite = scan.data[np.isfinite(scan.data)]  # the measured lines' range, whatever napari does with NaN
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        kwargs["contrast_limits"] = (lo, hi if hi > lo else lo + 1.0)
     if not isinstance(scan.data, np.ndarray):
         # a lazy stack: contrast from the first frame, so that opening never reads the whole movie
         first = np.asarray(scan.data[0])

@@ -104,10 +104,12 @@ def _choose(scans: list[Any], wanted: list[str] | None, name: str) -> list[Any]:
 def _rows(path: Path, config: BatchConfig) -> list[dict[str, Any]]:
     from napari_afm_profiler.io import read_afm
     from napari_afm_profiler.io.generic import read_npy
+    from napari_afm_profiler.io.unscanned import mask_unscanned
 
     # a .npy in a batch folder holds heights in nm, as on the command line (its pixel size is unknown)
     found = read_npy(path, z_unit="nm") if path.suffix.lower() == ".npy" else read_afm(path)
-    scans = _choose(found, config.channels, path.name)
+    # lines an interrupted scan never measured are missing data, not heights
+    scans = [mask_unscanned(scan) for scan in _choose(found, config.channels, path.name)]
     rows: list[dict[str, Any]] = []
     for scan in scans:
         if scan.pixel_size_nm is None:

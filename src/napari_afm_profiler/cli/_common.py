@@ -8,26 +8,39 @@ from typing import Any
 from napari_afm_profiler.errors import AfmProfilerError
 
 
-def load_scans(path: str, pixel_size: float | None, channel: str | None = None, *, lazy: bool = False) -> Any:
+def load_scans(path: str, pixel_size: float | None, channel: str | None = None, *, lazy: bool = False,
+               keep_unscanned: bool = False) -> Any:
     """Read ``path`` (a ``.npy`` holds heights in nm, calibrated by ``pixel_size``); optionally one channel.
 
     ``lazy`` reads movies as dask stacks (frames read when used), for commands that go frame by frame.
+    The lines an interrupted scan never measured become NaN (a note on stderr says how many), unless
+    ``keep_unscanned`` (the values as stored, for ``info`` and a plain ``export``).
     """
+    import sys
+
     from napari_afm_profiler.io import read_afm
     from napari_afm_profiler.io.generic import read_npy
+    from napari_afm_profiler.io.unscanned import mask_unscanned
 
     if Path(path).suffix.lower() == ".npy":
         # the CLI contract: a .npy image holds heights in nm, the pixel size comes from --pixel-size
         scans = read_npy(path, pixel_size_nm=(pixel_size, pixel_size) if pixel_size else None, z_unit="nm")
     else:
         scans = read_afm(path, lazy=lazy)
-    if channel is None:
+    if channel is not None:
+        chosen = [scan for scan in scans if scan.channel == channel]
+        if not chosen:
+            names = ", ".join(repr(s.channel) for s in scans)
+            raise AfmProfilerError(f"{Path(path).name}: no channel {channel!r}; channels are {names}")
+        scans = chosen[:1]
+    if keep_unscanned:
         return scans
-    for scan in scans:
-        if scan.channel == channel:
-            return [scan]
-    names = ", ".join(repr(s.channel) for s in scans)
-    raise AfmProfilerError(f"{Path(path).name}: no channel {channel!r}; channels are {names}")
+    scans = [mask_unscanned(scan) for scan in scans]
+    lines = max((scan.metadata.get("unscanned_lines", 0) for scan in scans), default=0)
+    if lines:
+        print(f"note: {Path(path).name}: {lines} scan lines were never measured (an interrupted scan, stored as "
+              "one constant); they are left out as missing (NaN)", file=sys.stderr)
+    return scans
 
 
 def finite_stats(data: Any) -> tuple[float | None, float | None, float | None]:

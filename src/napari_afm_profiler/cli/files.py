@@ -15,13 +15,16 @@ LEVEL_CHOICES = ("lines", "lines-match", "lines-poly", "plane", "poly2", "poly3"
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print the format and every channel's shape, calibration and value range."""
-    scans = load_scans(args.file, args.pixel_size, lazy=True)
+    from napari_afm_profiler.io.unscanned import mask_unscanned
+
+    scans = load_scans(args.file, args.pixel_size, lazy=True, keep_unscanned=True)  # the values as stored
     channels = []
     for s in scans:
         lo, hi, mean = finite_stats(s.data)
         channels.append({"name": s.channel, "shape": list(s.data.shape),
                          "pixel_size_nm": list(s.pixel_size_nm) if s.pixel_size_nm else None,
-                         "z_unit": s.z_unit, "min": lo, "max": hi, "mean": mean})
+                         "z_unit": s.z_unit, "min": lo, "max": hi, "mean": mean,
+                         "unscanned_lines": mask_unscanned(s).metadata.get("unscanned_lines", 0)})
     report = {"format": scans[0].file_format, "channels": channels}
     if args.json:
         print(json.dumps(report, indent=2))
@@ -33,6 +36,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         vals = [f"{v:.6g}" if v is not None else "-" for v in (c["min"], c["max"], c["mean"])]
         print(f"{c['name'][:32]:32s} {'x'.join(map(str, c['shape'])):>14s} {px:>20s} {c['z_unit']:>6s} "
               f"{vals[0]:>12s} {vals[1]:>12s} {vals[2]:>12s}")
+    unscanned = max(c["unscanned_lines"] for c in channels)
+    if unscanned:
+        print(f"{unscanned} scan lines were never measured (an interrupted scan): the values above include the "
+              "constant stored there; processing commands leave those lines out (NaN)")
     return 0
 
 
@@ -41,7 +48,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from napari_afm_profiler.io.writers import write_image
     from napari_afm_profiler.preprocess import level
 
-    scan = load_scans(args.file, args.pixel_size, args.channel)[0]
+    scan = load_scans(args.file, args.pixel_size, args.channel, keep_unscanned=not args.level)[0]
     data = scan.data
     if args.level:
         data = level(data, args.level)

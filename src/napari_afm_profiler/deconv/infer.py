@@ -60,6 +60,7 @@ from napari_afm_profiler.deconv.tips import (
     tips_read_from_image,
 )
 from napari_afm_profiler.errors import AFMFormatError, InputError
+from napari_afm_profiler.io.unscanned import unscanned_lines
 from napari_afm_profiler.pixels import check_resampled_size, pixel_size_pair
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
@@ -585,6 +586,21 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     return result
 
 
+def _unscanned_as_missing(arr: np.ndarray) -> tuple[np.ndarray, str]:
+    """Set the lines an interrupted scan never measured to NaN (a copy); say how many there were."""
+    frames = arr[None] if arr.ndim == 2 else arr
+    found = np.stack([unscanned_lines(frame) for frame in frames])
+    count = int(found.sum())
+    if count == 0:
+        return arr, ""
+    out = np.array(frames)
+    out[found] = np.nan
+    # their stored constant would be a plateau whose edge the erosion digs into by the tip's depth
+    return (out[0] if arr.ndim == 2 else out), (
+        f"{count} scan lines were never measured (an interrupted scan, stored as one constant): they are left "
+        "out as missing (NaN)")
+
+
 def _cliffs_too_steep(tip: Tip, frame: np.ndarray, deciders: tuple[Tip, ...], notes: list[str]) -> float:
     """Say whether the frame has steps steeper than the blind bound's flanks; return by how much (nm, 0 if none).
 
@@ -772,6 +788,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if arr.ndim not in (2, 3) or min(arr.shape[-2:]) < 8:
         raise InputError(f"deconvolution needs a 2-D image or a 3-D stack of at least 8 x 8 px; got shape {arr.shape}")
     px = pixel_size_pair(pixel_size_nm, needed_for="deconvolution")
+    arr, unscanned_note = _unscanned_as_missing(arr)
     target = _work_grid(loaded, px)
     px_mean = math.sqrt(px[0] * px[1])
     limit = erosion_limit_nm(loaded.card.get("intervals")) if loaded.tip_conditioned else None
@@ -781,7 +798,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         arr.shape, px, target, step="a deconvolution", alternative=(
             "crop the region of interest, or use the Villarrubia erosion alone (afm-profiler tip erode), which works "
             "at the image's own pixel size"))
-    notes: list[str] = []
+    notes: list[str] = [unscanned_note] if unscanned_note else []
     if erosion_only:
         notes.append(f"pixels of {px_mean:.3g} nm are coarser than the {limit:g} nm up to which the "
                      "model's intervals are calibrated: the result is the erosion by the tip (raised by the noise's "
