@@ -604,8 +604,8 @@ def _unscanned_as_missing(arr: np.ndarray) -> tuple[np.ndarray, str]:
 def _cliffs_too_steep(tip: Tip, frame: np.ndarray, deciders: tuple[Tip, ...], notes: list[str]) -> float:
     """Say whether the frame has steps steeper than the blind bound's flanks; return by how much (nm, 0 if none).
 
-    On real survey frames such steps let the bound's erosion lie up to 1.26 um below their tops.
-    Deepening the tip to image them fixed those files but made wide validation images worse
+    On a real survey frame (``matrix-2.txt``, 370 nm pixels) such steps let the bound's erosion lie up
+    to 430 nm below their tops.  Deepening the tip to image them made wide validation images worse
     (mean ratio to the erosion 1.218 -> 1.234 at 0.25-4 nm, 1.106 -> 1.117 at 4-16 nm): the
     generator's raised scan lines and overshoots are such steps too.  So the notes say it instead
     (benchmarks/RESULTS.md, session 40).
