@@ -113,6 +113,14 @@ def test_array_tip_with_an_off_centre_maximum_is_accepted_with_a_warning():
     assert flipped.heights[0, 0] == -9.0
 
 
+def test_a_tip_upside_down_is_refused_with_the_fix():
+    """A profile measured up from the apex (z = r^2 / 2R) would touch with its corners: named, not used."""
+    model = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=10.0, size=11)
+    with pytest.raises(InputError, match="upside down.*negate it"):
+        tip_from_array(-model.heights)
+    assert tip_from_array(model.heights - model.heights.min()).heights.max() == 0.0  # any offset is fine
+
+
 @pytest.mark.parametrize("offset", [-20.0, 0.0, 7.5])
 @pytest.mark.parametrize("new_pixel", [0.5, 0.8, 2.0])
 def test_array_tip_with_any_offset_resamples_to_the_model_at_another_pixel_size(offset, new_pixel):

@@ -308,6 +308,12 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         Heights normalised to a maximum of 0 (``T - max(T)``); the subtracted maximum is kept in
         ``parameters["height_offset_nm"]``.
 
+    Raises
+    ------
+    InputError
+        When the array is not odd and square, its centre is not finite, it holds +inf, or its
+        centre is its lowest point (a tip upside down).
+
     Warns
     -----
     TipOffCentreWarning
@@ -330,6 +336,12 @@ def tip_from_array(heights: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     if not np.isfinite(arr[c, c]):
         raise InputError("the tip's centre pixel (its apex) is not a finite height")
     check_no_positive_infinity(arr)
+    others = np.delete(arr.ravel(), c * arr.shape[0] + c)
+    others = others[np.isfinite(others)]
+    if others.size and np.all(others > arr[c, c]):
+        # a profile measured up from the apex (z = r^2 / 2R): as a tip it would touch with its corners
+        raise InputError("the tip's centre pixel is its lowest point: it looks upside down (heights measured up "
+                         "from the apex); tips follow Gwyddion's convention, the apex is the maximum: negate it")
     if np.nanmax(arr) > arr[c, c]:
         # Gwyddion accepts such tips (only T - max(T) matters), so we do too, but the image
         # they make is shifted by the offset of the maximum from the centre
