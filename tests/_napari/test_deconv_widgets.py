@@ -64,18 +64,21 @@ def test_deconvolve_dock_uses_the_chosen_tip_and_says_so(make_napari_viewer, wai
     assert dock.tip_used.value.startswith("the given tip model")
     assert dock.status.value.startswith("done")
     assert np.all(viewer.layers["domes · consistency (image − tip ⊕ result)"].data >= 0)
+    lower, upper = (viewer.layers[f"domes · 90 % interval, {bound} bound"] for bound in ("lower", "upper"))
+    assert not lower.visible and np.all(lower.data <= result.data + 1e-5) and np.all(result.data <= upper.data + 1e-5)
+    assert lower.contrast_limits == result.contrast_limits  # on the result's scale, to compare by eye
     dock.tip.value = tip_layer
     wait_worker(dock.run())
-    assert "given tip of" in viewer.layers[-4].metadata["deconvolution"]["tip"]
+    assert "given tip of" in viewer.layers[-6].metadata["deconvolution"]["tip"]
     dock.tip.value = "read from the image (tip estimator)"
     wait_worker(dock.run())
-    read = viewer.layers[-4].metadata["deconvolution"]
+    read = viewer.layers[-6].metadata["deconvolution"]
     assert dock.tip_used.value.startswith("the tip read from the image") and "averages the results" in dock.tip_used.value
     assert len(read["tip_read_from_image"]["readings_radius_nm"]) == 3
     assert read["mirror_average"] is False
     dock.mirror.value = True  # the mirror images too: the layer's notes say so
     wait_worker(dock.run())
-    mirrored = viewer.layers[-4].metadata["deconvolution"]
+    mirrored = viewer.layers[-6].metadata["deconvolution"]
     assert mirrored["mirror_average"] is True and any("mirror images" in note for note in mirrored["notes"])
 
 

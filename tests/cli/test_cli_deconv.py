@@ -70,8 +70,13 @@ def test_deconvolve_with_a_tip_model_writes_the_checks(domes, tmp_path, capsys):
     image, _ = domes
     args = ["deconvolve", str(image), "--pixel-size", "1", "--tip-shape", "cone", "--tip-radius", "5",
             "--tip-half-angle", "20", "-o", str(tmp_path / "out.npy"), "--consistency", str(tmp_path / "c.npy"),
-            "--uncertainty", str(tmp_path / "u.npy"), "--summary", str(tmp_path / "s.json")]
+            "--uncertainty", str(tmp_path / "u.npy"), "--summary", str(tmp_path / "s.json"),
+            "--interval", str(tmp_path / "lo.npy"), str(tmp_path / "hi.npy")]
     assert main(args) == 0
+    result, half = np.load(tmp_path / "out.npy"), np.load(tmp_path / "u.npy")
+    lower, upper = np.load(tmp_path / "lo.npy"), np.load(tmp_path / "hi.npy")
+    assert np.all(lower <= result + 1e-5) and np.all(result <= upper + 1e-5)
+    np.testing.assert_allclose(half, (upper - lower) / 2, atol=1e-4)  # the half-width is the bounds' own
     err = capsys.readouterr().err
     assert "note: tip: the given tip model (cone, apex radius 5 nm, half-angle 20 deg)" in err
     assert "consistent" in err or "check failed" in err

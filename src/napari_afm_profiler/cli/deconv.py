@@ -104,6 +104,13 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
     print(f"wrote {out}")
     extra = [(args.uncertainty, result.uncertainty, "90 % interval half-width" if result.lower is not None
               else "uncertainty"), (args.consistency, result.consistency, "consistency")]
+    if args.interval is not None:
+        if result.lower is None:
+            print("warning: this model has no calibrated interval (a model from before tip conditioning): "
+                  "--interval is not written", file=sys.stderr)
+        else:
+            extra += [(args.interval[0], result.lower, "90 % interval, lower bound"),
+                      (args.interval[1], result.upper, "90 % interval, upper bound")]
     for path, data, name in extra:
         if path is not None and data is not None:
             written = write_image(path, data, pixel_size_nm=scan.pixel_size_nm, channel=f"{scan.channel} ({name})",
@@ -267,6 +274,9 @@ def add_deconv_parsers(sub: Any) -> None:
     d.add_argument("--uncertainty", default=None, metavar="OUT",
                    help="also write the uncertainty: the calibrated 90 %% interval's half-width (older models: the "
                         "spread over mirror images, 4x slower)")
+    d.add_argument("--interval", nargs=2, default=None, metavar=("LOWER", "UPPER"),
+                   help="also write the calibrated 90 %% interval's bounds of the true height, nm (asymmetric about "
+                        "the result: below it the surface may lie deeper than above it)")
     d.add_argument("--consistency", default=None, metavar="OUT",
                    help="also write the consistency map image - dilate(result, tip), nm")
     d.add_argument("--summary", default=None, metavar="JSON",

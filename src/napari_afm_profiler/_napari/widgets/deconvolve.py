@@ -188,6 +188,11 @@ class DeconvolveWidget(Container):
             name = "90 % interval half-width" if result.lower is not None else "deconvolution uncertainty"
             self.viewer.add_image(result.uncertainty, name=f"{layer.name} · {name}", colormap="viridis",
                                   visible=False, metadata={"deconvolution": summary}, **common)
+            if result.lower is not None:  # the interval is asymmetric about the result: its bounds themselves
+                for bound, values in (("lower", result.lower), ("upper", result.upper)):
+                    self.viewer.add_image(values, name=f"{layer.name} · 90 % interval, {bound} bound",
+                                          colormap=layer.colormap.name, contrast_limits=layer.contrast_limits,
+                                          visible=False, metadata={"deconvolution": summary}, **common)
         if result.consistency is not None:
             self.viewer.add_image(result.consistency, name=f"{layer.name} · consistency (image − tip ⊕ result)",
                                   colormap="inferno", visible=False, metadata={"deconvolution": summary}, **common)
