@@ -62,7 +62,7 @@ def _tip_depths(tip: np.ndarray | Tip, z_range: float) -> np.ndarray:
 
 
 def _mad_sd(d2: np.ndarray) -> float:
-    """The white-noise SD that gives these second differences (their MAD over sqrt(6)); 0 when there are none."""
+    """Return the white-noise SD that gives these second differences (their MAD over sqrt(6)); 0 when none."""
     d2 = d2[np.isfinite(d2)]
     if d2.size == 0:
         return 0.0
