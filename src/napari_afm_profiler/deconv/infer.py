@@ -60,7 +60,7 @@ from napari_afm_profiler.deconv.tips import (
     tips_read_from_image,
 )
 from napari_afm_profiler.errors import AFMFormatError, InputError
-from napari_afm_profiler.io.unscanned import unscanned_lines
+from napari_afm_profiler.io.unscanned import unscanned_to_nan
 from napari_afm_profiler.pixels import check_resampled_size, pixel_size_pair
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
@@ -588,17 +588,10 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
 
 def _unscanned_as_missing(arr: np.ndarray) -> tuple[np.ndarray, str]:
     """Set the lines an interrupted scan never measured to NaN (a copy); say how many there were."""
-    frames = arr[None] if arr.ndim == 2 else arr
-    found = np.stack([unscanned_lines(frame) for frame in frames])
-    count = int(found.sum())
-    if count == 0:
-        return arr, ""
-    out = np.array(frames)
-    out[found] = np.nan
     # their stored constant would be a plateau whose edge the erosion digs into by the tip's depth
-    return (out[0] if arr.ndim == 2 else out), (
-        f"{count} scan lines were never measured (an interrupted scan, stored as one constant): they are left "
-        "out as missing (NaN)")
+    out, count = unscanned_to_nan(arr)
+    return out, (f"{count} scan lines were never measured (an interrupted scan, stored as one constant): they are "
+                 "left out as missing (NaN)" if count else "")
 
 
 def _cliffs_too_steep(tip: Tip, frame: np.ndarray, deciders: tuple[Tip, ...], notes: list[str]) -> float:

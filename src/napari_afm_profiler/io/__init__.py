@@ -8,6 +8,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
     submod_attrs={
         "readers": ["FORMATS", "detect_format", "read", "read_afm", "supported_suffixes"],
         "scan": ["AfmScan"],
-        "unscanned": ["mask_unscanned", "unscanned_lines"],
+        "unscanned": ["mask_unscanned", "unscanned_lines", "unscanned_to_nan"],
     },
 )

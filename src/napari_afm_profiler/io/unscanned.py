@@ -91,17 +91,46 @@ def unscanned_lines(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def _masked_frame(frame: np.ndarray) -> np.ndarray:
-    frame = np.array(frame, dtype=np.float64)
-    frame[unscanned_lines(frame)] = np.nan
-    return frame
+def unscanned_to_nan(data: np.ndarray) -> tuple[np.ndarray, int]:
+    """Set the lines an interrupted scan never measured to NaN, frame by frame; count them.
+
+    Parameters
+    ----------
+    data : (ny, nx) or (n_frames, ny, nx) array_like
+        An image or a stack (any unit).
+
+    Returns
+    -------
+    data : ndarray
+        ``data`` itself when no line is unscanned, otherwise a float64 copy with NaN on those lines.
+    count : int
+        How many lines (over all frames) were set to NaN.
+
+    Examples
+    --------
+    >>> frame = np.random.default_rng(2).normal(size=(8, 10)); frame[:2] = 0.0
+    >>> masked, count = unscanned_to_nan(frame)
+    >>> count, bool(np.isnan(masked[:2]).all()), bool(np.isfinite(masked[2:]).all())
+    (2, True, True)
+    """
+    arr = np.asarray(data)
+    frames = arr[None] if arr.ndim == 2 else arr
+    found = [unscanned_lines(frame) for frame in frames]
+    count = int(sum(int(rows.sum()) for rows in found))
+    if count == 0:
+        return arr, 0
+    out = np.array(frames, dtype=np.float64)
+    for frame, rows in zip(out, found):
+        frame[rows] = np.nan
+    return (out[0] if arr.ndim == 2 else out), count
 
 
 def mask_unscanned(scan: AfmScan) -> AfmScan:
     """Return ``scan`` with the lines an interrupted scan never measured set to NaN.
 
     Every frame is judged on its own (:func:`unscanned_lines`); a lazy movie stays lazy.  The
-    number of such lines of a single image is recorded as ``metadata["unscanned_lines"]``.
+    number of such lines of an image or an in-memory stack is recorded as
+    ``metadata["unscanned_lines"]``.
 
     Parameters
     ----------
@@ -111,8 +140,8 @@ def mask_unscanned(scan: AfmScan) -> AfmScan:
     Returns
     -------
     scan : AfmScan
-        ``scan`` itself when no line is unscanned (or it is a lazy movie with none in its
-        first frame), otherwise a copy whose data have NaN on those lines.
+        ``scan`` itself when no line is unscanned (or it is a lazy movie with none in its first
+        and last frames), otherwise a copy whose data have NaN on those lines.
 
     Examples
     --------
@@ -127,15 +156,10 @@ def mask_unscanned(scan: AfmScan) -> AfmScan:
     if data.ndim == 3 and not isinstance(data, np.ndarray):  # a lazy movie: frame by frame, when read
         if not unscanned_lines(np.asarray(data[-1])).any() and not unscanned_lines(np.asarray(data[0])).any():
             return scan
-        masked = data.map_blocks(lambda block: np.stack([_masked_frame(f) for f in block]), dtype=np.float64)
+        masked = data.map_blocks(lambda block: unscanned_to_nan(block)[0].astype(np.float64), dtype=np.float64)
         return dataclasses.replace(scan, data=masked)
-    frames = data[None] if data.ndim == 2 else data
-    found = [unscanned_lines(frame) for frame in frames]
-    count = int(sum(int(rows.sum()) for rows in found))
+    out, count = unscanned_to_nan(data)
     if count == 0:
         return scan
-    out = np.array(frames, dtype=np.float64)
-    for frame, rows in zip(out, found):
-        frame[rows] = np.nan
     metadata: dict[str, Any] = {**scan.metadata, "unscanned_lines": count}
-    return dataclasses.replace(scan, data=out[0] if data.ndim == 2 else out, metadata=metadata)
+    return dataclasses.replace(scan, data=out, metadata=metadata)
