@@ -22,3 +22,24 @@ def test_a_tip_sampled_only_as_wide_as_the_crop_is_the_cropped_full_tip():
         np.testing.assert_array_equal(crop_tip(capped, 41), crop_tip(full, 41))
         kinds.add((drawn["asymmetric"], drawn["double"], full.shape[0] > 41))
     assert any(a and big for a, _, big in kinds) and any(d and big for _, d, big in kinds)
+
+
+def test_scan_line_wander_is_smooth_along_lines_independent_across_them_and_drawn_only_when_asked():
+    import pytest
+
+    from napari_afm_profiler.errors import InputError
+    from napari_afm_profiler.synth.wide import make_wide_pair
+    from napari_afm_profiler.tip.dropouts import _mad_sd
+
+    base = WideSpec(shape=(96, 96), scenes=("caps",), noise_nm=(0.1, 0.1))
+    plain = make_wide_pair(base, 4)
+    assert np.array_equal(plain.image, make_wide_pair(replace(base, line_wander=0.0), 4).image)
+    wandering = make_wide_pair(replace(base, line_wander=3.0), 4)
+    assert np.array_equal(wandering.surface, plain.surface)  # the same scene, only the image gains the wander
+    added = wandering.image - plain.image
+    assert np.std(added) == pytest.approx(0.3, rel=1e-6)  # 3 x the white noise of 0.1 nm
+    along = _mad_sd(added[:, 2:] - 2 * added[:, 1:-1] + added[:, :-2])
+    across = _mad_sd(added[2:] - 2 * added[1:-1] + added[:-2])
+    assert across > 10 * along  # smooth along a line, each line on its own
+    with pytest.raises(InputError, match="line_wander"):
+        replace(base, line_wander=-1.0).check()

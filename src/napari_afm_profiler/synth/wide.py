@@ -29,6 +29,9 @@ from napari_afm_profiler.tip.models import crop_tip
 
 WIDE_TIP_SHAPES = ("cone", "pyramid", "paraboloid")
 
+LINE_WANDER_PX = 6.0
+"""Gaussian width (px) along a line of the scan-line wander (see :class:`WideSpec`)."""
+
 
 @dataclass(frozen=True)
 class WideSpec:
@@ -74,6 +77,12 @@ class WideSpec:
         seed are those made before tilts existed.
     tilt_deg : float
         Largest inclination of a tilted sample, degrees (uniform from 0).
+    line_wander : float
+        Scan-line wander, as real scans have it: each line a smooth random curve along it
+        (white noise smoothed by a Gaussian of ``LINE_WANDER_PX`` px), independent from line to
+        line, of SD ``line_wander`` times the pair's white-noise SD.  Line levelling does not
+        remove it, and read along the lines alone it looks like no noise.  0 (default) draws
+        nothing, so the scenes of a seed are those made before it existed.
     """
 
     shape: tuple[int, int] = (128, 128)
@@ -93,6 +102,7 @@ class WideSpec:
     edge_overshoot: float = 0.08
     tilt_probability: float = 0.0
     tilt_deg: float = 12.0
+    line_wander: float = 0.0
 
     def check(self) -> None:
         """Raise :class:`InputError` naming the first impossible parameter."""
@@ -115,6 +125,8 @@ class WideSpec:
             raise InputError(f"tip_shapes must be some of {', '.join(WIDE_TIP_SHAPES)}; got {self.tip_shapes}")
         if not 0 <= self.tilt_deg < 45:
             raise InputError(f"tilt_deg must be in [0, 45); got {self.tilt_deg}")
+        if not (math.isfinite(self.line_wander) and self.line_wander >= 0):
+            raise InputError(f"line_wander must be a finite multiple >= 0 of the noise; got {self.line_wander}")
         for name in ("asymmetric_probability", "double_probability", "line_probability", "edge_overshoot",
                      "tilt_probability"):
             if not 0 <= getattr(self, name) <= 1:
@@ -355,6 +367,9 @@ def make_wide_pair(spec: WideSpec, seed: int | np.random.SeedSequence) -> WidePa
                              edge_overshoot=float(rng.uniform(0, spec.edge_overshoot)), line_modes=("shift", "offset"),
                              line_offset_nm=float(min(2.0, 3 * noise + 0.2)))
     image = apply_artifacts(image, artifacts, pixel_size_nm=(px, px), rng=rng)
+    if spec.line_wander:  # drawn last: the rest of the pair is the one made without it
+        wander = ndi.gaussian_filter1d(rng.normal(size=image.shape), LINE_WANDER_PX, axis=1)
+        image = image + spec.line_wander * noise * wander / wander.std()
     return WidePair(surface=surface, image=image, tip=tip, pixel_size_nm=px, scene=scene, noise_nm=noise,
                     parameters={"scene": scene, "pixel_size_nm": px, "tip": tip_params, "noise_nm": noise, **tilt})
 
