@@ -74,12 +74,15 @@ def test_mask_sets_nan_and_counts_per_frame():
 def test_lazy_movie_stays_lazy_and_masks_its_frames():
     stack = _noisy((4, 12, 16))
     stack[-1, 5:] = 0.0  # the movie was stopped during its last frame
+    stack[1, :3] = 450.0  # a middle frame's first lines at the z range's limit (the tip approaching)
     scan = AfmScan(da.from_array(stack, chunks=(1, 12, 16)), (1.0, 1.0), "Height", "nm", "test")
     masked = mask_unscanned(scan)
     assert isinstance(masked.data, da.Array)
     frame = np.asarray(masked.data[-1])
     assert np.isnan(frame[5:]).all() and np.isfinite(frame[:5]).all()
     assert np.isfinite(np.asarray(masked.data[0])).all()
+    middle = np.asarray(masked.data[1])
+    assert np.isnan(middle[:3]).all() and np.isfinite(middle[3:]).all()
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
@@ -91,3 +94,15 @@ def test_interrupted_real_scans(name, zero_pixels):
     masked = mask_unscanned(scan)
     assert masked.metadata["unscanned_lines"] * scan.data.shape[1] == zero_pixels
     assert np.isfinite(masked.data).sum() == scan.data.size - zero_pixels
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
+def test_info_counts_unscanned_lines_in_every_frame_of_a_lazy_movie(capsys):
+    """extra_sample.asd: frame 3 ends in 33 lines at the z range's limit (450 nm); no other frame has such a block."""
+    import json
+
+    from napari_afm_profiler.cli import main
+
+    assert main(["info", str(SAMPLES / "extra_sample.asd"), "--json"]) == 0
+    height = json.loads(capsys.readouterr().out)["channels"][0]
+    assert height["unscanned_lines"] == 33 and height["max"] == 450.0  # the stored values, counted

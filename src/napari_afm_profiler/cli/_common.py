@@ -43,24 +43,30 @@ def load_scans(path: str, pixel_size: float | None, channel: str | None = None, 
     return scans
 
 
-def finite_stats(data: Any) -> tuple[float | None, float | None, float | None]:
-    """Minimum, maximum and mean of the finite values (None for an all-NaN channel).
+def channel_stats(data: Any) -> tuple[float | None, float | None, float | None, int]:
+    """Minimum, maximum and mean of the finite values (None for an all-NaN channel), and the unscanned lines.
 
-    A stack is reduced one frame at a time, so a lazy movie of any size needs one frame of memory.
+    The values are the stored ones (an interrupted scan's filling included, as Gwyddion shows it);
+    the last figure counts the lines :func:`~napari_afm_profiler.io.unscanned.unscanned_lines` finds
+    in every frame.  A stack is reduced one frame at a time, in one pass, so a lazy movie of any
+    size is read once with one frame of memory.
     """
     import numpy as np
 
-    lo, hi, total, count = np.inf, -np.inf, 0.0, 0
+    from napari_afm_profiler.io.unscanned import unscanned_lines
+
+    lo, hi, total, count, unscanned = np.inf, -np.inf, 0.0, 0, 0
     frames = (data,) if np.ndim(data) == 2 else (data[k] for k in range(np.shape(data)[0]))
     for frame in frames:
         frame = np.asarray(frame)
+        unscanned += int(unscanned_lines(frame).sum())
         finite = frame[np.isfinite(frame)]
         if finite.size:
             lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
             total, count = total + float(finite.sum(dtype=np.float64)), count + finite.size
     if count == 0:
-        return None, None, None
-    return lo, hi, total / count
+        return None, None, None, unscanned
+    return lo, hi, total / count, unscanned
 
 
 def add_tip_arguments(parser: Any, *, what: str = "deconvolution") -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from napari_afm_profiler.cli._common import finite_stats, load_scans
+from napari_afm_profiler.cli._common import channel_stats, load_scans
 
 # the levelling methods, listed here so that building the parser imports no levelling code
 LEVEL_CHOICES = ("lines", "lines-match", "lines-poly", "plane", "poly2", "poly3")
@@ -15,16 +15,13 @@ LEVEL_CHOICES = ("lines", "lines-match", "lines-poly", "plane", "poly2", "poly3"
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print the format and every channel's shape, calibration and value range."""
-    from napari_afm_profiler.io.unscanned import mask_unscanned
-
     scans = load_scans(args.file, args.pixel_size, lazy=True, keep_unscanned=True)  # the values as stored
     channels = []
     for s in scans:
-        lo, hi, mean = finite_stats(s.data)
+        lo, hi, mean, unscanned = channel_stats(s.data)
         channels.append({"name": s.channel, "shape": list(s.data.shape),
                          "pixel_size_nm": list(s.pixel_size_nm) if s.pixel_size_nm else None,
-                         "z_unit": s.z_unit, "min": lo, "max": hi, "mean": mean,
-                         "unscanned_lines": mask_unscanned(s).metadata.get("unscanned_lines", 0)})
+                         "z_unit": s.z_unit, "min": lo, "max": hi, "mean": mean, "unscanned_lines": unscanned})
     report = {"format": scans[0].file_format, "channels": channels}
     if args.json:
         print(json.dumps(report, indent=2))

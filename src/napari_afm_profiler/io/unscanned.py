@@ -130,7 +130,7 @@ def mask_unscanned(scan: AfmScan) -> AfmScan:
 
     Every frame is judged on its own (:func:`unscanned_lines`); a lazy movie stays lazy.  The
     number of such lines of an image or an in-memory stack is recorded as
-    ``metadata["unscanned_lines"]``.
+    ``metadata["unscanned_lines"]`` (a lazy movie's would mean reading every frame).
 
     Parameters
     ----------
@@ -140,8 +140,9 @@ def mask_unscanned(scan: AfmScan) -> AfmScan:
     Returns
     -------
     scan : AfmScan
-        ``scan`` itself when no line is unscanned (or it is a lazy movie with none in its first
-        and last frames), otherwise a copy whose data have NaN on those lines.
+        ``scan`` itself when no line of an image or in-memory stack is unscanned, otherwise a copy
+        whose data have NaN on those lines (for a lazy movie, always a lazy copy that masks each
+        frame when it is read).
 
     Examples
     --------
@@ -153,9 +154,9 @@ def mask_unscanned(scan: AfmScan) -> AfmScan:
     (3, True)
     """
     data = scan.data
-    if data.ndim == 3 and not isinstance(data, np.ndarray):  # a lazy movie: frame by frame, when read
-        if not unscanned_lines(np.asarray(data[-1])).any() and not unscanned_lines(np.asarray(data[0])).any():
-            return scan
+    if data.ndim == 3 and not isinstance(data, np.ndarray):
+        # a lazy movie: each frame is judged when it is read (any frame may hold such lines: an
+        # HS-AFM movie's frames while the tip approaches sit at the z range's limit)
         masked = data.map_blocks(lambda block: unscanned_to_nan(block)[0].astype(np.float64), dtype=np.float64)
         return dataclasses.replace(scan, data=masked)
     out, count = unscanned_to_nan(data)
