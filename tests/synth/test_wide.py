@@ -43,3 +43,25 @@ def test_scan_line_wander_is_smooth_along_lines_independent_across_them_and_draw
     assert across > 10 * along  # smooth along a line, each line on its own
     with pytest.raises(InputError, match="line_wander"):
         replace(base, line_wander=-1.0).check()
+
+
+def test_scan_line_wander_range_draws_one_multiple_per_pair_within_it():
+    import pytest
+
+    from napari_afm_profiler.errors import InputError
+    from napari_afm_profiler.synth.wide import make_wide_pair
+
+    base = WideSpec(shape=(64, 64), scenes=("caps",), noise_nm=(0.1, 0.1))
+    drawn = []
+    for seed in range(6):
+        plain = make_wide_pair(base, seed)
+        pair = make_wide_pair(replace(base, line_wander=(1.0, 3.0)), seed)
+        multiple = pair.parameters["line_wander"]
+        assert 1.0 <= multiple <= 3.0
+        assert np.std(pair.image - plain.image) == pytest.approx(0.1 * multiple, rel=1e-6)
+        drawn.append(multiple)
+    assert len(set(drawn)) == len(drawn)  # each pair its own
+    assert make_wide_pair(replace(base, line_wander=2.0), 1).parameters["line_wander"] == 2.0
+    for bad in ((3.0, 1.0), (-1.0, 2.0), (0.0, float("inf"))):
+        with pytest.raises(InputError, match="line_wander"):
+            replace(base, line_wander=bad).check()

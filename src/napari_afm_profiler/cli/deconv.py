@@ -124,6 +124,7 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate a tip-conditioned model's intervals on the whole pipeline's outputs; update its card."""
+    from napari_afm_profiler.deconv.names import CALIBRATION_LINE_WANDER
     from napari_afm_profiler.deconv.pipeline_calibration import calibrate_pipeline_steps
 
     command = (f"afm-profiler calibrate {shlex.quote(str(args.model))} --n-per-kind {args.n_per_kind} "
@@ -134,7 +135,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
                + "".join(f" --{mode.replace('_', '-')}-pairs-per-kind {getattr(args, f'{mode}_pairs_per_kind')}"
                          for mode in SCALING_MODES if getattr(args, f"{mode}_pairs_per_kind") is not None)
-               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
+               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}")
+               + (f" --line-pairs-per-kind {args.line_pairs_per_kind}" if args.line_pairs_per_kind is not None else "")
+               + (f" --line-wander {args.line_wander[0]:g} {args.line_wander[1]:g}"
+                  if tuple(args.line_wander) != CALIBRATION_LINE_WANDER else ""))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
@@ -142,6 +146,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                      pixel_size_nm=tuple(args.pixel_size), pixel_regimes=not args.no_pixel_regimes,
                                      coarse_pixel_size_nm=coarse, noise_width_factor=args.noise_width_factor,
                                      fine_pixel_size_nm=fine,
+                                     line_pairs_per_kind=args.line_pairs_per_kind,
+                                     line_wander=tuple(args.line_wander),
                                      **{f"{mode}_pairs_per_kind": getattr(args, f"{mode}_pairs_per_kind")
                                         for mode in SCALING_MODES})
     entry = drain(steps, lambda p: print(f"{p[0][:-1]} {p[1]}/{p[2]}", file=sys.stderr, flush=True)
@@ -161,6 +167,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"{how} the bounds are scaled about the result by {scale['0.9']:.3g} (90 %) and "
                   f"{scale['0.5']:.3g} (50 %), fitted on {entry[mode]['pairs']} pairs (seed "
                   f"{entry[mode]['calibration_seed']})")
+    if "line_noise" in entry:
+        line = entry["line_noise"]
+        for mode, how in (("given", "a tip given"), ("blind", "the tip read from the image")):
+            factors, covered = line["factors"][mode], line["coverage_by_kind"][mode]["0.9"]
+            print(f"scan-line noise, {how}: the bounds move out by {factors['0.9']:.3g} (90 %) and "
+                  f"{factors['0.5']:.3g} (50 %) x (across/along noise ratio - 1) noise SDs, fitted on "
+                  f"{line['pairs']} pairs with wander {line['line_wander'][0]:g}-{line['line_wander'][1]:g} x the "
+                  "white noise; in-sample 90 % coverage per kind: "
+                  + ", ".join(f"{k} {v:.1%}" for k, v in covered.items()))
     if "fine" in entry:
         lo, hi = entry["fine"]["pixel_size_nm"]
         print(f"below {hi:g} nm pixels the intervals have margins of their own, fitted on {entry['fine']['pairs']} "
@@ -289,6 +304,7 @@ def add_deconv_parsers(sub: Any) -> None:
 
     from napari_afm_profiler.deconv.names import (
         BROADENING_BINS,
+        CALIBRATION_LINE_WANDER,
         CALIBRATION_PIXEL_SIZES_NM,
         COARSE_CALIBRATION_PIXEL_SIZES_NM,
         FINE_CALIBRATION_PIXEL_SIZES_NM,
@@ -330,6 +346,12 @@ def add_deconv_parsers(sub: Any) -> None:
         c.add_argument(f"--{mode.replace('_', '-')}-pairs-per-kind", type=int, default=None, metavar="N",
                        help=f"pairs per kind deconvolved {how}, to fit how much that mode's bounds are scaled "
                             f"(default: {default}; 0: not scaled)")
+    c.add_argument("--line-pairs-per-kind", type=int, default=None, metavar="N",
+                   help="pairs per kind with scan-line wander, deconvolved given the tip and with the tip read, to fit "
+                        "how far the bounds move out for an image's line noise (default: a third of --n-per-kind; "
+                        "0: not widened)")
+    c.add_argument("--line-wander", type=float, nargs=2, default=list(CALIBRATION_LINE_WANDER), metavar=("LO", "HI"),
+                   help="scan-line wander of those pairs, in white-noise SDs (uniform)")
     c.add_argument("--coarse-up-to", type=float, default=COARSE_CALIBRATION_PIXEL_SIZES_NM[1], metavar="NM",
                    help="images coarser than --pixel-size's upper end get the erosion by the tip (the network gains "
                         "nothing there); its interval is fitted on pairs from there up to this pixel size, nm")

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from scipy import ndimage as ndi
 
-from napari_afm_profiler.deconv.calibration import broadening_nm, calibrated_interval, pixel_regime
+from napari_afm_profiler.deconv.calibration import broadening_nm, calibrated_interval, line_noise_unit, pixel_regime
 from napari_afm_profiler.deconv.coarse import erosion_interval, erosion_limit_nm, erosion_surface
 from napari_afm_profiler.deconv.conditioning import (
     CERTAINTY_TOLERANCE,
@@ -64,8 +64,17 @@ from napari_afm_profiler.io.unscanned import unscanned_to_nan
 from napari_afm_profiler.pixels import check_resampled_size, pixel_size_pair
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.tip import certainty_map, dilate, erode, make_tip
-from napari_afm_profiler.tip.dropouts import find_dropouts, replace_dropouts, sharpen_for_cliffs
+from napari_afm_profiler.tip.dropouts import (
+    find_dropouts,
+    line_noise_ratio,
+    noise_levels,
+    replace_dropouts,
+    sharpen_for_cliffs,
+)
 from napari_afm_profiler.tip.models import Tip, TipResampledWarning, tip_for_pixel_size
+
+LINE_NOISE_NOTE_RATIO = 1.25
+"""Across/along noise ratio from which the notes speak of scan-line noise (white noise reads 1 +- a few %)."""
 
 REFUSED_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin")
 
@@ -434,6 +443,48 @@ def _scale_intervals(result: dict[str, Any], entry: Mapping[str, Any] | None) ->
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
 
 
+def _widen_for_line_noise(result: dict[str, Any], entry: Mapping[str, Any] | None, mode: str) -> float:
+    """Widen a result's interval bounds for its frame's scan-line noise by a card entry's factors (in place).
+
+    ``intervals["line_noise"]``: the margins were fitted on virtual scans of white noise.  Each
+    real scan line also wanders on its own, an error the result keeps (nothing tells it from the
+    surface), and with it the interval covered as few as 68 % of a kind's pixels (benchmarks/
+    RESULTS.md, session 42).  Both bounds move out by ``factor x`` :func:`~.calibration.line_noise_unit`,
+    one factor per level and per mode (``"given"``: a tip given, ``"blind"``: read from the
+    image).  Returns the unit, nm (0 where the frame's noise is white), widened or not.
+    """
+    factors = ((entry or {}).get("factors") or {}).get(mode)
+    largest = float(entry["ratio_range"][1]) if factors else math.inf
+    unit = line_noise_unit(result["noise_nm"], result["line_noise_ratio"], largest)
+    if not factors or result.get("lower") is None:
+        return unit
+    for level, suffix in (("0.9", ""), ("0.5", "50")):
+        if factors.get(level) is None or result.get(f"lower{suffix}") is None:
+            continue
+        widening = float(factors[level]) * unit
+        result[f"lower{suffix}"] -= widening
+        result[f"upper{suffix}"] += widening
+    result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
+    return unit
+
+
+def _line_noise_note(entry: Mapping[str, Any] | None, mode: str, ratio: float, unit_nm: float,
+                     erosion_only: bool) -> str:
+    """Say how the frame's scan-line noise widened the interval (empty when it did not or could not)."""
+    factor = (((entry or {}).get("factors") or {}).get(mode) or {}).get("0.9")
+    if erosion_only or ratio < LINE_NOISE_NOTE_RATIO:
+        return ""
+    if factor is None:
+        return (f"uncertainty: the scan lines wander on their own (the noise reads {ratio:.2g} x higher across them "
+                "than along them), which this model's intervals were not calibrated for: they may be too narrow")
+    largest = float(entry["ratio_range"][1])
+    beyond = (f"; that is more than the {largest:.2g} x of the calibration scans, so the widening is theirs and may be "
+              "too small") if ratio > largest else ""
+    return (f"uncertainty: the scan lines wander on their own (the noise reads {ratio:.2g} x higher across them than "
+            f"along them): the 90 % interval's bounds are moved out by {float(factor) * unit_nm:.2g} nm (fitted on "
+            f"virtual scans with such wander){beyond}")
+
+
 def _averaged_readings(total: dict[str, Any], frame: np.ndarray, bluntest: Tip) -> dict[str, Any]:
     """Finish the combination of one frame's results for several readings of the tip (:func:`_add_reading`).
 
@@ -484,7 +535,8 @@ def _erosion_frame(model: LoadedModel, image: np.ndarray, tip: Tip, with_consist
     finite = np.isfinite(image)
     filled = _fill_nan(np.asarray(image, np.float64))
     native_tip = usable_tip(tip.heights, filled)
-    noise = noise_level(image)
+    along, across = noise_levels(image)
+    noise = max(along, across)
     surface, certain = erosion_surface(filled, native_tip, noise)
     result: dict[str, Any] = {"surface": surface}
     for level, suffix in ((0.9, ""), (0.5, "50")):
@@ -496,6 +548,7 @@ def _erosion_frame(model: LoadedModel, image: np.ndarray, tip: Tip, with_consist
     for value in result.values():
         value[..., ~finite] = np.nan
     result["noise_nm"] = noise
+    result["line_noise_ratio"] = line_noise_ratio(along, across)
     return result
 
 
@@ -519,7 +572,8 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
     # the substrate the network does not see: a large frame's is local (its bow), as in its training scenes
     plane = substrate_background(work) if model.tip_conditioned else substrate_plane(work)
     multiple = int(getattr(model.network, "multiple", 16))
-    noise_native = noise_level(image)  # once per frame: for the bound, the condition and the summary
+    along, across = noise_levels(image)  # once per frame: for the bound, the condition and the summary
+    noise_native = max(along, across)
     noise_work = noise_native if same_grid and finite.all() else noise_level(work)
     if model.tip_conditioned:
         # erosion and certainty of the image as measured (a plane changes the physics); the plane
@@ -583,6 +637,7 @@ def _frame_steps(model: LoadedModel, image: np.ndarray, px: tuple[float, float],
         if isinstance(value, np.ndarray):
             value[..., ~finite] = np.nan
     result["noise_nm"] = noise_native
+    result["line_noise_ratio"] = line_noise_ratio(along, across)
     return result
 
 
@@ -870,6 +925,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         notes.append(f"{int(np.isnan(arr).sum())} NaN pixels filled for the network and restored as NaN")
     results = []
     unexplained = 0
+    line_units: list[float] = []
+    line_ratios: list[float] = []
     replaced = np.zeros(frames.shape, bool)
     if dropouts == "keep":
         deciders = ()
@@ -894,6 +951,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         if blind and not erosion_only:
             for mode in ("blind", "blind_mirror") if mirror_average else ("blind",):
                 _scale_intervals(out, (loaded.card.get("intervals") or {}).get(mode))
+        if loaded.tip_conditioned and not erosion_only:
+            line_units.append(_widen_for_line_noise(out, (loaded.card.get("intervals") or {}).get("line_noise"),
+                                                    "blind" if blind else "given"))
+        line_ratios.append(out["line_noise_ratio"])
         if ramp is None:
             results.append(out)
             continue
@@ -913,7 +974,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     summary = {"tip": description, "tip_size_px": used.size, "method": "erosion" if erosion_only else "network",
                "mirror_average": bool(mirror_average and not erosion_only), **consistency_summary(consistency, noise),
                "tip_unexplained_share": unexplained / max(int(np.isfinite(arr).sum()), 1),
-               "dropout_pixels": int(replaced.sum()), "steps_steeper_than_tip_nm": too_blunt_nm}
+               "dropout_pixels": int(replaced.sum()), "steps_steeper_than_tip_nm": too_blunt_nm,
+               "line_noise_ratio": float(np.median(line_ratios)),
+               "line_noise_unit_nm": float(np.median(line_units)) if line_units else 0.0}
     if replaced.any():
         notes.append(dropout_note(int(replaced.sum()), int(np.isfinite(arr).sum())))
     if mirror_average:
@@ -942,6 +1005,10 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         if blind and not erosion_only and blind_scale is not None:
             notes.append(f"uncertainty: with the tip read from the image, the interval's bounds are scaled by "
                          f"{blind_scale:.3g} about the result (the error of the tip read, fitted on calibration pairs)")
+        line_note = _line_noise_note(intervals.get("line_noise"), "blind" if blind else "given",
+                                     summary["line_noise_ratio"], summary["line_noise_unit_nm"], erosion_only)
+        if line_note:
+            notes.append(line_note)
         finest = (intervals.get("fine") or intervals).get("pixel_size_nm", (0.0, 0.0))[0]
         if px_mean < float(finest):
             # without margins of their own, frames of 0.0625-0.25 nm were covered 54-96 % per kind

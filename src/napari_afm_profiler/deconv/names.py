@@ -52,3 +52,10 @@ each result flipped back, their quantiles averaged.  Flips keep the scan lines a
 every training image; the four transposed images as well (8 passes) gave the same result
 (median RMSE over the erosion's 0.609 against 0.612, wide validation seed 555555; 0.720 against
 0.724 on 424242; one pass: 0.648 and 0.757; benchmarks/RESULTS.md)."""
+
+CALIBRATION_LINE_WANDER = (0.0, 4.0)
+"""Scan-line wander of the pairs that fit the intervals' widening for line noise, in white-noise SDs.
+
+Uniform over the range: across/along noise ratios of 1 to about 4.3, the span of the shared
+sample files (1.6-4 on frames of 0.25-4 nm pixels, benchmarks/RESULTS.md, session 41).
+"""

@@ -48,6 +48,7 @@ from napari_afm_profiler.deconv.conditioning import usable_tip
 from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model
 from napari_afm_profiler.deconv.names import (
     BROADENING_BINS,
+    CALIBRATION_LINE_WANDER,
     CALIBRATION_PIXEL_SIZES_NM,
     COARSE_CALIBRATION_PIXEL_SIZES_NM,
     FINE_CALIBRATION_PIXEL_SIZES_NM,
@@ -81,6 +82,8 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
                              fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
                              blind_pairs_per_kind: int | None = None, mirror_pairs_per_kind: int | None = None,
                              blind_mirror_pairs_per_kind: int | None = None,
+                             line_pairs_per_kind: int | None = None,
+                             line_wander: tuple[float, float] = CALIBRATION_LINE_WANDER,
                              ) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
     """Fit the intervals of a tip-conditioned model on the pipeline's outputs; yields ``("pairs", i, n)`` progress.
 
@@ -139,6 +142,14 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
         the image and ``mirror_average``, the two factors above applied; the factors fitted on
         them (``intervals["blind_mirror"]``) scale that mode's bounds once more.  Default the
         smaller of the two counts above (0 when either mode is left out), 0: none.
+    line_pairs_per_kind : int, optional
+        Pairs per kind, with scan-line wander drawn from ``line_wander`` (``WideSpec.line_wander``),
+        that fit how far the bounds move out for a frame's line noise (``intervals["line_noise"]``):
+        deconvolved given the true tip (seed ``seed + 6``) and with the tip read from the image
+        (seed ``seed + 7``), after every factor above.  Default a third of ``n_per_kind`` (at
+        least 1), 0: none.
+    line_wander : (lo, hi)
+        The range of those pairs' wander, in white-noise SDs.
 
     Returns
     -------
@@ -153,13 +164,15 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
-    (('blind mirror pairs', 9, 9), 1, ['certain 0', 'certain 1'])
+    (('line-noise pairs (tip read)', 9, 9), 1, ['certain 0', 'certain 1'])
     >>> entry["coarse"]["pixel_size_nm"], sorted(entry["coarse"]["0.9"])
     ([4.0, 16.0], ['certain', 'coverage_by_kind', 'uncertain'])
     >>> entry["blind"]["pairs"], sorted(entry["blind"]["scale"]), sorted(entry["mirror"]["scale"])
     (9, ['0.5', '0.9'], ['0.5', '0.9'])
     >>> entry["blind_mirror"]["pairs"], entry["blind_mirror"]["calibration_seed"] - entry["calibration_seed"]
     (9, 5)
+    >>> sorted(entry["line_noise"]["factors"]), sorted(entry["line_noise"]["factors"]["given"])
+    (['blind', 'given'], ['0.5', '0.9'])
     """
     if n_per_kind < 1 or bins < 1 or width_bins < 1:
         raise InputError(f"n_per_kind, bins and width_bins must be >= 1; got {n_per_kind}, {bins} and {width_bins}")
@@ -260,6 +273,10 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
             scaling = yield from _scaling_entry(loaded, entry, spec, seed + offset, extra[name], aim_90,
                                                 f"{name.replace('_', ' ')} pairs", run(loaded))
             entry[name] = dict(scaling, mode=mode)
+    line_pairs = max(1, n_per_kind // 3) if line_pairs_per_kind is None else int(line_pairs_per_kind)
+    if line_pairs > 0:
+        entry["line_noise"] = yield from _line_noise_entry(loaded, entry, replace(spec, line_wander=tuple(line_wander)),
+                                                           seed + 6, line_pairs, aim_90)
     entry["command"] = command
     if write:
         card_file = loaded.path / "config.json"
@@ -330,6 +347,80 @@ def _scaling_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: int
             "pixel_size_nm": list(spec.pixel_size_nm)}
 
 
+def _line_noise_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: int, n_per_kind: int,
+                      aim_90: float) -> Generator[tuple[str, int, int], None, dict[str, Any]]:
+    """Fit how far the bounds move out for a frame's scan-line noise, on pairs of ``spec`` (its ``line_wander``).
+
+    Each mode (a tip given: ``seed``; read from the image: ``seed + 1``) runs with the card's
+    entry fitted so far.  A pixel's score is how far the truth lies outside the bound on its side
+    of the result, in units of the frame's :func:`~.calibration.line_noise_unit` (0 inside); the
+    factor is the scores' conformal quantile at the level's aim, pooled over every frame, so one
+    factor serves every ratio (the needed widening grew about in proportion to ``ratio - 1``).
+    """
+    spec.check()
+    total = n_per_kind * len(WIDE_SCENES)
+    fitted: dict[str, Any] = {"factors": {}, "coverage_by_kind": {}}
+    ratios: list[float] = []
+    previous = loaded.card.get("intervals")
+    loaded.card["intervals"] = entry  # without a line-noise entry: the bounds before any widening
+    try:
+        for mode, offset, run in (("given", 0, _given_run(loaded)), ("blind", 1, _blind_run(loaded))):
+            scores: dict[str, list[np.ndarray]] = {"0.9": [], "0.5": []}
+            kinds: list[np.ndarray] = []
+            label = f"line-noise pairs ({'tip given' if mode == 'given' else 'tip read'})"
+            for i, pair in enumerate(pairs_per_scene(spec, seed + offset, n_per_kind)):
+                yield label, i, total
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = run(pair)
+                unit = float(result.summary["line_noise_unit_nm"])
+                ratios.append(float(result.summary["line_noise_ratio"]))
+                for level, suffix in (("0.9", ""), ("0.5", "50")):
+                    scores[level].append(_outside_scores(result.surface, getattr(result, f"lower{suffix}"),
+                                                         getattr(result, f"upper{suffix}"), pair.surface, unit))
+                kinds.append(np.full(scores["0.9"][-1].size, pair.scene))
+            yield label, total, total
+            pixel_kinds = np.concatenate(kinds)
+            factors, covered = {}, {}
+            for level, aim in (("0.9", aim_90), ("0.5", 0.5)):
+                pooled = np.concatenate(scores[level])
+                factors[level] = conformal_quantile(pooled, aim)
+                if not np.isfinite(factors[level]):
+                    raise InputError(f"too few line-noise pairs to fit the {float(level):.0%} widening (most misses "
+                                     "lie in frames without line noise); give more pairs or a wider line_wander")
+                covered[level] = _by_kind(pooled <= factors[level], pixel_kinds)
+            fitted["factors"][mode] = factors
+            fitted["coverage_by_kind"][mode] = covered
+    finally:
+        loaded.card["intervals"] = previous
+    lo, hi = spec.line_wander
+    return dict(fitted, method="both bounds moved out by factor x (ratio - 1) x the frame's noise level, ratio its "
+                               "across/along noise ratio; one factor per level and mode, the conformal quantile of "
+                               "how far the truth lies outside the bound on its side in those units",
+                line_wander=[float(lo), float(hi)], ratio_range=[float(min(ratios)), float(max(ratios))],
+                calibration_seed=int(seed), pairs=int(total), pixel_size_nm=list(spec.pixel_size_nm))
+
+
+def _outside_scores(surface: np.ndarray, lower: np.ndarray, upper: np.ndarray, truth: np.ndarray,
+                    unit: float) -> np.ndarray:
+    """Each finite pixel's distance from the bound on the truth's side out to the truth, over ``unit`` (0 inside)."""
+    surface, truth = np.asarray(surface, np.float64), np.asarray(truth, np.float64)
+    gap = np.where(truth < surface, np.asarray(lower, np.float64) - truth, truth - np.asarray(upper, np.float64))
+    ok = np.isfinite(surface) & np.isfinite(truth) & np.isfinite(gap)
+    gap = np.maximum(gap[ok], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(gap > 0, gap / unit if unit > 0 else np.inf, 0.0).astype(np.float32)
+
+
+def _given_run(loaded: Any, mirror_average: bool = False) -> Callable[[Any], Any]:
+    """Deconvolve a pair given its true tip."""
+    def run(pair: Any) -> Any:
+        px = pair.pixel_size_nm
+        return deconvolve(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
+                          model=loaded, mirror_average=mirror_average)
+    return run
+
+
 def _blind_run(loaded: Any) -> Callable[[Any], Any]:
     """Deconvolve a pair with the tip read from the image (the blind mode)."""
     return lambda pair: deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip="estimate", model=loaded)
@@ -343,11 +434,7 @@ def _blind_mirror_run(loaded: Any) -> Callable[[Any], Any]:
 
 def _mirror_run(loaded: Any) -> Callable[[Any], Any]:
     """Deconvolve a pair given its true tip, averaged over the image's mirror images."""
-    def run(pair: Any) -> Any:
-        px = pair.pixel_size_nm
-        return deconvolve(pair.image, pixel_size_nm=px, tip=Tip(heights=pair.tip, pixel_size_nm=(px, px)),
-                          model=loaded, mirror_average=True)
-    return run
+    return _given_run(loaded, mirror_average=True)
 
 
 def _widening_scores(surface: np.ndarray, lower: np.ndarray, upper: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -393,7 +480,9 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                        fine_pixel_size_nm: tuple[float, float] | None = FINE_CALIBRATION_PIXEL_SIZES_NM,
                        blind_pairs_per_kind: int | None = None,
                        mirror_pairs_per_kind: int | None = None,
-                       blind_mirror_pairs_per_kind: int | None = None) -> dict[str, Any]:
+                       blind_mirror_pairs_per_kind: int | None = None,
+                       line_pairs_per_kind: int | None = None,
+                       line_wander: tuple[float, float] = CALIBRATION_LINE_WANDER) -> dict[str, Any]:
     """Calibrate to completion (see :func:`calibrate_pipeline_steps`) and return the card's ``intervals`` entry.
 
     Examples
@@ -409,4 +498,5 @@ def calibrate_pipeline(model: str | Path = "default", *, n_per_kind: int = 60,
                                           fine_pixel_size_nm=fine_pixel_size_nm,
                                           blind_pairs_per_kind=blind_pairs_per_kind,
                                           mirror_pairs_per_kind=mirror_pairs_per_kind,
-                                          blind_mirror_pairs_per_kind=blind_mirror_pairs_per_kind))
+                                          blind_mirror_pairs_per_kind=blind_mirror_pairs_per_kind,
+                                          line_pairs_per_kind=line_pairs_per_kind, line_wander=line_wander))

@@ -12,7 +12,7 @@ again alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -77,12 +77,13 @@ class WideSpec:
         seed are those made before tilts existed.
     tilt_deg : float
         Largest inclination of a tilted sample, degrees (uniform from 0).
-    line_wander : float
+    line_wander : float or (lo, hi)
         Scan-line wander, as real scans have it: each line a smooth random curve along it
         (white noise smoothed by a Gaussian of ``LINE_WANDER_PX`` px), independent from line to
-        line, of SD ``line_wander`` times the pair's white-noise SD.  Line levelling does not
-        remove it, and read along the lines alone it looks like no noise.  0 (default) draws
-        nothing, so the scenes of a seed are those made before it existed.
+        line, of SD ``line_wander`` times the pair's white-noise SD, or a multiple drawn uniformly
+        from ``(lo, hi)`` for each pair.  Line levelling does not remove it, and read along the
+        lines alone it looks like no noise.  0 (default) draws nothing, so the scenes of a seed
+        are those made before it existed.
     """
 
     shape: tuple[int, int] = (128, 128)
@@ -102,7 +103,7 @@ class WideSpec:
     edge_overshoot: float = 0.08
     tilt_probability: float = 0.0
     tilt_deg: float = 12.0
-    line_wander: float = 0.0
+    line_wander: float | tuple[float, float] = 0.0
 
     def check(self) -> None:
         """Raise :class:`InputError` naming the first impossible parameter."""
@@ -125,8 +126,10 @@ class WideSpec:
             raise InputError(f"tip_shapes must be some of {', '.join(WIDE_TIP_SHAPES)}; got {self.tip_shapes}")
         if not 0 <= self.tilt_deg < 45:
             raise InputError(f"tilt_deg must be in [0, 45); got {self.tilt_deg}")
-        if not (math.isfinite(self.line_wander) and self.line_wander >= 0):
-            raise InputError(f"line_wander must be a finite multiple >= 0 of the noise; got {self.line_wander}")
+        lo, hi = wander_range(self.line_wander)
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
+            raise InputError(f"line_wander must be a finite multiple >= 0 of the noise, or a range 0 <= min <= max "
+                             f"of them; got {self.line_wander}")
         for name in ("asymmetric_probability", "double_probability", "line_probability", "edge_overshoot",
                      "tilt_probability"):
             if not 0 <= getattr(self, name) <= 1:
@@ -148,6 +151,22 @@ class WidePair:
     scene: str
     noise_nm: float
     parameters: dict[str, Any]
+
+
+def wander_range(line_wander: float | Sequence[float]) -> tuple[float, float]:
+    """Return :attr:`WideSpec.line_wander` as a ``(lo, hi)`` range of multiples of the white noise.
+
+    Examples
+    --------
+    >>> wander_range(2.0), wander_range((0.0, 4.0))
+    ((2.0, 2.0), (0.0, 4.0))
+    """
+    if np.ndim(line_wander) == 0:
+        return float(line_wander), float(line_wander)  # type: ignore[arg-type]
+    values = [float(v) for v in line_wander]  # type: ignore[union-attr]
+    if len(values) != 2:
+        raise InputError(f"line_wander must be one multiple of the noise or a (min, max) range; got {line_wander}")
+    return values[0], values[1]
 
 
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
@@ -367,11 +386,16 @@ def make_wide_pair(spec: WideSpec, seed: int | np.random.SeedSequence) -> WidePa
                              edge_overshoot=float(rng.uniform(0, spec.edge_overshoot)), line_modes=("shift", "offset"),
                              line_offset_nm=float(min(2.0, 3 * noise + 0.2)))
     image = apply_artifacts(image, artifacts, pixel_size_nm=(px, px), rng=rng)
-    if spec.line_wander:  # drawn last: the rest of the pair is the one made without it
+    lo, hi = wander_range(spec.line_wander)
+    wander_drawn: dict[str, float] = {}
+    if hi > 0:  # drawn last: the rest of the pair is the one made without it
+        multiple = lo if lo == hi else float(rng.uniform(lo, hi))
         wander = ndi.gaussian_filter1d(rng.normal(size=image.shape), LINE_WANDER_PX, axis=1)
-        image = image + spec.line_wander * noise * wander / wander.std()
+        image = image + multiple * noise * wander / wander.std()
+        wander_drawn = {"line_wander": multiple}
     return WidePair(surface=surface, image=image, tip=tip, pixel_size_nm=px, scene=scene, noise_nm=noise,
-                    parameters={"scene": scene, "pixel_size_nm": px, "tip": tip_params, "noise_nm": noise, **tilt})
+                    parameters={"scene": scene, "pixel_size_nm": px, "tip": tip_params, "noise_nm": noise, **tilt,
+                                **wander_drawn})
 
 
 def pairs_per_scene(spec: WideSpec, seed: int, n_per_scene: int) -> Iterator[WidePair]:
