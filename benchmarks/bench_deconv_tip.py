@@ -45,7 +45,7 @@ from napari_afm_profiler.deconv.conditioning import usable_tip
 from napari_afm_profiler.deconv.infer import deconvolve, frame_quantiles, load_model
 from napari_afm_profiler.synth import SynthConfig, make_pair
 from napari_afm_profiler.synth.names import KINDS, WIDE_SCENES
-from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene
+from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene, wander_range
 from napari_afm_profiler.tip import erode
 from napari_afm_profiler.tip.models import Tip
 
@@ -85,15 +85,17 @@ def main() -> None:
     parser.add_argument("--pixel-size", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                         help="draw the pixel size from this range (nm) instead of the generator's 0.5-2 nm: the "
                              "model resamples images outside its trained range into it and back")
-    parser.add_argument("--line-wander", type=float, default=0.0, metavar="J",
+    parser.add_argument("--line-wander", type=float, nargs="+", default=[0.0], metavar="J",
                         help="give every image scan-line wander of J times its white noise (WideSpec.line_wander), "
-                             "as real scans have")
+                             "as real scans have; two values: a multiple drawn uniformly between them per image")
     args = parser.parse_args()
     model = load_model(args.model)
     previous = load_model(args.previous) if args.previous else None
     baseline = load_model(args.baseline) if args.baseline else None
     spec = WideSpec() if args.pixel_size is None else replace(WideSpec(), pixel_size_nm=tuple(args.pixel_size))
-    spec = replace(spec, line_wander=args.line_wander)
+    if len(args.line_wander) > 2:
+        parser.error("--line-wander takes one multiple or a range LO HI")
+    spec = replace(spec, line_wander=args.line_wander[0] if len(args.line_wander) == 1 else tuple(args.line_wander))
     methods = ["raw image", "erosion (true tip)", "ours, true tip", "ours, nominal tip",
                *(["ours, blind-estimated tip", "ours, blind tip, typical-tip limit"] if args.estimate else []),
                *(["previous model"] if previous else []), *(["paper encoder-decoder"] if baseline else []),
@@ -157,7 +159,8 @@ def main() -> None:
     print(f"test pairs: {args.n} per scene kind from the wide generator, seed {args.seed} (never used in training, "
           f"model selection or calibration); pixel sizes {spec.pixel_size_nm[0]:g}-{spec.pixel_size_nm[1]:g} nm; "
           f"model {model.path.name} ({model.card.get('architecture')})"
-          + (f"; scan-line wander {spec.line_wander:g} x the white noise" if spec.line_wander else "")
+          + (f"; scan-line wander {'-'.join(f'{v:g}' for v in dict.fromkeys(wander_range(spec.line_wander)))} x "
+             "the white noise" if wander_range(spec.line_wander)[1] else "")
           + f"; {elapsed:.0f} s\n")
     print("| scene | method | median RMSE (nm) | RMSE / erosion (median) | worse than raw | pixels > 1 nm too deep |")
     print("|---|---|---|---|---|---|")

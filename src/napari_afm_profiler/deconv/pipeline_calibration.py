@@ -354,8 +354,9 @@ def _line_noise_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: 
     Each mode (a tip given: ``seed``; read from the image: ``seed + 1``) runs with the card's
     entry fitted so far.  A pixel's score is how far the truth lies outside the bound on its side
     of the result, in units of the frame's :func:`~.calibration.line_noise_unit` (0 inside); the
-    factor is the scores' conformal quantile at the level's aim, pooled over every frame, so one
-    factor serves every ratio (the needed widening grew about in proportion to ``ratio - 1``).
+    factor is the scores' conformal quantile at the level's aim, pooled over every frame with line
+    noise (ratio above 1), so one factor serves every ratio (the needed widening grew about in
+    proportion to ``ratio - 1``).
     """
     spec.check()
     total = n_per_kind * len(WIDE_SCENES)
@@ -375,19 +376,21 @@ def _line_noise_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: 
                     result = run(pair)
                 unit = float(result.summary["line_noise_unit_nm"])
                 ratios.append(float(result.summary["line_noise_ratio"]))
+                if unit <= 0:  # white noise (ratio 1 or below): nothing to widen, nothing to fit
+                    continue
                 for level, suffix in (("0.9", ""), ("0.5", "50")):
                     scores[level].append(_outside_scores(result.surface, getattr(result, f"lower{suffix}"),
                                                          getattr(result, f"upper{suffix}"), pair.surface, unit))
                 kinds.append(np.full(scores["0.9"][-1].size, pair.scene))
             yield label, total, total
+            if not kinds:
+                raise InputError("none of the line-noise pairs has line noise (across/along noise ratio above 1): "
+                                 "give a wider line_wander")
             pixel_kinds = np.concatenate(kinds)
             factors, covered = {}, {}
             for level, aim in (("0.9", aim_90), ("0.5", 0.5)):
                 pooled = np.concatenate(scores[level])
                 factors[level] = conformal_quantile(pooled, aim)
-                if not np.isfinite(factors[level]):
-                    raise InputError(f"too few line-noise pairs to fit the {float(level):.0%} widening (most misses "
-                                     "lie in frames without line noise); give more pairs or a wider line_wander")
                 covered[level] = _by_kind(pooled <= factors[level], pixel_kinds)
             fitted["factors"][mode] = factors
             fitted["coverage_by_kind"][mode] = covered
