@@ -107,7 +107,7 @@ def main() -> None:
     mirror_coverage: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     levels = np.round(np.arange(0.1, 1.0, 0.1), 2)
     reliability = defaultdict(list)
-    by_noise: list[tuple[float, float, float]] = []
+    by_noise: list[tuple[float, float, float, float]] = []
     counts: dict[str, int] = defaultdict(int)
     t0 = time.perf_counter()
     for pair in pairs_per_scene(spec, args.seed, args.n):
@@ -151,7 +151,7 @@ def main() -> None:
             inside90 = float(np.mean((res.lower <= true) & (true <= res.upper)))
             inside50 = float(np.mean((res.lower50 <= true) & (true <= res.upper50)))
             coverage[pair.scene].append((inside50, inside90, float(np.mean(res.uncertainty))))
-            by_noise.append((pair.noise_nm, inside50, inside90))
+            by_noise.append((pair.noise_nm, inside50, inside90, float(res.summary.get("line_noise_ratio", 1.0))))
             for level in levels:
                 lo, hi = _interval_at(res, float(level))
                 reliability[float(level)].append(float(np.mean((lo <= true) & (true <= hi))))
@@ -208,16 +208,20 @@ def main() -> None:
                         print(f"| {scene} | {method} | {np.mean(m[:, 0]):.1%} | {np.mean(m[:, 1]):.1%} | "
                               f"{np.mean(m[:, 2]):.2f} |")
         noise = np.array(by_noise)
-        edges = np.quantile(noise[:, 0], [0.25, 0.5, 0.75])
-        quarter = np.searchsorted(edges, noise[:, 0])
-        print("\nCoverage by the image's noise level (quarters of the test images, true tip):\n")
-        print("| noise SD (nm) | 50 % interval | 90 % interval |")
-        print("|---|---|---|")
-        for k in range(4):
-            rows_k = noise[quarter == k]
-            if len(rows_k):
-                print(f"| {rows_k[:, 0].min():.3f}-{rows_k[:, 0].max():.3f} | {rows_k[:, 1].mean():.1%} | "
-                      f"{rows_k[:, 2].mean():.1%} |")
+        for column, what, header in ((0, "white noise level", "noise SD (nm)"),
+                                     (3, "across/along noise ratio", "across/along")):
+            if column == 3 and not wander_range(spec.line_wander)[1]:
+                continue
+            edges = np.quantile(noise[:, column], [0.25, 0.5, 0.75])
+            quarter = np.searchsorted(edges, noise[:, column])
+            print(f"\nCoverage by the image's {what} (quarters of the test images, true tip):\n")
+            print(f"| {header} | 50 % interval | 90 % interval |")
+            print("|---|---|---|")
+            for k in range(4):
+                rows_k = noise[quarter == k]
+                if len(rows_k):
+                    print(f"| {rows_k[:, column].min():.3g}-{rows_k[:, column].max():.3g} | {rows_k[:, 1].mean():.1%} | "
+                          f"{rows_k[:, 2].mean():.1%} |")
         if reliability:
             print("\nReliability curve (all scenes): nominal coverage -> observed share of pixels inside\n")
             print("| nominal | " + " | ".join(f"{lv:.0%}" for lv in levels) + " |")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -29,6 +30,7 @@ from napari_afm_profiler.deconv.training import TrainConfig, train  # noqa: E402
 from napari_afm_profiler.errors import InputError  # noqa: E402
 from napari_afm_profiler.progress import drain  # noqa: E402
 from napari_afm_profiler.synth.wide import WideSpec, make_wide_pair  # noqa: E402
+from napari_afm_profiler.tip.dropouts import noise_levels  # noqa: E402
 from napari_afm_profiler.tip.models import Tip  # noqa: E402
 
 Z = np.array([-1.645, -0.674, 0.0, 0.674, 1.645])
@@ -265,7 +267,10 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
                                   out["broadening_nm"], entry["broadening_edges_nm"], entry["relative_width_edges"],
                                   regime, noise_nm=out["noise_nm"], noise_factor=3.0)
     result = deconvolve(pair.image, pixel_size_nm=pair.pixel_size_nm, tip=tip, model=model)
-    np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface), atol=1e-5)
+    # less the widening for scan-line noise (below), which a white-noise frame's ratio near 1 keeps tiny
+    widening = entry["line_noise"]["factors"]["given"]["0.9"] * result.summary["line_noise_unit_nm"]
+    assert widening < 0.05
+    np.testing.assert_allclose(result.lower, np.minimum(lower, result.surface) - widening, atol=1e-5)
     assert out["noise_nm"] > 0.01  # the wide generator's noise: the floor above differs from the constant one
     # the blind mode's bounds are scaled about its result by the factors fitted on blind pairs
     assert entry["blind"]["pairs"] == 9 and entry["blind"]["calibration_seed"] == 8
@@ -317,10 +322,36 @@ def test_pipeline_calibration_writes_the_card_and_deconvolve_applies_it(tiny_mod
     np.testing.assert_allclose(both.lower, plain.surface - factor * (plain.surface - plain.lower), atol=1e-4)
     product = entry["blind"]["scale"]["0.9"] * factor
     assert any(f"scaled by {product:.3g}" in note for note in both.notes)
+    # scan-line noise: both bounds move out by the factor x (across/along noise ratio - 1) noise SDs
+    line = entry["line_noise"]
+    assert line["pairs"] == 9 and line["calibration_seed"] == 11 and line["line_wander"] == [0.0, 4.0]
+    assert 1.0 < line["ratio_range"][1] < 6.0  # wander of up to 4 x the white noise: ratios up to about sqrt(17)
+    wandering = make_wide_pair(replace(WideSpec(), line_wander=3.0), 99)
+    along, across = noise_levels(wandering.image)
+    assert across / along > 2.0  # sqrt(1 + 3²) = 3.2 for pure white and wander
+    for mode, tip_choice in (("given", tip), ("blind", "estimate")):
+        factors = line["factors"][mode]
+        assert set(factors) == {"0.9", "0.5"} and all(0.0 <= f < 50 for f in factors.values())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            widened = deconvolve(wandering.image, pixel_size_nm=wandering.pixel_size_nm, tip=tip_choice, model=model)
+            model.card["intervals"] = {k: v for k, v in entry.items() if k != "line_noise"}
+            try:
+                plain = deconvolve(wandering.image, pixel_size_nm=wandering.pixel_size_nm, tip=tip_choice, model=model)
+            finally:
+                model.card["intervals"] = entry
+        unit = (min(across / along, line["ratio_range"][1]) - 1.0) * across
+        assert widened.summary["line_noise_unit_nm"] == pytest.approx(unit, rel=1e-6)
+        np.testing.assert_allclose(widened.lower, plain.lower - factors["0.9"] * unit, atol=1e-4)
+        np.testing.assert_allclose(widened.upper50, plain.upper50 + factors["0.5"] * unit, atol=1e-4)
+        assert any("scan lines wander on their own" in note for note in widened.notes)
+    # white noise moves nothing
+    assert result.summary["line_noise_ratio"] < 1.25 and not any("wander" in note for note in result.notes)
 
 
 def test_aiming_the_90_interval_higher_widens_every_group_and_covers_the_aim_in_sample(tiny_model):
-    quick = dict(fine_pixel_size_nm=None, blind_pairs_per_kind=0, mirror_pairs_per_kind=0, coarse_pixel_size_nm=None)
+    quick = dict(fine_pixel_size_nm=None, blind_pairs_per_kind=0, mirror_pairs_per_kind=0, coarse_pixel_size_nm=None,
+                 line_pairs_per_kind=0)
     plain = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, **quick)
     aimed = calibrate_pipeline(tiny_model, n_per_kind=1, seed=7, bins=2, write=False, aim_90=0.97, **quick)
     assert aimed["aim_90"] == 0.97 and plain["aim_90"] == 0.9
@@ -348,13 +379,15 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     assert "blind" not in card["intervals"] and "--blind-pairs-per-kind 0" in card["intervals"]["command"]
     assert "mirror" not in card["intervals"] and "--mirror-pairs-per-kind 0" in card["intervals"]["command"]
     assert "blind_mirror" not in card["intervals"]  # needs both modes' factors
+    assert card["intervals"]["line_noise"]["pairs"] == 9 and "--line-pairs-per-kind" not in card["intervals"]["command"]
     assert not any(name.endswith("finest") for name in card["intervals"]["groups"])
     assert main(["calibrate", str(folder), "--n-per-kind", "1", "--bins", "1", "--width-bins", "1",
                  "--aim-90", "0.92", "--pixel-size", "2", "4", "--no-pixel-regimes", "--blind-pairs-per-kind", "0",
-                 "--mirror-pairs-per-kind", "0"]) == 0  # again
+                 "--mirror-pairs-per-kind", "0", "--line-pairs-per-kind", "0"]) == 0  # again
     printed = capsys.readouterr().out
     assert "calibrated" in printed and "90% interval, in-sample coverage per kind" in printed
     card = json.loads((folder / "config.json").read_text())
+    assert "line_noise" not in card["intervals"] and "--line-pairs-per-kind 0" in card["intervals"]["command"]
     assert card["intervals"]["groups"] == ["certain", "uncertain"] and card["intervals"]["pairs"] == 9
     assert card["intervals"]["network_level"]["calibration_seed"] is not None  # kept through recalibration
     assert card["intervals"]["command"].startswith("afm-profiler calibrate")
@@ -389,8 +422,6 @@ def test_calibrate_cli_and_bad_arguments(tiny_model, tmp_path, capsys):
     with pytest.raises(InputError, match="pixel_size_nm"):
         calibrate_pipeline(folder, pixel_size_nm=(2.0, 0.0))
     baseline = tmp_path / "baseline"
-    from dataclasses import replace
-
     train(replace(TINY, architecture="paper-encoder-decoder", model={"in_channels": 1, "base": 4, "depth": 2}),
           baseline, command="pytest")
     paper_trained = tmp_path / "paper-trained"
