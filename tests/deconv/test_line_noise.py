@@ -42,11 +42,19 @@ def test_noise_level_reads_line_to_line_wander():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_line_noise_is_covered_by_the_interval_and_passes_the_check(seed):
-    """With the noise read along the lines only (0.05 nm), the interval covered 68-71 % and 20 % of pixels failed."""
+    """With the noise read along the lines only (0.05 nm), the interval covered 68-71 % and 20 % of pixels failed.
+
+    Read in both directions but not widened for the lines' wander, it covered 87-90 % of these
+    pixels; the card's widening, (ratio - 1) noise SDs times its factor, brings that to 96-98 %.
+    """
     surface, image, tip = _caps_with_line_noise(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = deconvolve(image, pixel_size_nm=1.0, tip=tip)
     covered = np.mean((result.lower <= surface) & (surface <= result.upper))
-    assert covered >= 0.8
+    assert covered >= 0.9
     assert not result.summary["flagged"] and result.summary["share_above_3_noise"] < 0.02
+    ratio = np.hypot(WHITE_NM, WANDER_NM) / WHITE_NM  # across the lines white and wander, along them white only
+    assert result.summary["line_noise_ratio"] == pytest.approx(ratio, rel=0.1)
+    assert result.summary["line_noise_unit_nm"] == pytest.approx((ratio - 1) * np.hypot(WHITE_NM, WANDER_NM), rel=0.2)
+    assert any("scan lines wander on their own" in note and "moved out by" in note for note in result.notes)

@@ -135,10 +135,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                + (" --no-fine-regime" if args.no_fine_regime else f" --fine-down-to {args.fine_down_to:g}")
                + "".join(f" --{mode.replace('_', '-')}-pairs-per-kind {getattr(args, f'{mode}_pairs_per_kind')}"
                          for mode in SCALING_MODES if getattr(args, f"{mode}_pairs_per_kind") is not None)
-               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}")
                + (f" --line-pairs-per-kind {args.line_pairs_per_kind}" if args.line_pairs_per_kind is not None else "")
                + (f" --line-wander {args.line_wander[0]:g} {args.line_wander[1]:g}"
-                  if tuple(args.line_wander) != CALIBRATION_LINE_WANDER else ""))
+                  if tuple(args.line_wander) != CALIBRATION_LINE_WANDER else "")
+               + (" --no-erosion-regime" if args.no_erosion_regime else f" --coarse-up-to {args.coarse_up_to:g}"))
     coarse = None if args.no_erosion_regime else (args.pixel_size[1], args.coarse_up_to)
     fine = None if args.no_fine_regime else (args.fine_down_to, args.pixel_size[0])
     steps = calibrate_pipeline_steps(args.model, n_per_kind=args.n_per_kind, seed=args.seed, bins=args.bins,
