@@ -5,9 +5,10 @@ For each file, the first height channel (its first frame) is plane-levelled (or 
 Frames finer than 0.0625 nm are skipped (STM scans).  Frames coarser than 4 nm get the erosion,
 which digs too: at dropouts, and below cliffs steeper than the tip used.  Per file: how far the
 result lies below the image (largest, and 99.9th percentile) against the image's height range,
-and the consistency check.  There is no ground truth on real data, but a result that lies tens
-of nm below a smooth image, on isolated pixels, is the network failing (benchmarks/RESULTS.md,
-session 39).
+the consistency check, the across/along noise ratio of the frame and how far its interval's
+bounds moved out for scan-line noise (``intervals["line_noise"]``).  There is no ground truth on
+real data, but a result that lies tens of nm below a smooth image, on isolated pixels, is the
+network failing (benchmarks/RESULTS.md, session 39).
 
 ``--compare-plane`` repeats each file with the frame's plane alone as the network's background
 (the behaviour before session 39), in the same run; ``--compare-dropouts`` repeats it with the
@@ -69,6 +70,8 @@ def main() -> None:
     if args.compare_dropouts:
         variants.append(("dropouts kept", substrate_background, "keep"))
     rows, skipped = [], []
+    factor = (((infer.load_model("default").card["intervals"].get("line_noise") or {}).get("factors") or {})
+              .get("blind") or {}).get("0.9", 0.0)
     start = time.perf_counter()
     for path in files:
         try:
@@ -99,16 +102,20 @@ def main() -> None:
             rows.append((path.name, name, px, image.shape, span, float(np.nanmax(dig)),
                          float(np.nanpercentile(dig, 99.9)), result.summary["dropout_pixels"],
                          result.summary["flagged"],
-                         infer.tip_is_the_cause(result.summary) if result.summary["flagged"] else False))
+                         infer.tip_is_the_cause(result.summary) if result.summary["flagged"] else False,
+                         result.summary["line_noise_ratio"], factor * result.summary["line_noise_unit_nm"],
+                         float(np.nanmedian(result.upper - result.lower)) / 2))
     infer.substrate_background = substrate_background
     print(f"{len(rows)} runs on {len({r[0] for r in rows})} files ({'as read' if args.as_read else 'plane-levelled'}, "
           f"central {CROP}², tip read from the image); {time.perf_counter() - start:.0f} s\n")
     print("| file | variant | pixel (nm) | shape | height range (nm) | largest dig (nm) | 99.9 % dig (nm) "
-          "| dropouts replaced | check |\n|---|---|---|---|---|---|---|---|---|")
-    for file, name, px, shape, span, largest, p999, replaced, flagged, tip_cause in sorted(rows, key=lambda r: -r[5]):
+          "| dropouts replaced | check | across/along noise | line-noise widening (nm) | 90 % half-width, median (nm) |"
+          "\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (file, name, px, shape, span, largest, p999, replaced, flagged, tip_cause, ratio, widening,
+         half) in sorted(rows, key=lambda r: -r[5]):
         check = ("failed, the tip's cause" if tip_cause else "failed") if flagged else "passed"
         print(f"| {file} | {name} | {px:.3g} | {shape[0]}x{shape[1]} | {span:.1f} | {largest:.1f} | {p999:.2f} "
-              f"| {replaced} | {check} |")
+              f"| {replaced} | {check} | {ratio:.2f} | {widening:.2f} | {half:.2f} |")
     print(f"\nskipped: {'; '.join(skipped)}")
 
 
