@@ -58,3 +58,20 @@ def test_line_noise_is_covered_by_the_interval_and_passes_the_check(seed):
     assert result.summary["line_noise_ratio"] == pytest.approx(ratio, rel=0.1)
     assert result.summary["line_noise_unit_nm"] == pytest.approx((ratio - 1) * np.hypot(WHITE_NM, WANDER_NM), rel=0.2)
     assert any("scan lines wander on their own" in note and "moved out by" in note for note in result.notes)
+
+
+def test_lines_noise_free_along_their_length_are_named_and_the_cli_summary_stays_strict_json(tmp_path, capsys):
+    """Pure line offsets: no noise along the lines, so the ratio is infinite; the widening uses the largest calibrated."""
+    import json
+
+    from napari_afm_profiler.cli import main
+
+    offsets = np.zeros((64, 64)) + np.random.default_rng(0).normal(0, 0.3, (64, 1))
+    np.save(tmp_path / "lines.npy", offsets)
+    assert main(["deconvolve", str(tmp_path / "lines.npy"), "--pixel-size", "1", "-o", str(tmp_path / "out.tif"),
+                 "--summary", str(tmp_path / "summary.json")]) == 0
+    text = (tmp_path / "summary.json").read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    summary = json.loads(text)
+    assert summary["line_noise_ratio"] is None and summary["line_noise_unit_nm"] > 0
+    assert "the lines are noise-free along their length but not across them" in capsys.readouterr().err

@@ -77,6 +77,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_deconvolve(args: argparse.Namespace) -> int:
     """Deconvolve an image file (or a .npy image/stack) with the user's tip; write the result and its checks."""
     import json
+    import math
     import warnings
 
     from napari_afm_profiler.cli._common import dropout_choice, tip_choice
@@ -97,7 +98,9 @@ def cmd_deconvolve(args: argparse.Namespace) -> int:
         print(f"warning: {w.message}", file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    summary = {k: v for k, v in result.summary.items() if k != "tip_heights"}
+    # strict JSON: a ratio of noise readings is infinite where the lines are noise-free along their length
+    summary = {k: None if isinstance(v, float) and not math.isfinite(v) else v
+               for k, v in result.summary.items() if k != "tip_heights"}
     meta = {"source": str(args.image), "model": str(args.model), **summary}
     out = write_image(args.output, result.surface, pixel_size_nm=scan.pixel_size_nm,
                       channel=f"{scan.channel} (deconvolved)", metadata=meta)

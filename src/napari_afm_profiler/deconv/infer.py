@@ -474,15 +474,16 @@ def _line_noise_note(entry: Mapping[str, Any] | None, mode: str, ratio: float, u
     factor = (((entry or {}).get("factors") or {}).get(mode) or {}).get("0.9")
     if erosion_only or ratio < LINE_NOISE_NOTE_RATIO:
         return ""
+    reading = (f"the noise reads {ratio:.2g} x higher across them than along them" if math.isfinite(ratio)
+               else "the lines are noise-free along their length but not across them")
     if factor is None:
-        return (f"uncertainty: the scan lines wander on their own (the noise reads {ratio:.2g} x higher across them "
-                "than along them), which this model's intervals were not calibrated for: they may be too narrow")
+        return (f"uncertainty: the scan lines wander on their own ({reading}), which this model's intervals were not "
+                "calibrated for: they may be too narrow")
     largest = float(entry["ratio_range"][1])
     beyond = (f"; that is more than the {largest:.2g} x of the calibration scans, so the widening is theirs and may be "
               "too small") if ratio > largest else ""
-    return (f"uncertainty: the scan lines wander on their own (the noise reads {ratio:.2g} x higher across them than "
-            f"along them): the 90 % interval's bounds are moved out by {float(factor) * unit_nm:.2g} nm (fitted on "
-            f"virtual scans with such wander){beyond}")
+    return (f"uncertainty: the scan lines wander on their own ({reading}): the 90 % interval's bounds are moved out "
+            f"by {float(factor) * unit_nm:.2g} nm (fitted on virtual scans with such wander){beyond}")
 
 
 def _averaged_readings(total: dict[str, Any], frame: np.ndarray, bluntest: Tip) -> dict[str, Any]:
