@@ -252,7 +252,11 @@ class Deconvolved:
         tip's part of the failure, not the network's; :func:`tip_is_the_cause`), and
         ``dropout_pixels``: how many pixels were replaced as dropouts, and, with the blind bound
         as the tip, ``steps_steeper_than_tip_nm``: by how much the image falls faster than its
-        flanks allow (0 if nowhere), so the result may lie that far below steep steps' tops.
+        flanks allow (0 if nowhere), so the result may lie that far below steep steps' tops;
+        ``line_noise_ratio``: the image's noise read across the scan lines over that read along
+        them (1 for white noise, infinite where the lines are noise-free along their length), and
+        ``line_noise_unit_nm``: ``(ratio - 1)`` noise SDs, which the interval's bounds moved out
+        by a calibrated factor of (medians over a stack's frames).
     dropouts : bool ndarray or None
         The pixels replaced as dropouts (``deconvolve(dropouts="replace")``), shaped like the
         image; None where none were.
