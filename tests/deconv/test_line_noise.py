@@ -75,3 +75,4 @@ def test_lines_noise_free_along_their_length_are_named_and_the_cli_summary_stays
     summary = json.loads(text)
     assert summary["line_noise_ratio"] is None and summary["line_noise_unit_nm"] > 0
     assert "the lines are noise-free along their length but not across them" in capsys.readouterr().err
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -314,3 +315,16 @@ def test_a_blind_estimate_the_image_barely_constrains_is_limited_and_does_not_di
     assert rmse(result.surface) < 0.7 * rmse(uncapped)  # 0.57 x: 1.32 x the image's RMSE instead of 2.3 x
     assert rmse(result.surface) < 1.5 * rmse(image)
     assert rmse(read) < 0.5 * rmse(uncapped) and rmse(read) < 1.2 * rmse(image)  # 0.38 x and 0.88 x
+
+
+def test_a_saturated_frame_gets_a_narrow_interval_with_the_tip_read():
+    """A frame stored at one value everywhere (the z range at its limit while the tip approached).
+
+    Its certainty map was empty, a flat image no training scene had, and the 90 % interval with
+    the tip read from the image spanned -792 to 10 281 nm around a result of 450 nm.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = deconvolve(np.full((128, 128), 450.0), pixel_size_nm=1.953125, tip="estimate")
+    assert np.all(result.surface == 450.0)
+    assert np.nanmax(result.upper - result.lower) < 1.0

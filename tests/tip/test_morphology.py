@@ -171,3 +171,24 @@ def test_certainty_tolerance_must_be_whole_steps():
     tip = make_tip("paraboloid", pixel_size_nm=1.0, radius_nm=2.0, size=5).heights
     with pytest.raises(InputError, match="tolerance"):
         certainty_map(np.zeros((10, 10)), tip, tolerance=-1)
+
+
+def test_certainty_of_a_flat_frame_follows_the_tips_apex():
+    """A flat frame (saturated, or noise-free virtual) has no height range to quantise by.
+
+    A sharp apex touches it alone everywhere, so every pixel is certain; an apex flat over 3x3
+    points touches with all nine, so none is (Gwyddion's rule of one contact).  With a 1 nm step
+    no pixel was certain for any tip whose points within 1 nm of the apex tie with it.
+    """
+    import numpy as np
+
+    from napari_afm_profiler.tip import certainty_map
+    from napari_afm_profiler.tip.models import make_tip
+
+    flat = np.full((40, 40), 450.0)
+    sharp = np.asarray(make_tip("paraboloid", pixel_size_nm=2.0, radius_nm=4.0, height_nm=40.0).heights)
+    assert certainty_map(flat, sharp).min() == 1.0
+    blunt = sharp.copy()
+    c = blunt.shape[0] // 2
+    blunt[c - 1:c + 2, c - 1:c + 2] = blunt.max()
+    assert certainty_map(flat, blunt).max() == 0.0

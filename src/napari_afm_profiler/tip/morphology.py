@@ -194,8 +194,11 @@ def _certainty_frame(image: np.ndarray, tip: np.ndarray, levels: int, tolerance:
     if not finite.any():
         return result
     lo, hi = float(image[finite].min()), float(image[finite].max())
-    step = (hi - lo) / levels if hi > lo else 1.0
     tip_max, tip_min = float(np.nanmax(tip)), float(np.nanmin(tip))
+    # a flat frame (a saturated one, a noise-free virtual one) has no range to quantise by: the
+    # tip's range resolves its apex instead, so a sharp apex alone touches the flat surface (a
+    # 1 nm step tied every tip point within 1 nm of the apex, and no pixel was certain)
+    step = (hi - lo) / levels if hi > lo else ((tip_max - tip_min) / levels if tip_max > tip_min else 1.0)
     # Gwyddion's integer heights: truncated steps above the image minimum; the tip offset by
     # its max and min (only differences matter, but truncation depends on the offset)
     quantised_tip = np.trunc((tip - tip_max - tip_min) / step)
