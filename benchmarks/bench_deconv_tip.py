@@ -88,11 +88,16 @@ def main() -> None:
     parser.add_argument("--line-wander", type=float, nargs="+", default=[0.0], metavar="J",
                         help="give every image scan-line wander of J times its white noise (WideSpec.line_wander), "
                              "as real scans have; two values: a multiple drawn uniformly between them per image")
+    parser.add_argument("--line-probability", type=float, default=None, metavar="P",
+                        help="draw each image's share of offset or shifted scan lines from 0-P (the generator's "
+                             "WideSpec.line_probability, 0.02 by default)")
     args = parser.parse_args()
     model = load_model(args.model)
     previous = load_model(args.previous) if args.previous else None
     baseline = load_model(args.baseline) if args.baseline else None
     spec = WideSpec() if args.pixel_size is None else replace(WideSpec(), pixel_size_nm=tuple(args.pixel_size))
+    if args.line_probability is not None:
+        spec = replace(spec, line_probability=args.line_probability)
     if len(args.line_wander) > 2:
         parser.error("--line-wander takes one multiple or a range LO HI")
     spec = replace(spec, line_wander=args.line_wander[0] if len(args.line_wander) == 1 else tuple(args.line_wander))
@@ -159,6 +164,8 @@ def main() -> None:
     print(f"test pairs: {args.n} per scene kind from the wide generator, seed {args.seed} (never used in training, "
           f"model selection or calibration); pixel sizes {spec.pixel_size_nm[0]:g}-{spec.pixel_size_nm[1]:g} nm; "
           f"model {model.path.name} ({model.card.get('architecture')})"
+          + (f"; offset or shifted lines 0-{spec.line_probability:g} of them" if args.line_probability is not None
+             else "")
           + (f"; scan-line wander {'-'.join(f'{v:g}' for v in dict.fromkeys(wander_range(spec.line_wander)))} x "
              "the white noise" if wander_range(spec.line_wander)[1] else "")
           + f"; {elapsed:.0f} s\n")
