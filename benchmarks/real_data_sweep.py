@@ -70,8 +70,6 @@ def main() -> None:
     if args.compare_dropouts:
         variants.append(("dropouts kept", substrate_background, "keep"))
     rows, skipped = [], []
-    factor = (((infer.load_model("default").card["intervals"].get("line_noise") or {}).get("factors") or {})
-              .get("blind") or {}).get("0.9", 0.0)
     start = time.perf_counter()
     for path in files:
         try:
@@ -103,7 +101,7 @@ def main() -> None:
                          float(np.nanpercentile(dig, 99.9)), result.summary["dropout_pixels"],
                          result.summary["flagged"],
                          infer.tip_is_the_cause(result.summary) if result.summary["flagged"] else False,
-                         result.summary["line_noise_ratio"], factor * result.summary["line_noise_unit_nm"],
+                         result.summary["line_noise_ratio"], result.summary["line_noise_widening_nm"],
                          float(np.nanmedian(result.upper - result.lower)) / 2))
     infer.substrate_background = substrate_background
     print(f"{len(rows)} runs on {len({r[0] for r in rows})} files ({'as read' if args.as_read else 'plane-levelled'}, "

@@ -191,3 +191,14 @@ def test_steps_too_steep_for_the_tip_are_put_in_words():
     words = _in_words(summary)
     assert words.startswith("done") and "may lie up to 1.26e+03 nm below their tops" in words
     assert "steeper" not in _in_words(dict(summary, steps_steeper_than_tip_nm=0.0))
+
+
+def test_scan_line_noise_and_its_widening_are_put_in_words():
+    from napari_afm_profiler._napari.widgets.deconvolve import _in_words
+
+    summary = {"share_above_3_noise": 0.01, "flagged": False, "dropout_pixels": 0, "line_noise_ratio": 3.1,
+               "line_noise_widening_nm": 0.42}
+    assert "3.1 times higher across them than along them): the 90 % interval was widened by 0.42 nm" in _in_words(summary)
+    assert "none along them" in _in_words(dict(summary, line_noise_ratio=float("inf")))
+    assert "wander" not in _in_words(dict(summary, line_noise_ratio=1.02, line_noise_widening_nm=0.001))
+    assert "wander" not in _in_words(dict(summary, line_noise_widening_nm=0.0))  # a card without the calibration

@@ -10,7 +10,7 @@ from scipy import ndimage as ndi
 
 pytest.importorskip("torch")
 
-from napari_afm_profiler.deconv.infer import deconvolve  # noqa: E402
+from napari_afm_profiler.deconv.infer import deconvolve, load_model  # noqa: E402
 from napari_afm_profiler.tip import dilate, make_tip  # noqa: E402
 from napari_afm_profiler.tip.dropouts import noise_level  # noqa: E402
 
@@ -58,6 +58,8 @@ def test_line_noise_is_covered_by_the_interval_and_passes_the_check(seed):
     assert result.summary["line_noise_ratio"] == pytest.approx(ratio, rel=0.1)
     assert result.summary["line_noise_unit_nm"] == pytest.approx((ratio - 1) * np.hypot(WHITE_NM, WANDER_NM), rel=0.2)
     assert any("scan lines wander on their own" in note and "moved out by" in note for note in result.notes)
+    factor = load_model("default").card["intervals"]["line_noise"]["factors"]["given"]["0.9"]
+    assert result.summary["line_noise_widening_nm"] == pytest.approx(factor * result.summary["line_noise_unit_nm"])
 
 
 def test_lines_noise_free_along_their_length_are_named_and_the_cli_summary_stays_strict_json(tmp_path, capsys):

@@ -256,7 +256,8 @@ class Deconvolved:
         ``line_noise_ratio``: the image's noise read across the scan lines over that read along
         them (1 for white noise, infinite where the lines are noise-free along their length), and
         ``line_noise_unit_nm``: ``(ratio - 1)`` noise SDs, which the interval's bounds moved out
-        by a calibrated factor of (medians over a stack's frames).
+        by a calibrated factor of, and ``line_noise_widening_nm``: how far the 90 % interval's
+        bounds moved out for it (medians over a stack's frames).
     dropouts : bool ndarray or None
         The pixels replaced as dropouts (``deconvolve(dropouts="replace")``), shaped like the
         image; None where none were.
@@ -982,6 +983,9 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                "dropout_pixels": int(replaced.sum()), "steps_steeper_than_tip_nm": too_blunt_nm,
                "line_noise_ratio": float(np.median(line_ratios)),
                "line_noise_unit_nm": float(np.median(line_units)) if line_units else 0.0}
+    line_factor = (((loaded.card.get("intervals") or {}).get("line_noise") or {}).get("factors") or {}).get(
+        "blind" if blind else "given") or {}
+    summary["line_noise_widening_nm"] = float(line_factor.get("0.9", 0.0)) * summary["line_noise_unit_nm"]
     if replaced.any():
         notes.append(dropout_note(int(replaced.sum()), int(np.isfinite(arr).sum())))
     if mirror_average:

@@ -212,6 +212,14 @@ def _in_words(summary: dict[str, Any]) -> str:
     if replaced:
         words += (f" {replaced} pixels lower than the tip can image (dropped scan lines) were replaced by their "
                   "neighbours first (the 'dropouts replaced' layer).")
+    from napari_afm_profiler.deconv.infer import LINE_NOISE_NOTE_RATIO
+
+    widening, ratio = summary.get("line_noise_widening_nm", 0.0), summary.get("line_noise_ratio", 1.0)
+    if widening and (ratio is None or ratio >= LINE_NOISE_NOTE_RATIO):  # None: infinite (no noise along lines)
+        reading = (f"the noise is {ratio:.2g} times higher across them than along them" if ratio is not None
+                   and np.isfinite(ratio) else "noise across them, none along them")
+        words += (f" The scan lines wander on their own ({reading}): the 90 % interval was widened by "
+                  f"{widening:.2g} nm for it.")
     steep = summary.get("steps_steeper_than_tip_nm", 0.0)
     if steep:
         words += (f" The image has steps steeper than the tip read from it allows: the result may lie up to "
