@@ -164,7 +164,7 @@ def calibrate_pipeline_steps(model: str | Path = "default", *, n_per_kind: int =
     ...                                  write=False)
     >>> entry = drain(steps, seen.append)
     >>> seen[-1], len(entry["broadening_edges_nm"]), sorted(entry["0.9"]["margins"])[:2]
-    (('line-noise pairs (tip read)', 9, 9), 1, ['certain 0', 'certain 1'])
+    (('tip-read line-noise pairs', 9, 9), 1, ['certain 0', 'certain 1'])
     >>> entry["coarse"]["pixel_size_nm"], sorted(entry["coarse"]["0.9"])
     ([4.0, 16.0], ['certain', 'coverage_by_kind', 'uncertain'])
     >>> entry["blind"]["pairs"], sorted(entry["blind"]["scale"]), sorted(entry["mirror"]["scale"])
@@ -368,7 +368,7 @@ def _line_noise_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: 
         for mode, offset, run in (("given", 0, _given_run(loaded)), ("blind", 1, _blind_run(loaded))):
             scores: dict[str, list[np.ndarray]] = {"0.9": [], "0.5": []}
             kinds: list[np.ndarray] = []
-            label = f"line-noise pairs ({'tip given' if mode == 'given' else 'tip read'})"
+            label = f"{'tip-given' if mode == 'given' else 'tip-read'} line-noise pairs"
             for i, pair in enumerate(pairs_per_scene(spec, seed + offset, n_per_kind)):
                 yield label, i, total
                 with warnings.catch_warnings():
