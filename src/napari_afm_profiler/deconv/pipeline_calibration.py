@@ -62,7 +62,7 @@ from napari_afm_profiler.errors import InputError
 from napari_afm_profiler.io.writers import atomic_write
 from napari_afm_profiler.progress import drain
 from napari_afm_profiler.synth.names import WIDE_SCENES
-from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene
+from napari_afm_profiler.synth.wide import WideSpec, pairs_per_scene, wander_range
 from napari_afm_profiler.tip.models import Tip
 
 
@@ -396,7 +396,7 @@ def _line_noise_entry(loaded: Any, entry: dict[str, Any], spec: WideSpec, seed: 
             fitted["coverage_by_kind"][mode] = covered
     finally:
         loaded.card["intervals"] = previous
-    lo, hi = spec.line_wander
+    lo, hi = wander_range(spec.line_wander)
     return dict(fitted, method="both bounds moved out by factor x (ratio - 1) x the frame's noise level, ratio its "
                                "across/along noise ratio; one factor per level and mode, the conformal quantile of "
                                "how far the truth lies outside the bound on its side in those units",
