@@ -32,12 +32,13 @@ def test_train_flags_of_the_noise_aware_stage_reach_the_card(tmp_path, capsys):
               "--workers", "1"]
     new, old = tmp_path / "new", tmp_path / "old"
     assert main([*common, "--paper-noise", "0", "0.15", "--tilt-probability", "0.3", "--wide-noise", "0.01", "0.4",
-                 "--noise-corrected-erosion", "-o", str(new)]) == 0
+                 "--wide-line-wander", "0", "3", "--noise-corrected-erosion", "-o", str(new)]) == 0
     card = json.loads((new / "config.json").read_text())
     assert card["model"]["n_condition"] == 10
     training = card["training"]
     assert training["paper_noise_nm"] == [0.0, 0.15] and training["erosion_noise_correction"] is True
     assert training["wide"]["tilt_probability"] == 0.3 and training["wide"]["noise_nm"] == [0.01, 0.4]
+    assert training["wide"]["line_wander"] == [0.0, 3.0]
     assert main([*common, "--no-noise-condition", "-o", str(old)]) == 0
     card = json.loads((old / "config.json").read_text())
     assert card["model"]["n_condition"] == 9 and card["training"]["erosion_noise_correction"] is False

@@ -50,7 +50,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                          wide=replace(base.wide, tilt_probability=args.tilt_probability,
                                       noise_nm=tuple(args.wide_noise) if args.wide_noise else base.wide.noise_nm,
                                       pixel_size_nm=tuple(args.wide_pixel_size) if args.wide_pixel_size
-                                      else base.wide.pixel_size_nm),
+                                      else base.wide.pixel_size_nm,
+                                      line_wander=tuple(args.wide_line_wander) if args.wide_line_wander
+                                      else base.wide.line_wander),
                          certainty_tolerance=base.certainty_tolerance if args.certainty_tolerance is None
                          else args.certainty_tolerance,
                          roughness_weight=args.roughness_weight, roughness_kinds=tuple(args.roughness_kinds),
@@ -258,6 +260,9 @@ def add_deconv_parsers(sub: Any) -> None:
                         "as at inference)")
     p.add_argument("--wide-noise", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                    help="with --generator wide: noise SD range in nm, log-uniform (default 0.02 0.5)")
+    p.add_argument("--wide-line-wander", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="with --generator wide: scan-line wander of each pair, drawn uniformly from LO-HI times its "
+                        "white noise (each line a smooth curve of its own, as real scans have; default none)")
     p.add_argument("--wide-pixel-size", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                    help="with --generator wide: pixel size range in nm, log-uniform (default 0.5 2); the model "
                         "resamples images outside it into it")
