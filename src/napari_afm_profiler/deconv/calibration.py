@@ -399,8 +399,8 @@ def line_noise_unit(noise_nm: float, ratio: float, max_ratio: float = math.inf) 
 
     Examples
     --------
-    >>> line_noise_unit(0.2, 3.0), line_noise_unit(0.2, 0.9), line_noise_unit(0.2, float("inf"), max_ratio=4.0)
-    (0.4, 0.0, 0.6000000000000001)
+    >>> [round(line_noise_unit(0.2, r, max_ratio=4.0), 3) for r in (3.0, 0.9, float("inf"))]
+    [0.4, 0.0, 0.6]
     """
     ratio = 1.0 if math.isnan(ratio) else min(float(ratio), float(max_ratio))
     if not (math.isfinite(ratio) and math.isfinite(noise_nm)):

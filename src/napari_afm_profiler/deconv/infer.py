@@ -448,18 +448,23 @@ def _scale_intervals(result: dict[str, Any], entry: Mapping[str, Any] | None) ->
         result["uncertainty"] = 0.5 * (result["upper"] - result["lower"])
 
 
-def _widen_for_line_noise(result: dict[str, Any], entry: Mapping[str, Any] | None, mode: str) -> float:
+def _line_noise_factors(intervals: Mapping[str, Any], blind: bool) -> tuple[dict[str, float], float]:
+    """Return a card's line-noise factors for the mode (``{}`` without them) and the largest calibrated ratio."""
+    entry = intervals.get("line_noise") or {}
+    factors = (entry.get("factors") or {}).get("blind" if blind else "given") or {}
+    return factors, float(entry["ratio_range"][1]) if factors else math.inf
+
+
+def _widen_for_line_noise(result: dict[str, Any], factors: Mapping[str, float], largest: float) -> float:
     """Widen a result's interval bounds for its frame's scan-line noise by a card entry's factors (in place).
 
     ``intervals["line_noise"]``: the margins were fitted on virtual scans of white noise.  Each
     real scan line also wanders on its own, an error the result keeps (nothing tells it from the
     surface), and with it the interval covered as few as 68 % of a kind's pixels (benchmarks/
     RESULTS.md, session 42).  Both bounds move out by ``factor x`` :func:`~.calibration.line_noise_unit`,
-    one factor per level and per mode (``"given"``: a tip given, ``"blind"``: read from the
-    image).  Returns the unit, nm (0 where the frame's noise is white), widened or not.
+    one factor per level and per mode (:func:`_line_noise_factors`); ratios above ``largest``
+    count as it.  Returns the unit, nm (0 where the frame's noise is white), widened or not.
     """
-    factors = ((entry or {}).get("factors") or {}).get(mode)
-    largest = float(entry["ratio_range"][1]) if factors else math.inf
     unit = line_noise_unit(result["noise_nm"], result["line_noise_ratio"], largest)
     if not factors or result.get("lower") is None:
         return unit
@@ -473,22 +478,19 @@ def _widen_for_line_noise(result: dict[str, Any], entry: Mapping[str, Any] | Non
     return unit
 
 
-def _line_noise_note(entry: Mapping[str, Any] | None, mode: str, ratio: float, unit_nm: float,
-                     erosion_only: bool) -> str:
+def _line_noise_note(calibrated: bool, largest: float, ratio: float, widening_nm: float, erosion_only: bool) -> str:
     """Say how the frame's scan-line noise widened the interval (empty when it did not or could not)."""
-    factor = (((entry or {}).get("factors") or {}).get(mode) or {}).get("0.9")
     if erosion_only or ratio < LINE_NOISE_NOTE_RATIO:
         return ""
     reading = (f"the noise reads {ratio:.2g} x higher across them than along them" if math.isfinite(ratio)
                else "the lines are noise-free along their length but not across them")
-    if factor is None:
+    if not calibrated:
         return (f"uncertainty: the scan lines wander on their own ({reading}), which this model's intervals were not "
                 "calibrated for: they may be too narrow")
-    largest = float(entry["ratio_range"][1])
     beyond = (f"; that is more than the {largest:.2g} x of the calibration scans, so the widening is theirs and may be "
               "too small") if ratio > largest else ""
     return (f"uncertainty: the scan lines wander on their own ({reading}): the 90 % interval's bounds are moved out "
-            f"by {float(factor) * unit_nm:.2g} nm (fitted on virtual scans with such wander){beyond}")
+            f"by {widening_nm:.2g} nm (fitted on virtual scans with such wander){beyond}")
 
 
 def _averaged_readings(total: dict[str, Any], frame: np.ndarray, bluntest: Tip) -> dict[str, Any]:
@@ -933,6 +935,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
     unexplained = 0
     line_units: list[float] = []
     line_ratios: list[float] = []
+    line_factors, largest_ratio = _line_noise_factors(loaded.card.get("intervals") or {}, blind)
     replaced = np.zeros(frames.shape, bool)
     if dropouts == "keep":
         deciders = ()
@@ -958,8 +961,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
             for mode in ("blind", "blind_mirror") if mirror_average else ("blind",):
                 _scale_intervals(out, (loaded.card.get("intervals") or {}).get(mode))
         if loaded.tip_conditioned and not erosion_only:
-            line_units.append(_widen_for_line_noise(out, (loaded.card.get("intervals") or {}).get("line_noise"),
-                                                    "blind" if blind else "given"))
+            line_units.append(_widen_for_line_noise(out, line_factors, largest_ratio))
         line_ratios.append(out["line_noise_ratio"])
         if ramp is None:
             results.append(out)
@@ -983,9 +985,7 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
                "dropout_pixels": int(replaced.sum()), "steps_steeper_than_tip_nm": too_blunt_nm,
                "line_noise_ratio": float(np.median(line_ratios)),
                "line_noise_unit_nm": float(np.median(line_units)) if line_units else 0.0}
-    line_factor = (((loaded.card.get("intervals") or {}).get("line_noise") or {}).get("factors") or {}).get(
-        "blind" if blind else "given") or {}
-    summary["line_noise_widening_nm"] = float(line_factor.get("0.9", 0.0)) * summary["line_noise_unit_nm"]
+    summary["line_noise_widening_nm"] = float(line_factors.get("0.9", 0.0)) * summary["line_noise_unit_nm"]
     if replaced.any():
         notes.append(dropout_note(int(replaced.sum()), int(np.isfinite(arr).sum())))
     if mirror_average:
@@ -1014,8 +1014,8 @@ def deconvolve_steps(image: np.ndarray, *, pixel_size_nm: float | tuple[float, f
         if blind and not erosion_only and blind_scale is not None:
             notes.append(f"uncertainty: with the tip read from the image, the interval's bounds are scaled by "
                          f"{blind_scale:.3g} about the result (the error of the tip read, fitted on calibration pairs)")
-        line_note = _line_noise_note(intervals.get("line_noise"), "blind" if blind else "given",
-                                     summary["line_noise_ratio"], summary["line_noise_unit_nm"], erosion_only)
+        line_note = _line_noise_note("0.9" in line_factors, largest_ratio, summary["line_noise_ratio"],
+                                     summary["line_noise_widening_nm"], erosion_only)
         if line_note:
             notes.append(line_note)
         finest = (intervals.get("fine") or intervals).get("pixel_size_nm", (0.0, 0.0))[0]
